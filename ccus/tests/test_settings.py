@@ -1,0 +1,40 @@
+"""The two run modes are chosen by the environment alone."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args, **env):
+    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_deploy_check_passes_with_production_settings():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY="a-long-random-secret-key-for-the-deploy-check-0123456789abcdefghij",
+        ALLOWED_HOSTS="ccus.example.jp",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_secret_key_turns_debug_off():
+    code = "from django.conf import settings; print(settings.DEBUG, settings.CELERY_TASK_ALWAYS_EAGER)"
+    result = run_manage("shell", "-v0", "-c", code, SECRET_KEY="x" * 60, ALLOWED_HOSTS="ccus.example.jp")
+    assert result.stdout.split() == ["False", "True"]
+
+
+def test_embedded_default_runs_tasks_in_process_and_writes_mail_to_files():
+    code = "from django.conf import settings as s; print(s.DEBUG, s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND)"
+    result = run_manage("shell", "-v0", "-c", code, CELERY_BROKER_URL="")
+    assert result.stdout.split() == ["True", "True", "django.core.mail.backends.filebased.EmailBackend"]

@@ -1,0 +1,224 @@
+"""The registration desk's admin for the register."""
+
+import datetime
+
+from django.contrib import admin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from ccus.paginator import EstimatedCountPaginator
+from registrations.forms import BusinessForm
+from registrations.models import (
+    Association,
+    Business,
+    CapitalBand,
+    Membership,
+    Prefecture,
+    SubcontractLink,
+    Trade,
+    TradeGroup,
+)
+
+# How many links the business page shows in each direction before linking onwards.
+LINKS_SHOWN = 20
+
+
+class TradeGroupFilter(admin.SimpleListFilter):
+    title = _("trade group")
+    parameter_name = "trade_group"
+
+    def lookups(self, request, model_admin):
+        return TradeGroup.objects.values_list("pk", "name")
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(trades__groups=self.value()).distinct()
+        return queryset
+
+
+class ExpiryMonthFilter(admin.SimpleListFilter):
+    """The month a registration expires, from last year to two years ahead."""
+
+    title = _("expiry month")
+    parameter_name = "expiry_month"
+
+    def lookups(self, request, model_admin):
+        today = timezone.localdate()
+        months = []
+        year, month = today.year - 1, today.month
+        for _i in range(36):
+            months.append((f"{year:04d}-{month:02d}", f"{year}年{month}月"))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return months
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            first = datetime.date.fromisoformat(f"{self.value()}-01")
+        except ValueError:
+            return queryset.none()
+        following = (first + datetime.timedelta(days=32)).replace(day=1)
+        return queryset.filter(expires_on__gte=first, expires_on__lt=following)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    autocomplete_fields = ["association"]
+    extra = 0
+    verbose_name_plural = _("associations")
+
+
+@admin.register(Business)
+class BusinessAdmin(admin.ModelAdmin):
+    form = BusinessForm
+    list_display = ["ccus_id", "name", "prefecture", "capital_band_display", "registered_on", "expires_on"]
+    list_display_links = ["ccus_id", "name"]
+    list_select_related = ["prefecture"]
+    list_filter = [
+        "prefecture",
+        "trades",
+        TradeGroupFilter,
+        "capital_band",
+        "is_sole_proprietor",
+        "associations",
+        ExpiryMonthFilter,
+    ]
+    search_fields = ["ccus_id"]  # the search itself is BusinessQuerySet.search
+    search_help_text = _("Business ID, corporate number, phone number, or trade name or reading in any form")
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
+    autocomplete_fields = ["trades"]
+    inlines = [MembershipInline]
+    readonly_fields = ["capital_band_display", "links_as_prime_display", "links_as_sub_display", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["ccus_id", "corporate_number", "entity_type", "name", "name_kana", "is_sole_proprietor"]}),
+        (_("capital"), {"fields": ["capital", "capital_band_display"]}),
+        (
+            _("address and contact"),
+            {
+                "fields": [
+                    "postal_code",
+                    "prefecture",
+                    "address",
+                    "phone",
+                    "email",
+                    "representative",
+                    "contact_person",
+                ]
+            },
+        ),
+        (_("registration"), {"fields": ["permit_number", "trades", "registered_on", "expires_on"]}),
+        (
+            _("contact flags"),
+            {
+                "fields": [
+                    "do_not_email_since",
+                    "do_not_call_since",
+                    "address_undeliverable_since",
+                    "email_bounced_since",
+                    "phone_invalid_since",
+                ]
+            },
+        ),
+        (_("subcontract links"), {"fields": ["links_as_prime_display", "links_as_sub_display"]}),
+        (None, {"fields": ["updated_at"]}),
+    ]
+
+    def get_search_results(self, request, queryset, search_term):
+        return queryset.search(search_term), False
+
+    @admin.display(description=_("capital band"), ordering="capital_band")
+    def capital_band_display(self, obj):
+        return CapitalBand(obj.capital_band).label if obj.capital_band is not None else "-"
+
+    @admin.display(description=_("subcontractors (as prime)"))
+    def links_as_prime_display(self, obj):
+        return self._links(obj, "links_as_prime", "subcontractor", "prime__id__exact")
+
+    @admin.display(description=_("primes (as subcontractor)"))
+    def links_as_sub_display(self, obj):
+        return self._links(obj, "links_as_sub", "prime", "subcontractor__id__exact")
+
+    def _links(self, obj, relation, other, filter_param):
+        """The first LINKS_SHOWN links, and a link to the full, paginated list."""
+        if not obj.pk:
+            return "-"
+        links = getattr(obj, relation).select_related(other).order_by(f"{other}__ccus_id")
+        total = links.count()
+        if not total:
+            return "-"
+        rows = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> {} ({}次)</li>',
+            (
+                (
+                    reverse("admin:registrations_business_change", args=[getattr(link, f"{other}_id")]),
+                    getattr(link, other).ccus_id,
+                    getattr(link, other).name,
+                    link.tier,
+                )
+                for link in links[:LINKS_SHOWN]
+            ),
+        )
+        full_list = f"{reverse('admin:registrations_subcontractlink_changelist')}?{filter_param}={obj.pk}"
+        return format_html(
+            '<ul style="margin:0">{}</ul><a href="{}">{}</a>', rows, full_list, _("All %(n)s links") % {"n": total}
+        )
+
+
+@admin.register(Association)
+class AssociationAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "member_count"]
+    search_fields = ["code", "name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_total=Count("memberships"))
+
+    @admin.display(description=_("members"), ordering="member_total")
+    def member_count(self, obj):
+        return obj.member_total
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["business", "association", "joined_on"]
+    list_select_related = ["business", "association"]
+    list_filter = ["association"]
+    autocomplete_fields = ["business", "association"]
+    search_fields = ["=business__ccus_id"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+
+@admin.register(SubcontractLink)
+class SubcontractLinkAdmin(admin.ModelAdmin):
+    list_display = ["prime", "subcontractor", "tier", "source", "last_seen_on"]
+    list_select_related = ["prime", "subcontractor"]
+    list_filter = ["tier", "source"]
+    autocomplete_fields = ["prime", "subcontractor"]
+    search_fields = ["=prime__ccus_id", "=subcontractor__ccus_id"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+
+@admin.register(Prefecture)
+class PrefectureAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Trade)
+class TradeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "short_forms"]
+    search_fields = ["name", "code", "short_forms"]
+
+
+@admin.register(TradeGroup)
+class TradeGroupAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    filter_horizontal = ["trades"]

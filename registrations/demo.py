@@ -1,0 +1,178 @@
+"""A realistic demo register: names, addresses, capital, trades, memberships, primes.
+
+Used by `seed_demo` for `make run` and for the benchmarks at 1,000,000 businesses, so
+everything here streams rows into COPY instead of building model objects in bulk.
+"""
+
+import datetime
+import itertools
+import random
+from collections.abc import Iterator
+
+from django.db import connection
+from django.utils import timezone
+from faker import Faker
+from stdnum.jp import cn
+
+from ccus.bulk import insert_rows
+from registrations import postal
+from registrations.models import Association, Business, Prefecture, SubcontractLink, Trade
+
+DEMO_ASSOCIATIONS = [
+    ("ZENKEN", "全国建設業協会"),
+    ("NIKKENREN", "日本建設業連合会"),
+    ("ZENKOREN", "全国中小建設業協会"),
+    ("KENSETSUGYO_TOKYO", "東京建設業協会"),
+    ("DENKI", "日本電設工業協会"),
+    ("KANKOJI", "日本空調衛生工事業協会"),
+    ("TOSO", "日本塗装工業会"),
+    ("TOBI", "日本鳶工業連合会"),
+    ("SAKAN", "日本左官業組合連合会"),
+    ("JUTAKU", "全国住宅産業協会"),
+]
+SUFFIXES = [
+    ("建設", "ケンセツ"), ("工務店", "コウムテン"), ("組", "グミ"), ("工業", "コウギョウ"),
+    ("電気工事", "デンキコウジ"), ("設備", "セツビ"), ("塗装", "トソウ"), ("興業", "コウギョウ"),
+    ("土木", "ドボク"), ("建工", "ケンコウ"), ("鉄筋", "テッキン"), ("管工業", "カンコウギョウ"),
+]  # fmt: skip
+LEGAL_FORMS = [("株式会社", "カブシキガイシャ"), ("有限会社", "ユウゲンガイシャ"), ("合同会社", "ゴウドウガイシャ")]
+# Capital in millions of yen and how common it is among registered corporations.
+CAPITAL_WEIGHTS = [
+    (1, 8), (3, 18), (5, 14), (8, 8), (10, 20), (15, 6), (20, 8), (30, 6), (50, 5), (100, 4), (300, 2), (1_000, 1),
+]  # fmt: skip
+BUSINESS_COLUMNS = [
+    "ccus_id", "corporate_number", "entity_type", "name", "name_kana", "is_sole_proprietor", "capital",
+    "capital_band", "prefecture_id", "postal_code", "address", "phone", "phone_digits", "email",
+    "representative", "contact_person", "permit_number", "registered_on", "expires_on",
+    "name_key", "kana_key", "search_text", "created_at", "updated_at",
+]  # fmt: skip
+# Share of businesses at each depth of the subcontract network (0 = prime).
+LEVEL_SHARES = [0.02, 0.28, 0.40, 0.30]
+FIRST_ID = 10_000_000_000_000
+
+
+def expiry_for(registered_on: datetime.date) -> datetime.date:
+    """Five years, to the end of the month (DOMAIN.md)."""
+    first_of_next = datetime.date(registered_on.year + 5 + registered_on.month // 12, registered_on.month % 12 + 1, 1)
+    return first_of_next - datetime.timedelta(days=1)
+
+
+class DemoRegister:
+    def __init__(self, businesses: int, links_per_business: float = 6.0, seed: int = 2025):
+        self.total = businesses
+        self.links_per_business = links_per_business
+        self.random = random.Random(seed)
+        self.faker = Faker("ja_JP")
+        self.faker.seed_instance(seed)
+        self.prefectures = {p.name: p.code for p in Prefecture.objects.all()}
+        self.postal_codes = postal.sample_codes(5_000)
+        self.family_names = [self.faker.last_name_pair()[:2] for _ in range(500)]
+        self.first_names = [self.faker.first_name_pair()[0] for _ in range(300)]
+        self.start_id = max(
+            FIRST_ID, int(Business.objects.order_by("-ccus_id").values_list("ccus_id", flat=True).first() or 0) + 1
+        )
+
+    def build(self) -> dict[str, int]:
+        """Write businesses, trades, memberships and links; returns the row counts."""
+        now = timezone.now()
+        written = insert_rows(Business._meta.db_table, BUSINESS_COLUMNS, self._business_rows(now))
+        ids = list(
+            Business.objects.filter(ccus_id__gte=str(self.start_id)).order_by("ccus_id").values_list("pk", flat=True)
+        )
+        trades = insert_rows(Business.trades.through._meta.db_table, ["business_id", "trade_id"], self._trade_rows(ids))
+        memberships = insert_rows(
+            "registrations_membership", ["business_id", "association_id", "joined_on"], self._membership_rows(ids)
+        )
+        links = insert_rows(
+            SubcontractLink._meta.db_table,
+            ["prime_id", "subcontractor_id", "tier", "source", "last_seen_on"],
+            self._link_rows(ids),
+        )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE registrations_business; ANALYZE registrations_subcontractlink")
+        return {"businesses": written, "trades": trades, "memberships": memberships, "links": links}
+
+    def _business_rows(self, now) -> Iterator[tuple]:
+        rnd = self.random
+        capitals, weights = zip(*CAPITAL_WEIGHTS, strict=True)
+        start = datetime.date(2019, 4, 1)
+        span = (datetime.date(2026, 11, 30) - start).days
+        for offset in range(self.total):
+            family, family_kana = rnd.choice(self.family_names)
+            suffix, suffix_kana = rnd.choice(SUFFIXES)
+            kind = rnd.random()
+            sole = kind < 0.15
+            individual = sole or kind < 0.25
+            if individual:
+                name, kana, capital, corporate_number = f"{family}{suffix}", f"{family_kana}{suffix_kana}", None, ""
+            else:
+                form, form_kana = rnd.choice(LEGAL_FORMS)
+                name, kana = f"{form}{family}{suffix}", f"{form_kana}{family_kana}{suffix_kana}"
+                capital = rnd.choices(capitals, weights)[0] * 1_000_000
+                body = f"{rnd.randrange(10**11, 10**12):012d}"
+                corporate_number = cn.calc_check_digit(body) + body
+            code, prefecture, city, town = rnd.choice(self.postal_codes)
+            phone = f"0{rnd.randint(3, 99)}-{rnd.randint(100, 9999)}-{rnd.randint(1000, 9999)}"
+            registered_on = start + datetime.timedelta(days=rnd.randrange(span))
+            business = Business(
+                name=name,
+                name_kana=kana,
+                phone=phone,
+                capital=capital,
+                is_sole_proprietor=sole,
+                entity_type=Business.EntityType.INDIVIDUAL if individual else Business.EntityType.CORPORATION,
+            )
+            business.derive_fields()
+            yield (
+                str(self.start_id + offset), corporate_number, business.entity_type, name, kana, sole, capital,
+                business.capital_band, self.prefectures[prefecture], code,
+                f"{city}{town}{rnd.randint(1, 9)}-{rnd.randint(1, 30)}-{rnd.randint(1, 20)}", phone,
+                business.phone_digits, "" if rnd.random() < 0.2 else f"info{self.start_id + offset}@example.jp",
+                f"{family} {rnd.choice(self.first_names)}", "" if individual else f"{rnd.choice(self.family_names)[0]}",
+                "" if sole else f"{prefecture}知事許可(般-{rnd.randint(1, 6)})第{rnd.randint(1, 999999)}号",
+                registered_on, expiry_for(registered_on), business.name_key, business.kana_key,
+                business.search_text, now, now,
+            )  # fmt: skip
+
+    def _trade_rows(self, ids: list[int]) -> Iterator[tuple]:
+        codes = list(Trade.objects.values_list("code", flat=True))
+        for pk in ids:
+            for code in self.random.sample(codes, self.random.choice([1, 1, 2, 3])):
+                yield pk, code
+
+    def _membership_rows(self, ids: list[int]) -> Iterator[tuple]:
+        associations = list(Association.objects.values_list("pk", flat=True))
+        for pk in ids:
+            if self.random.random() < 0.4:
+                yield pk, self.random.choice(associations), None
+
+    def _link_rows(self, ids: list[int]) -> Iterator[tuple]:
+        """Each business below the primes works for a few businesses one level up."""
+        rnd = self.random
+        levels, start = [], 0
+        for share in LEVEL_SHARES:
+            size = max(1, round(len(ids) * share))
+            levels.append(ids[start : start + size])
+            start += size
+        levels[-1].extend(ids[start:])
+        per_sub = self.links_per_business / (1 - LEVEL_SHARES[0])
+        today = timezone.localdate()
+        for tier, (upper, lower) in enumerate(itertools.pairwise(levels), start=1):
+            if not upper:
+                break
+            for sub in lower:
+                count = min(len(upper), max(1, round(rnd.expovariate(1 / per_sub))))
+                for prime in {rnd.choice(upper) for _ in range(count)}:
+                    yield (
+                        prime,
+                        sub,
+                        tier,
+                        SubcontractLink.Source.SITE_RECORDS,
+                        today - datetime.timedelta(days=rnd.randrange(720)),
+                    )
+
+
+def ensure_associations() -> None:
+    for code, name in DEMO_ASSOCIATIONS:
+        Association.objects.get_or_create(code=code, defaults={"name": name})

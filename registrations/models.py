@@ -1,0 +1,292 @@
+"""The register: who the businesses are, what they do, whom they belong to and work for."""
+
+import datetime
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registrations import normalize, validation
+
+
+class Prefecture(models.Model):
+    code = models.CharField(_("JIS code"), max_length=2, primary_key=True)
+    name = models.CharField(_("name"), max_length=10, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("prefecture")
+        verbose_name_plural = _("prefectures")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Trade(models.Model):
+    """One of the 29 trades of a construction permit (建設業許可 業種)."""
+
+    code = models.CharField(_("code"), max_length=2, primary_key=True)
+    name = models.CharField(_("name"), max_length=30, unique=True)
+    short_forms = models.CharField(
+        _("short forms"), max_length=30, blank=True, help_text=_("Separated by spaces, e.g. 舗 ほ")
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("trade")
+        verbose_name_plural = _("trades")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TradeGroup(models.Model):
+    """A named group of trades the plan targets, such as 設備 or 住宅."""
+
+    name = models.CharField(_("name"), max_length=30, unique=True)
+    trades = models.ManyToManyField(Trade, related_name="groups", verbose_name=_("trades"))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("trade group")
+        verbose_name_plural = _("trade groups")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Association(models.Model):
+    """A member association of the council (運営協議会)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True, validators=[validation.validate_association_code])
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("association")
+        verbose_name_plural = _("associations")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class CapitalBand(models.IntegerChoices):
+    """The fee table's bands (DOMAIN.md), lowest first."""
+
+    SOLE_PROPRIETOR = 0, _("sole proprietor (一人親方)")
+    UNDER_5M = 1, _("individual or under ¥5M")
+    FROM_5M = 2, _("¥5M – under ¥10M")
+    FROM_10M = 3, _("¥10M – under ¥20M")
+    FROM_20M = 4, _("¥20M – under ¥50M")
+    FROM_50M = 5, _("¥50M – under ¥100M")
+    FROM_100M = 6, _("¥100M – under ¥300M")
+    FROM_300M = 7, _("¥300M – under ¥1B")
+    FROM_1B = 8, _("¥1B – under ¥5B")
+    FROM_5B = 9, _("¥5B – under ¥10B")
+    FROM_10B = 10, _("¥10B – under ¥50B")
+    FROM_50B = 11, _("¥50B and over")
+
+    @classmethod
+    def for_capital(cls, capital: int | None, *, sole_proprietor: bool, individual: bool) -> "CapitalBand":
+        if sole_proprietor:
+            return cls.SOLE_PROPRIETOR
+        if individual or capital is None:
+            return cls.UNDER_5M
+        lower_bounds = [5, 10, 20, 50, 100, 300, 1_000, 5_000, 10_000, 50_000]  # millions of yen
+        band = cls.UNDER_5M
+        for value, lower in zip(range(2, 12), lower_bounds, strict=True):
+            if capital >= lower * 1_000_000:
+                band = cls(value)
+        return band
+
+
+class BusinessQuerySet(models.QuerySet):
+    def search(self, query: str) -> "BusinessQuerySet":
+        """Find businesses the way the desk types them: IDs, phone or name variants.
+
+        Digits alone are an exact 事業者ID, 法人番号 or phone number (indexed equality).
+        A name of three or more characters after normalisation matches anywhere in
+        the name or reading (trigram index on PostgreSQL); shorter ones match the
+        start of either key (a prefix index), since trigrams need three characters.
+        """
+        query = (query or "").strip()
+        if not query:
+            return self
+        if normalize.is_number(query):
+            number = normalize.digits(query)
+            return self.filter(Q(ccus_id=number) | Q(corporate_number=number) | Q(phone_digits=number))
+        key = normalize.search_key(query)
+        if not key:
+            return self.none()
+        if len(key) < 3:
+            return self.filter(Q(name_key__startswith=key) | Q(kana_key__startswith=key))
+        return self.filter(search_text__contains=key)
+
+
+class Business(models.Model):
+    """A registered business (事業者)."""
+
+    class EntityType(models.TextChoices):
+        CORPORATION = "corporation", _("corporation (法人)")
+        INDIVIDUAL = "individual", _("individual (個人)")
+
+    ccus_id = models.CharField(
+        _("business ID (事業者ID)"), max_length=14, unique=True, validators=[validation.validate_ccus_id]
+    )
+    corporate_number = models.CharField(
+        _("corporate number (法人番号)"),
+        max_length=13,
+        blank=True,
+        db_index=True,
+        validators=[validation.validate_corporate_number],
+    )
+    entity_type = models.CharField(_("entity type"), max_length=12, choices=EntityType.choices)
+    name = models.CharField(_("trade name (商号)"), max_length=200)
+    name_kana = models.CharField(_("trade name reading (商号カナ)"), max_length=200, blank=True)
+    is_sole_proprietor = models.BooleanField(_("sole proprietor (一人親方)"), default=False)
+    capital = models.BigIntegerField(_("capital (yen)"), null=True, blank=True)
+    capital_band = models.PositiveSmallIntegerField(_("capital band"), choices=CapitalBand.choices, editable=False)
+    prefecture = models.ForeignKey(Prefecture, models.PROTECT, verbose_name=_("prefecture"))
+    postal_code = models.CharField(
+        _("postal code"), max_length=8, validators=[validation.validate_postal_code], help_text=_("7 digits")
+    )
+    address = models.CharField(_("address"), max_length=200)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone_digits = models.CharField(max_length=20, blank=True, db_index=True, editable=False)
+    email = models.EmailField(_("e-mail"), blank=True)
+    representative = models.CharField(_("representative (代表者名)"), max_length=100, blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=100, blank=True)
+    permit_number = models.CharField(_("construction permit number (建設業許可番号)"), max_length=60, blank=True)
+    trades = models.ManyToManyField(Trade, blank=True, related_name="businesses", verbose_name=_("trades"))
+    associations = models.ManyToManyField(
+        Association, through="Membership", blank=True, related_name="members", verbose_name=_("associations")
+    )
+    registered_on = models.DateField(_("registered on"))
+    expires_on = models.DateField(_("expires on (有効期限)"), db_index=True)
+
+    # Contact flags: the date each was raised; empty when not set.
+    do_not_email_since = models.DateField(_("do not e-mail since"), null=True, blank=True)
+    do_not_call_since = models.DateField(_("do not call since"), null=True, blank=True)
+    address_undeliverable_since = models.DateField(_("address undeliverable since"), null=True, blank=True)
+    email_bounced_since = models.DateField(_("e-mail bounced since"), null=True, blank=True)
+    phone_invalid_since = models.DateField(_("phone number wrong since"), null=True, blank=True)
+
+    # Search keys, derived from the name and reading on every write (see derive_fields).
+    name_key = models.CharField(max_length=200, editable=False, default="")
+    kana_key = models.CharField(max_length=200, editable=False, default="")
+    search_text = models.CharField(max_length=401, editable=False, default="")
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = BusinessQuerySet.as_manager()
+
+    # Which contact flag goes stale when which fields change.
+    FLAG_SOURCES = {
+        "email_bounced_since": ("email",),
+        "address_undeliverable_since": ("postal_code", "prefecture_id", "address"),
+        "phone_invalid_since": ("phone",),
+    }
+
+    class Meta:
+        ordering = ["ccus_id"]
+        verbose_name = _("business")
+        verbose_name_plural = _("businesses")
+        # Search indexes (trigram, prefix) are PostgreSQL-specific: see migration 0003.
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.ccus_id})"
+
+    def save(self, *args, **kwargs) -> None:
+        self.derive_fields(getattr(self, "_loaded_contact", None))
+        super().save(*args, **kwargs)
+        self._loaded_contact = {f: getattr(self, f) for fields in self.FLAG_SOURCES.values() for f in fields}
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_contact = {
+            name: getattr(instance, name, None)
+            for fields in cls.FLAG_SOURCES.values()
+            for name in fields
+            if name in field_names or name.removesuffix("_id") in field_names
+        }
+        return instance
+
+    def clean(self) -> None:
+        if self.postal_code and self.prefecture_id:
+            validation.check_postal_in_prefecture(self.postal_code, self.prefecture.name)
+
+    def derive_fields(self, previous: dict | None = None) -> None:
+        """Recompute derived columns; bulk writers call this, save() does too.
+
+        `previous` holds the contact fields as they were stored: a contact flag is
+        cleared when the data it is about has changed since.
+        """
+        self.name_key = normalize.search_key(self.name)
+        self.kana_key = normalize.search_key(self.name_kana)
+        self.search_text = f"{self.name_key}\n{self.kana_key}"
+        self.phone_digits = normalize.digits(self.phone)
+        self.capital_band = CapitalBand.for_capital(
+            self.capital,
+            sole_proprietor=self.is_sole_proprietor,
+            individual=self.entity_type == self.EntityType.INDIVIDUAL,
+        )
+        if previous:
+            for flag, fields in self.FLAG_SOURCES.items():
+                if any(f in previous and previous[f] != getattr(self, f) for f in fields):
+                    setattr(self, flag, None)
+
+    def days_left(self, today: datetime.date | None = None) -> int:
+        return (self.expires_on - (today or timezone.localdate())).days
+
+
+class Membership(models.Model):
+    """A business's membership of an association."""
+
+    business = models.ForeignKey(Business, models.CASCADE, related_name="memberships", verbose_name=_("business"))
+    association = models.ForeignKey(
+        Association, models.CASCADE, related_name="memberships", verbose_name=_("association")
+    )
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["business", "association"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.business} ∈ {self.association.code}"
+
+
+class SubcontractLink(models.Model):
+    """A prime (元請) → subcontractor (下請) relation seen on site records."""
+
+    class Source(models.TextChoices):
+        SITE_RECORDS = "site", _("site records (施工体制)")
+        ASSOCIATION = "association", _("association report")
+        DESK = "desk", _("registration desk")
+
+    prime = models.ForeignKey(
+        Business, models.CASCADE, related_name="links_as_prime", verbose_name=_("prime contractor (元請)")
+    )
+    subcontractor = models.ForeignKey(
+        Business, models.CASCADE, related_name="links_as_sub", verbose_name=_("subcontractor (下請)")
+    )
+    tier = models.PositiveSmallIntegerField(_("tier (次数)"), default=1, help_text=_("1 = direct subcontractor"))
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.SITE_RECORDS)
+    last_seen_on = models.DateField(_("last seen on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("subcontract link")
+        verbose_name_plural = _("subcontract links")
+        constraints = [
+            models.UniqueConstraint(fields=["prime", "subcontractor"], name="link_unique_pair"),
+            models.CheckConstraint(condition=~Q(prime=F("subcontractor")), name="link_not_self"),
+            models.CheckConstraint(condition=Q(tier__gte=1), name="link_tier_positive"),
+        ]
+        indexes = [models.Index(fields=["subcontractor"], name="link_sub_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.prime_id} → {self.subcontractor_id}"

@@ -21,6 +21,7 @@ from registrations.models import (
     Trade,
     TradeGroup,
 )
+from renewals.admin import BusinessRenewalMixin
 
 # How many links the business page shows in each direction before linking onwards.
 LINKS_SHOWN = 20
@@ -73,7 +74,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Business)
-class BusinessAdmin(admin.ModelAdmin):
+class BusinessAdmin(BusinessRenewalMixin, admin.ModelAdmin):
     form = BusinessForm
     list_display = ["ccus_id", "name", "prefecture", "capital_band_display", "registered_on", "expires_on"]
     list_display_links = ["ccus_id", "name"]
@@ -86,6 +87,7 @@ class BusinessAdmin(admin.ModelAdmin):
         "is_sole_proprietor",
         "associations",
         ExpiryMonthFilter,
+        *BusinessRenewalMixin.renewal_list_filters,
     ]
     search_fields = ["ccus_id"]  # the search itself is BusinessQuerySet.search
     search_help_text = _("Business ID, corporate number, phone number, or trade name or reading in any form")
@@ -93,8 +95,15 @@ class BusinessAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     list_per_page = 50
     autocomplete_fields = ["trades"]
-    inlines = [MembershipInline]
-    readonly_fields = ["capital_band_display", "links_as_prime_display", "links_as_sub_display", "updated_at"]
+    inlines = [MembershipInline, *BusinessRenewalMixin.renewal_inlines]
+    actions = ["record_application", "approve_application"]
+    readonly_fields = [
+        *BusinessRenewalMixin.renewal_readonly_fields,
+        "capital_band_display",
+        "links_as_prime_display",
+        "links_as_sub_display",
+        "updated_at",
+    ]
     fieldsets = [
         (None, {"fields": ["ccus_id", "corporate_number", "entity_type", "name", "name_kana", "is_sole_proprietor"]}),
         (_("capital"), {"fields": ["capital", "capital_band_display"]}),
@@ -112,7 +121,7 @@ class BusinessAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("registration"), {"fields": ["permit_number", "trades", "registered_on", "expires_on"]}),
+        (_("registration"), {"fields": ["permit_number", "trades", "registered_on", "expires_on", "renewal_summary"]}),
         (
             _("contact flags"),
             {

@@ -217,6 +217,7 @@ class Business(models.Model):
     def clean(self) -> None:
         if self.postal_code and self.prefecture_id:
             validation.check_postal_in_prefecture(self.postal_code, self.prefecture.name)
+        validation.check_expiry_after_registration(self.registered_on, self.expires_on)
 
     def derive_fields(self, previous: dict | None = None) -> None:
         """Recompute derived columns; bulk writers call this, save() does too.

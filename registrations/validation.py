@@ -62,3 +62,10 @@ def check_postal_in_prefecture(postal_code: str, prefecture_name: str) -> None:
                 )
             }
         )
+
+
+def check_expiry_after_registration(registered_on, expires_on) -> None:
+    if registered_on and expires_on and expires_on <= registered_on:
+        raise ValidationError(
+            {"expires_on": ValidationError(_("The expiry must be after the registration date."), code="expiry_order")}
+        )

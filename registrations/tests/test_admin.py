@@ -9,6 +9,11 @@ from registrations.tests.factories import BusinessFactory, LinkFactory, Membersh
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:registrations_business_changelist")
+EMPTY_INLINES = {
+    f"{prefix}-{field}": "0"
+    for prefix in ["memberships", "terms", "renewal_cases"]
+    for field in ["TOTAL_FORMS", "INITIAL_FORMS"]
+}
 
 
 @pytest.fixture
@@ -98,20 +103,20 @@ def test_desk_adds_a_business(desk_client):
             "phone": "090-1234-5678",
             "registered_on": "2024-05-10",
             "expires_on": "2029-05-31",
-            "memberships-TOTAL_FORMS": "0",
-            "memberships-INITIAL_FORMS": "0",
+            **EMPTY_INLINES,
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     business = Business.objects.get(ccus_id="98765432109876")
     assert business.name_kana == "ヤマダトソウ"
     assert business.capital_band == 1
+    assert business.terms.get().expires_on.isoformat() == "2029-05-31"
 
 
 def test_desk_sees_japanese_errors_on_bad_input(desk_client):
     response = desk_client.post(
         reverse("admin:registrations_business_add"),
-        {"ccus_id": "123", "postal_code": "0000000", "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"},
+        {"ccus_id": "123", "postal_code": "0000000", **EMPTY_INLINES},
     )
     assert response.status_code == 200
     page = response.content.decode()

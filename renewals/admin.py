@@ -1,0 +1,280 @@
+"""Renewals in the admin: the fee schedule, applications, and the business page's renewal side."""
+
+import datetime
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from renewals import selectors, services
+from renewals.forms import ApplicationForm, ApprovalForm, ReregistrationForm
+from renewals.models import FeeRate, RenewalCase, RenewalStatus, Term
+
+DAYS_LEFT_BUCKETS = [30, 60, 90, 180]
+# Days left at or below which the business page shows the expiry in each colour.
+URGENCY_COLOURS = [(0, "#ba2121"), (30, "#ba2121"), (90, "#d97706"), (180, "#b59f00")]
+
+
+def urgency_colour(days_left: int) -> str:
+    for limit, colour in URGENCY_COLOURS:
+        if days_left <= limit:
+            return colour
+    return "#417690"
+
+
+class RenewalStatusFilter(admin.SimpleListFilter):
+    title = _("renewal status")
+    parameter_name = "renewal_status"
+
+    def lookups(self, request, model_admin):
+        return RenewalStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in RenewalStatus.values:
+            return selectors.filter_by_status(queryset, self.value(), today=timezone.localdate())
+        return queryset
+
+
+class DaysLeftFilter(admin.SimpleListFilter):
+    title = _("days left")
+    parameter_name = "days_left"
+
+    def lookups(self, request, model_admin):
+        return [(str(days), _("≤ %(days)s days") % {"days": days}) for days in DAYS_LEFT_BUCKETS]
+
+    def queryset(self, request, queryset):
+        if self.value() not in {str(days) for days in DAYS_LEFT_BUCKETS}:
+            return queryset
+        today = timezone.localdate()
+        return queryset.filter(
+            expires_on__gte=today, expires_on__lte=today + datetime.timedelta(days=int(self.value()))
+        )
+
+
+class TermInline(admin.TabularInline):
+    model = Term
+    fields = ["starts_on", "expires_on", "origin", "is_current", "ended", "lapse_recorded_on"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("term history")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class RenewalCaseInline(admin.TabularInline):
+    model = RenewalCase
+    fk_name = "business"
+    fields = ["received_on", "channel", "status", "fee", "approved_on", "received_by", "approved_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class BusinessRenewalMixin:
+    """The renewal side of the business admin: status, days left, actions and views."""
+
+    renewal_list_filters = [RenewalStatusFilter, DaysLeftFilter]
+    renewal_inlines = [TermInline, RenewalCaseInline]
+    renewal_readonly_fields = ["renewal_summary"]
+    change_form_template = "admin/renewals/business_change_form.html"
+
+    @admin.display(description=_("renewal"))
+    def renewal_summary(self, obj):
+        if not obj.pk:
+            return "-"
+        today = timezone.localdate()
+        days = obj.days_left(today)
+        status = selectors.status_of(obj, today=today)
+        return format_html(
+            '<strong style="color:{}">{}</strong> ({}) — {}',
+            urgency_colour(days),
+            _("%(days)s days left") % {"days": days} if days >= 0 else _("expired %(days)s days ago") % {"days": -days},
+            obj.expires_on,
+            status.label,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.terms_sync(business_ids=[form.instance.pk])
+
+    def has_record_renewal_permission(self, request):
+        return request.user.has_perm("renewals.add_renewalcase")
+
+    def has_approve_renewal_permission(self, request):
+        return request.user.has_perm("renewals.change_renewalcase")
+
+    @admin.action(description=_("Record a renewal application"), permissions=["record_renewal"])
+    def record_application(self, request, queryset):
+        return self._run_step(request, queryset, ApplicationForm, "record_application", self._record)
+
+    @admin.action(description=_("Approve the pending renewal application"), permissions=["approve_renewal"])
+    def approve_application(self, request, queryset):
+        return self._run_step(request, queryset, ApprovalForm, "approve_application", self._approve)
+
+    def _record(self, request, business, data):
+        services.renewal_record_application(
+            business=business,
+            received_on=data["received_on"],
+            channel=data["channel"],
+            user=request.user,
+            note=data["note"],
+        )
+
+    def _approve(self, request, business, data):
+        case = business.renewal_cases.filter(status=RenewalCase.Status.PENDING).first()
+        if case is None:
+            raise services.RenewalError(
+                _("%(business)s has no pending application.") % {"business": f"{business.name} ({business.ccus_id})"}
+            )
+        services.renewal_approve(case=case, approved_on=data["approved_on"], user=request.user)
+
+    def _run_step(self, request, queryset, form_class, action, step):
+        """Ask for the date on an intermediate page, then run the step per business."""
+        if "apply" in request.POST:
+            form = form_class(request.POST)
+            if form.is_valid():
+                done, errors = 0, []
+                for business in queryset:
+                    try:
+                        step(request, business, form.cleaned_data)
+                        done += 1
+                    except services.RenewalError as error:
+                        errors.append(str(error))
+                if done:
+                    self.message_user(request, _("%(count)s businesses updated.") % {"count": done}, messages.SUCCESS)
+                for error in errors:
+                    self.message_user(request, error, messages.ERROR)
+                return None
+        else:
+            form = form_class()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": dict(self.get_action_choices(request)).get(action, action),
+            "opts": self.model._meta,
+            "form": form,
+            "action": action,
+            "businesses": queryset[:100],
+            "selected": queryset.values_list("pk", flat=True),
+        }
+        return TemplateResponse(request, "admin/renewals/renewal_step.html", context)
+
+    def get_urls(self):
+        views = [
+            ("record-application", "record_application", ApplicationForm, self._record),
+            ("approve-application", "approve_application", ApprovalForm, self._approve),
+            ("register-again", "register_again", ReregistrationForm, self._register_again),
+        ]
+        urls = [
+            path(
+                f"<int:object_id>/{slug}/",
+                self.admin_site.admin_view(self._object_step_view(name, form_class, step)),
+                name=f"registrations_business_{name}",
+            )
+            for slug, name, form_class, step in views
+        ]
+        return urls + super().get_urls()
+
+    def _register_again(self, request, business, data):
+        services.registration_restart(business=business, registered_on=data["registered_on"])
+
+    def _object_step_view(self, name, form_class, step):
+        """A renewal step for one business from its change page."""
+
+        def view(request, object_id):
+            business = get_object_or_404(self.model, pk=object_id)
+            allowed = (
+                self.has_record_renewal_permission(request)
+                if name == "record_application"
+                else self.has_approve_renewal_permission(request)
+            )
+            if not allowed:
+                raise PermissionDenied
+            form = form_class(request.POST or None)
+            if request.method == "POST" and form.is_valid():
+                try:
+                    step(request, business, form.cleaned_data)
+                except services.RenewalError as error:
+                    form.add_error(None, str(error))
+                else:
+                    self.message_user(request, _("Saved."), messages.SUCCESS)
+                    return redirect(reverse("admin:registrations_business_change", args=[business.pk]))
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"{business.name} ({business.ccus_id})",
+                "opts": self.model._meta,
+                "original": business,
+                "form": form,
+            }
+            return TemplateResponse(request, "admin/renewals/renewal_object_step.html", context)
+
+        return view
+
+
+@admin.register(RenewalCase)
+class RenewalCaseAdmin(admin.ModelAdmin):
+    list_display = ["business", "received_on", "channel", "status", "fee", "approved_on"]
+    list_select_related = ["business"]
+    list_filter = ["status", "channel", "received_on", "approved_on"]
+    search_fields = ["=business__ccus_id"]
+    readonly_fields = [
+        "business", "term", "received_on", "channel", "received_by", "status", "capital_band", "fee",
+        "approved_on", "approved_by", "new_term",
+    ]  # fmt: skip
+    fields = [*readonly_fields, "note"]
+    date_hierarchy = "received_on"
+    show_full_result_count = False
+    actions = ["approve_today", "withdraw"]
+
+    def has_add_permission(self, request):
+        return False  # applications are recorded from the business, through the service
+
+    @admin.action(description=_("Approve selected pending applications today"), permissions=["change"])
+    def approve_today(self, request, queryset):
+        today, done = timezone.localdate(), 0
+        for case in queryset.filter(status=RenewalCase.Status.PENDING):
+            try:
+                services.renewal_approve(case=case, approved_on=today, user=request.user)
+                done += 1
+            except services.RenewalError as error:
+                self.message_user(request, str(error), messages.ERROR)
+        self.message_user(request, _("%(count)s applications approved.") % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Withdraw selected pending applications"), permissions=["change"])
+    def withdraw(self, request, queryset):
+        count = 0
+        for case in queryset.filter(status=RenewalCase.Status.PENDING):
+            services.renewal_withdraw(case=case)
+            count += 1
+        self.message_user(request, _("%(count)s applications withdrawn.") % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(Term)
+class TermAdmin(admin.ModelAdmin):
+    list_display = ["business", "starts_on", "expires_on", "origin", "is_current", "ended"]
+    list_select_related = ["business"]
+    list_filter = ["origin", "is_current", "ended"]
+    search_fields = ["=business__ccus_id"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FeeRate)
+class FeeRateAdmin(admin.ModelAdmin):
+    list_display = ["effective_from", "capital_band", "amount"]
+    list_filter = ["effective_from"]
+    ordering = ["-effective_from", "capital_band"]

@@ -1,0 +1,149 @@
+"""When: registration terms, renewal applications and the fee schedule."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registrations.models import Business, CapitalBand
+
+
+class RenewalStatus(models.TextChoices):
+    """Where a business stands in its renewal cycle, as the desk filters it."""
+
+    ACTIVE = "active", _("active")
+    WINDOW_OPEN = "window_open", _("renewal window open")
+    PENDING = "pending", _("application pending")
+    RENEWED = "renewed", _("renewed")
+    EXPIRED_PENDING = "expired_pending", _("expired, application pending")
+    LAPSED = "lapsed", _("lapsed (失効)")
+
+
+class Term(models.Model):
+    """One registration period of a business, from its start to its expiry."""
+
+    class Origin(models.TextChoices):
+        REGISTRATION = "registration", _("new registration")
+        RENEWAL = "renewal", _("renewal")
+        REREGISTRATION = "reregistration", _("registration after a lapse")
+
+    class End(models.TextChoices):
+        RENEWED = "renewed", _("renewed")
+        LAPSED = "lapsed", _("lapsed")
+
+    business = models.ForeignKey(Business, models.CASCADE, related_name="terms", verbose_name=_("business"))
+    starts_on = models.DateField(_("starts on"))
+    expires_on = models.DateField(_("expires on"))
+    origin = models.CharField(_("origin"), max_length=16, choices=Origin.choices, default=Origin.REGISTRATION)
+    is_current = models.BooleanField(_("current"), default=True)
+    ended = models.CharField(_("ended"), max_length=10, choices=End.choices, blank=True)
+    lapse_recorded_on = models.DateField(_("lapse recorded on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["business", "-starts_on"]
+        verbose_name = _("registration term")
+        verbose_name_plural = _("registration terms")
+        constraints = [
+            models.UniqueConstraint(fields=["business"], condition=Q(is_current=True), name="term_one_current"),
+            models.CheckConstraint(condition=Q(expires_on__gt=models.F("starts_on")), name="term_expires_after_start"),
+        ]
+        indexes = [
+            models.Index(fields=["expires_on"], condition=Q(is_current=True), name="term_current_expiry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on} – {self.expires_on}"
+
+    def days_left(self, today: datetime.date | None = None) -> int:
+        return (self.expires_on - (today or timezone.localdate())).days
+
+
+class RenewalCase(models.Model):
+    """A renewal application, from receipt to approval."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        APPROVED = "approved", _("approved")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", _("online")
+        POST = "post", _("by post")
+        DESK = "desk", _("at the desk")
+        AGENT = "agent", _("through an agent")
+        FILE = "file", _("file import")
+
+    business = models.ForeignKey(Business, models.CASCADE, related_name="renewal_cases", verbose_name=_("business"))
+    term = models.ForeignKey(Term, models.PROTECT, related_name="renewal_cases", verbose_name=_("term being renewed"))
+    received_on = models.DateField(_("application received on"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received by"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    capital_band = models.PositiveSmallIntegerField(_("capital band"), choices=CapitalBand.choices)
+    fee = models.PositiveIntegerField(_("fee (yen)"))
+    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    new_term = models.OneToOneField(
+        Term, models.PROTECT, null=True, blank=True, related_name="renewed_by", verbose_name=_("new term")
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        verbose_name = _("renewal application")
+        verbose_name_plural = _("renewal applications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business"], condition=Q(status="pending"), name="renewal_one_pending_per_business"
+            ),
+            models.UniqueConstraint(fields=["term"], condition=~Q(status="withdrawn"), name="renewal_one_per_term"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.business.ccus_id} {self.received_on}"
+
+
+class FeeRateQuerySet(models.QuerySet):
+    def in_force(self, on: datetime.date) -> "FeeRateQuerySet":
+        """The rows of the schedule in force on a date: the latest start per band."""
+        return self.filter(effective_from__lte=on).order_by("capital_band", "-effective_from")
+
+
+class FeeRate(models.Model):
+    """事業者登録料 for one capital band, from a date until the next row for that band."""
+
+    capital_band = models.PositiveSmallIntegerField(_("capital band"), choices=CapitalBand.choices)
+    effective_from = models.DateField(_("in force from"))
+    amount = models.PositiveIntegerField(_("fee (yen)"))
+
+    objects = FeeRateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_from", "capital_band"]
+        verbose_name = _("fee rate")
+        verbose_name_plural = _("fee schedule")
+        constraints = [
+            models.UniqueConstraint(fields=["capital_band", "effective_from"], name="fee_rate_unique_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_capital_band_display()} ¥{self.amount:,} ({self.effective_from}〜)"

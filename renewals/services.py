@@ -1,0 +1,196 @@
+"""Renewal workflows: applications, approvals, lapses and registering again.
+
+Functions here lock the rows they change and raise RenewalError with a message for
+the desk when a rule forbids the step.
+"""
+
+import datetime
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registrations.models import Business
+from renewals import terms
+from renewals.models import FeeRate, RenewalCase, Term
+
+
+class RenewalError(Exception):
+    """A renewal step the rules do not allow; the message is for the desk."""
+
+
+def terms_sync(*, business_ids: list[int] | None = None) -> dict[str, int]:
+    """Bring terms in step with the register, in three set-based statements.
+
+    1. A business without a term gets one from its registration date to its expiry.
+    2. A current, unlapsed term follows the business's expiry when an import changed it
+       (the file's 有効期限 wins).
+    3. A lapsed business whose register row shows a later registration gets a new term.
+
+    `business_ids` limits the work to a few businesses (the admin after a save).
+    """
+    now = timezone.now()
+    only, params = "", []
+    if business_ids is not None:
+        only = f" AND b.id IN ({', '.join(['%s'] * len(business_ids))})" if business_ids else " AND 1 = 0"
+        params = list(business_ids)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO renewals_term (business_id, starts_on, expires_on, origin, is_current, ended, created_at)
+            SELECT b.id, b.registered_on, b.expires_on, 'registration', %s, '', %s
+            FROM registrations_business b
+            WHERE b.expires_on > b.registered_on
+              AND NOT EXISTS (SELECT 1 FROM renewals_term t WHERE t.business_id = b.id)"""
+            + only,
+            [True, now, *params],
+        )
+        created = cursor.rowcount
+        cursor.execute(
+            """
+            UPDATE renewals_term SET expires_on = (
+                SELECT b.expires_on FROM registrations_business b WHERE b.id = renewals_term.business_id)
+            WHERE is_current AND ended = '' AND EXISTS (
+                SELECT 1 FROM registrations_business b WHERE b.id = renewals_term.business_id
+                AND b.expires_on <> renewals_term.expires_on AND b.expires_on > renewals_term.starts_on"""
+            + only
+            + ")",
+            params,
+        )
+        moved = cursor.rowcount
+    reregistered = 0
+    stale = Term.objects.filter(
+        business=OuterRef("pk"), is_current=True, ended=Term.End.LAPSED, expires_on__lt=OuterRef("registered_on")
+    )
+    candidates = Business.objects.filter(Exists(stale))
+    if business_ids is not None:
+        candidates = candidates.filter(pk__in=business_ids)
+    for business in candidates.only("pk", "registered_on", "expires_on").iterator():
+        registration_restart(business=business, registered_on=business.registered_on, expires_on=business.expires_on)
+        reregistered += 1
+    return {"created": created, "moved": moved, "reregistered": reregistered}
+
+
+def current_term(business: Business) -> Term:
+    term = Term.objects.filter(business=business, is_current=True).first()
+    if term is None:
+        terms_sync()
+        term = Term.objects.filter(business=business, is_current=True).first()
+    if term is None:
+        raise RenewalError(_("%(business)s has no registration term.") % {"business": business})
+    return term
+
+
+def fee_for(*, capital_band: int, on: datetime.date) -> int:
+    """The fee of the schedule in force on a date for a capital band."""
+    amount = FeeRate.objects.in_force(on).filter(capital_band=capital_band).values_list("amount", flat=True).first()
+    if amount is None:
+        raise RenewalError(_("The fee schedule has no rate for this capital band on %(date)s.") % {"date": on})
+    return amount
+
+
+@transaction.atomic
+def renewal_record_application(
+    *, business: Business, received_on: datetime.date, channel: str, user=None, note: str = ""
+) -> RenewalCase:
+    """Record a renewal application received on a date."""
+    business = Business.objects.select_for_update().get(pk=business.pk)
+    term = current_term(business)
+    name = {"business": f"{business.name} ({business.ccus_id})"}
+    if term.ended == Term.End.LAPSED or received_on > term.expires_on:
+        raise RenewalError(_("%(business)s has lapsed: it must register again, not renew.") % name)
+    if received_on < terms.window_opens(term.expires_on):
+        raise RenewalError(
+            _("%(business)s: renewal opens on %(date)s, six months before expiry.")
+            % {**name, "date": terms.window_opens(term.expires_on)}
+        )
+    if RenewalCase.objects.filter(business=business, status=RenewalCase.Status.PENDING).exists():
+        raise RenewalError(_("%(business)s already has a pending application.") % name)
+    if RenewalCase.objects.filter(term=term, status=RenewalCase.Status.APPROVED).exists():
+        raise RenewalError(_("%(business)s has already renewed this term.") % name)
+    return RenewalCase.objects.create(
+        business=business,
+        term=term,
+        received_on=received_on,
+        channel=channel,
+        received_by=user,
+        capital_band=business.capital_band,
+        fee=fee_for(capital_band=business.capital_band, on=received_on),
+        note=note,
+    )
+
+
+@transaction.atomic
+def renewal_approve(*, case: RenewalCase, approved_on: datetime.date, user=None) -> Term:
+    """Approve a pending application: the expiry moves five years on, however early."""
+    case = RenewalCase.objects.select_for_update().select_related("term", "business").get(pk=case.pk)
+    name = {"business": f"{case.business.name} ({case.business.ccus_id})"}
+    if case.status != RenewalCase.Status.PENDING:
+        raise RenewalError(_("%(business)s: only a pending application can be approved.") % name)
+    if approved_on < case.received_on:
+        raise RenewalError(_("%(business)s: approval cannot come before the application.") % name)
+    old = case.term
+    Term.objects.filter(pk=old.pk).update(is_current=False, ended=Term.End.RENEWED)
+    new = Term.objects.create(
+        business=case.business,
+        starts_on=old.expires_on + datetime.timedelta(days=1),
+        expires_on=terms.expiry_after_renewal(old.expires_on),
+        origin=Term.Origin.RENEWAL,
+    )
+    case.status = RenewalCase.Status.APPROVED
+    case.approved_on = approved_on
+    case.approved_by = user
+    case.new_term = new
+    case.save(update_fields=["status", "approved_on", "approved_by", "new_term"])
+    Business.objects.filter(pk=case.business_id).update(expires_on=new.expires_on, updated_at=timezone.now())
+    return new
+
+
+@transaction.atomic
+def renewal_withdraw(*, case: RenewalCase) -> None:
+    updated = RenewalCase.objects.filter(pk=case.pk, status=RenewalCase.Status.PENDING).update(
+        status=RenewalCase.Status.WITHDRAWN
+    )
+    if not updated:
+        raise RenewalError(_("Only a pending application can be withdrawn."))
+
+
+def mark_lapsed(*, today: datetime.date) -> int:
+    """Record every expired term without a pending application as lapsed; returns how many.
+
+    One UPDATE; running it again the same day, or twice at once, changes nothing more.
+    """
+    pending = RenewalCase.objects.filter(business=OuterRef("business"), status=RenewalCase.Status.PENDING)
+    return (
+        Term.objects.filter(is_current=True, ended="", expires_on__lt=today)
+        .exclude(Exists(pending))
+        .update(ended=Term.End.LAPSED, lapse_recorded_on=today)
+    )
+
+
+@transaction.atomic
+def registration_restart(
+    *, business: Business, registered_on: datetime.date, expires_on: datetime.date | None = None
+) -> Term:
+    """A lapsed business registers again: a new term; the old ones stay as history.
+
+    The expiry is computed from the registration date unless the register gives one.
+    """
+    business = Business.objects.select_for_update().get(pk=business.pk)
+    old = Term.objects.filter(business=business, is_current=True).first()
+    if old and not (old.ended == Term.End.LAPSED or old.expires_on < registered_on):
+        raise RenewalError(
+            _("%(business)s has not lapsed: renew it instead.") % {"business": f"{business.name} ({business.ccus_id})"}
+        )
+    if old:
+        Term.objects.filter(pk=old.pk).update(is_current=False, ended=old.ended or Term.End.LAPSED)
+    if not expires_on or expires_on <= registered_on:
+        expires_on = terms.expiry_for_registration(registered_on)
+    term = Term.objects.create(
+        business=business, starts_on=registered_on, expires_on=expires_on, origin=Term.Origin.REREGISTRATION
+    )
+    Business.objects.filter(pk=business.pk).update(
+        registered_on=registered_on, expires_on=expires_on, updated_at=timezone.now()
+    )
+    return term

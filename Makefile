@@ -21,7 +21,12 @@ run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --businesses $(DEMO_BUSINESSES) --if-empty
 	$(BIN)/python manage.py sync_terms
+	$(BIN)/python manage.py run_reminders
 	$(BIN)/python manage.py create_demo_users
+	@# A worker with beat on kombu's filesystem broker runs the ladder by itself, as in production.
+	export CELERY_BROKER_URL=filesystem://; \
+	$(BIN)/celery -A ccus worker --beat --pool solo --loglevel WARNING & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## test: the whole suite (SQLite unless DATABASE_URL is set; services it cannot reach are skipped)

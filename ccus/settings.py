@@ -69,6 +69,9 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'ccus.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default runs the web server and a worker on one file.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL;"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -130,6 +133,18 @@ CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # `make run`: a worker and beat on a broker that needs no server (kombu's filesystem transport).
+    BROKER_DIR = VAR_DIR / "broker"
+    for folder in ("queue", "processed"):
+        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_IGNORE_RESULT = True
 
 # Admin uploads (imports) larger than this are refused with a message.
 IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=50)
@@ -151,4 +166,25 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # One line per task is noise when tasks run in process; workers log their own.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}},
 }
+
+# The reminder ladder (outreach).
+OUTREACH_SENDING_HOURS = (env.int("SENDING_HOUR_FROM", default=9), env.int("SENDING_HOUR_TO", default=18))
+OUTREACH_SEND_ON_BUSINESS_DAYS_ONLY = env.bool("SEND_ON_BUSINESS_DAYS_ONLY", default=True)
+OUTREACH_CALLING_HOURS = (env.int("CALLING_HOUR_FROM", default=9), env.int("CALLING_HOUR_TO", default=18))
+# Notices the scan writes per channel and day (0 = no cap); the most urgent go first.
+OUTREACH_DAILY_CAPS = {
+    "email": env.int("DAILY_CAP_EMAIL", default=20_000),
+    "postcard": env.int("DAILY_CAP_POSTCARD", default=10_000),
+    "phone": env.int("DAILY_CAP_PHONE", default=400),
+    "prime_list": env.int("DAILY_CAP_PRIME_LIST", default=0),
+}
+# E-mail notices queued longer than this are re-enqueued by the sweeper.
+OUTREACH_REQUEUE_AFTER_MINUTES = env.int("REQUEUE_AFTER_MINUTES", default=10)
+# A notice left in "sending" longer than this becomes "uncertain" for the desk to check.
+OUTREACH_SENDING_TIMEOUT_MINUTES = env.int("SENDING_TIMEOUT_MINUTES", default=30)
+OUTREACH_EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
+# Where a business renews; printed in notices.
+RENEWAL_URL = env("RENEWAL_URL", default="https://www.ccus.jp/")

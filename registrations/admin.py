@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from ccus.paginator import EstimatedCountPaginator
+from outreach.admin import BusinessOutreachMixin
 from registrations.forms import BusinessForm
 from registrations.models import (
     Association,
@@ -74,7 +75,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Business)
-class BusinessAdmin(BusinessRenewalMixin, admin.ModelAdmin):
+class BusinessAdmin(BusinessRenewalMixin, BusinessOutreachMixin, admin.ModelAdmin):
     form = BusinessForm
     list_display = ["ccus_id", "name", "prefecture", "capital_band_display", "registered_on", "expires_on"]
     list_display_links = ["ccus_id", "name"]
@@ -95,8 +96,8 @@ class BusinessAdmin(BusinessRenewalMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     list_per_page = 50
     autocomplete_fields = ["trades"]
-    inlines = [MembershipInline, *BusinessRenewalMixin.renewal_inlines]
-    actions = ["record_application", "approve_application"]
+    inlines = [MembershipInline, *BusinessRenewalMixin.renewal_inlines, *BusinessOutreachMixin.outreach_inlines]
+    actions = ["record_application", "approve_application", "send_reminder_now"]
     readonly_fields = [
         *BusinessRenewalMixin.renewal_readonly_fields,
         "capital_band_display",
@@ -137,6 +138,9 @@ class BusinessAdmin(BusinessRenewalMixin, admin.ModelAdmin):
         (_("subcontract links"), {"fields": ["links_as_prime_display", "links_as_sub_display"]}),
         (None, {"fields": ["updated_at"]}),
     ]
+
+    def get_urls(self):
+        return self.outreach_urls() + super().get_urls()
 
     def get_search_results(self, request, queryset, search_term):
         return queryset.search(search_term), False

@@ -1,0 +1,230 @@
+"""The daily scan: every due notice of the active policy, in a few set-based statements.
+
+For one date the scan
+1. brings renewal terms up to date and records lapses (renewals.services),
+2. cancels queued notices whose business has applied or whose term has ended,
+3. for each step of the active policy, most urgent first, inserts the due notices with
+   one INSERT … SELECT (channel fallbacks, overtaken steps and phone dates decided in
+   SQL; unique (term, step) with ON CONFLICT DO NOTHING, so two scans create nothing
+   twice), up to the channel's daily cap, most urgent expiry first,
+4. after commit, enqueues the new e-mail notices for sending.
+A dry run does all of it inside a transaction it rolls back, and reports the counts.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from outreach import calendar
+from outreach.models import Channel, Fallback, Notice, ReminderPolicy, ReminderStep, ScanRun
+from renewals import services as renewal_services
+from renewals.models import RenewalCase
+
+logger = logging.getLogger(__name__)
+
+# Why a channel cannot be used for a business: (SQL condition on b, reason code).
+UNUSABLE = {
+    Channel.EMAIL: [
+        ("b.email = ''", Notice.Reason.NO_EMAIL),
+        ("b.do_not_email_since IS NOT NULL", Notice.Reason.DO_NOT_EMAIL),
+        ("b.email_bounced_since IS NOT NULL", Notice.Reason.EMAIL_BOUNCED),
+    ],
+    Channel.POSTCARD: [
+        ("b.postal_code = ''", Notice.Reason.UNDELIVERABLE),
+        ("b.address_undeliverable_since IS NOT NULL", Notice.Reason.UNDELIVERABLE),
+    ],
+    Channel.PHONE: [
+        ("b.phone_digits = ''", Notice.Reason.NO_PHONE),
+        ("b.do_not_call_since IS NOT NULL", Notice.Reason.DO_NOT_CALL),
+        ("b.phone_invalid_since IS NOT NULL", Notice.Reason.PHONE_INVALID),
+    ],
+    Channel.PRIME_LIST: [],
+}
+
+
+class DryRunRollback(Exception):
+    """Raised to roll back a dry run's transaction."""
+
+
+def fallback_chain(policy: ReminderPolicy, channel: str) -> list[str]:
+    """The channels tried in order for a step: its own, then the policy's fallbacks."""
+    chain = [channel]
+    while (following := policy.fallback_for(chain[-1])) != Fallback.SKIP and following not in chain:
+        chain.append(following)
+    return chain
+
+
+def _usable(channel: str) -> str:
+    conditions = [condition for condition, _reason in UNUSABLE[channel]]
+    return f"NOT ({' OR '.join(conditions)})" if conditions else "1 = 1"
+
+
+def _reason(channel: str) -> str:
+    whens = " ".join(f"WHEN {condition} THEN '{reason}'" for condition, reason in UNUSABLE[channel])
+    return f"CASE {whens} ELSE '' END" if whens else "''"
+
+
+@dataclass
+class StepSQL:
+    """The SQL expressions that decide a step's channel, status and reasons per business."""
+
+    channel: str
+    status: str
+    reason: str
+    fallback_reason: str
+
+    @classmethod
+    def build(cls, chain: list[str], overtaken: str) -> "StepSQL":
+        usable = [_usable(c) for c in chain]
+        channel = " ".join(f"WHEN {u} THEN '{c}'" for u, c in zip(usable, chain, strict=True))
+        any_usable = " OR ".join(f"({u})" for u in usable)
+        hops = []
+        for index in range(1, len(chain)):
+            path = " || '>' || ".join(_reason(c) for c in chain[:index])
+            hops.append(f"WHEN {usable[index]} THEN {path}")
+        full_path = " || '>' || ".join(_reason(c) for c in chain)
+        return cls(
+            channel=f"CASE WHEN {overtaken} THEN '{chain[0]}' {channel} ELSE '{chain[-1]}' END",
+            status=f"CASE WHEN {overtaken} THEN 'skipped' WHEN {any_usable} THEN 'queued' ELSE 'skipped' END",
+            reason=(
+                f"CASE WHEN {overtaken} THEN '{Notice.Reason.OVERTAKEN}' WHEN {any_usable} THEN '' "
+                f"ELSE {_reason(chain[-1])} END"
+            ),
+            fallback_reason=(
+                f"CASE WHEN {overtaken} OR {usable[0]} THEN '' {' '.join(hops)} ELSE {full_path} END" if hops else "''"
+            ),
+        )
+
+
+def _next_same_channel(step: ReminderStep, steps: list[ReminderStep]) -> ReminderStep | None:
+    """The closest later step of the same channel on the same side of expiry."""
+    later = [
+        other
+        for other in steps
+        if other.channel == step.channel
+        and other.days_before < step.days_before
+        and (other.days_before < 0) == (step.days_before < 0)
+    ]
+    return max(later, key=lambda other: other.days_before, default=None)
+
+
+def _created_today(channel: str, today: datetime.date) -> int:
+    return Notice.objects.filter(due_on=today, step__channel=channel).count()
+
+
+def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, run: ScanRun) -> int:
+    """INSERT … SELECT the notices of one step that are due today; returns rows written."""
+    following = _next_same_channel(step, steps)
+    overtaken = "t.expires_on <= %(overtaken_limit)s" if following else "1 = 0"
+    sql = StepSQL.build(fallback_chain(policy, step.channel), overtaken)
+    # Steps before expiry stop at an ended term; steps after it are for lapsed ones.
+    phase = "t.expires_on < %(today)s AND t.ended IN ('', 'lapsed')" if step.after_expiry else "t.ended = ''"
+    cap = settings.OUTREACH_DAILY_CAPS.get(step.channel, 0)
+    limit = ""
+    if cap:
+        remaining = cap - _created_today(step.channel, today)
+        if remaining <= 0:
+            return 0
+        limit = f"LIMIT {int(remaining)}"
+    now = timezone.now()
+    params = {
+        "business_day": calendar.next_business_day(today),
+        "channel_phone": Channel.PHONE.value,
+        "due_limit": today + datetime.timedelta(days=step.days_before),
+        "last_limit": today + datetime.timedelta(days=step.last_days_before),
+        "now": now,
+        "overtaken_limit": today + datetime.timedelta(days=following.days_before) if following else None,
+        "run": run.pk,
+        "step": step.pk,
+        "template": step.template_id,
+        "today": today,
+        "true": True,
+    }
+    statement = f"""
+        INSERT INTO outreach_notice (
+            business_id, term_id, step_id, template_id, channel, status, reason, fallback_reason, due_on,
+            scheduled_for, recipient, subject, body, attempts, last_error, scan_run_id, created_at, updated_at)
+        SELECT t.business_id, t.id, %(step)s, %(template)s, {sql.channel}, {sql.status}, {sql.reason},
+            {sql.fallback_reason}, %(today)s,
+            CASE WHEN ({sql.channel}) = %(channel_phone)s THEN %(business_day)s ELSE %(today)s END,
+            '', '', '', 0, '', %(run)s, %(now)s, %(now)s
+        FROM renewals_term t
+        JOIN registrations_business b ON b.id = t.business_id
+        WHERE t.is_current = %(true)s
+          AND t.expires_on <= %(due_limit)s
+          AND t.expires_on >= %(last_limit)s
+          AND {phase}
+          AND NOT EXISTS (
+              SELECT 1 FROM renewals_renewalcase c WHERE c.term_id = t.id AND c.status IN ('pending', 'approved'))
+          AND NOT EXISTS (SELECT 1 FROM outreach_notice n WHERE n.term_id = t.id AND n.step_id = %(step)s)
+        ORDER BY t.expires_on, t.id
+        {limit}
+        ON CONFLICT DO NOTHING
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.rowcount
+
+
+def cancel_unneeded(*, today: datetime.date) -> int:
+    """Cancel queued notices of terms that got an application or ended (renewed, lapsed)."""
+    applied = RenewalCase.objects.filter(
+        term=OuterRef("term"), status__in=[RenewalCase.Status.PENDING, RenewalCase.Status.APPROVED]
+    )
+    queued = Notice.objects.filter(status=Notice.Status.QUEUED, step__isnull=False)
+    before_expiry = Q(step__days_before__gte=0)
+    cancelled = (
+        queued.filter(before_expiry)
+        .filter(Exists(applied))
+        .update(status=Notice.Status.CANCELLED, reason=Notice.Reason.APPLIED, updated_at=timezone.now())
+    )
+    cancelled += queued.filter(term__is_current=False).update(
+        status=Notice.Status.CANCELLED, reason=Notice.Reason.TERM_ENDED, updated_at=timezone.now()
+    )
+    return cancelled
+
+
+def summarise(run: ScanRun, cancelled: int) -> dict:
+    """{channel: {"created": n, "skipped": {reason: n}}, "cancelled": n}"""
+    summary: dict = {"cancelled": cancelled}
+    rows = Notice.objects.filter(scan_run=run).values("channel", "status", "reason").annotate(n=Count("pk"))
+    for row in rows:
+        entry = summary.setdefault(row["channel"], {"created": 0, "skipped": {}})
+        if row["status"] == Notice.Status.SKIPPED:
+            entry["skipped"][row["reason"]] = entry["skipped"].get(row["reason"], 0) + row["n"]
+        else:
+            entry["created"] += row["n"]
+    return summary
+
+
+def run_scan(*, today: datetime.date, dry_run: bool = False) -> ScanRun:
+    """Run the daily scan for a date (see the module docstring)."""
+    from outreach.tasks import enqueue_scan_emails
+
+    policy = ReminderPolicy.objects.filter(is_active=True).first()
+    run = ScanRun.objects.create(for_date=today, dry_run=dry_run)
+    try:
+        with transaction.atomic():
+            renewal_services.terms_sync()
+            lapsed = renewal_services.mark_lapsed(today=today)
+            cancelled = cancel_unneeded(today=today)
+            if policy:
+                steps = list(policy.steps.select_related("template"))
+                for step in sorted(steps, key=lambda s: (s.days_before < 0, s.days_before)):
+                    _insert_step(step, steps, policy, today, run)
+            counts = {**summarise(run, cancelled), "lapsed": lapsed, "policy": policy.name if policy else None}
+            if dry_run:
+                raise DryRunRollback
+            transaction.on_commit(lambda: enqueue_scan_emails(run.pk))
+    except DryRunRollback:
+        pass
+    run.counts = counts
+    run.finished_at = timezone.now()
+    run.save(update_fields=["counts", "finished_at"])
+    logger.info("reminder scan %s%s: %s", today, " (dry run)" if dry_run else "", counts)
+    return run

@@ -1,0 +1,55 @@
+"""Thin tasks: ids in, a service call, retries and limits declared here."""
+
+import datetime
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from outreach import calendar, scan, services
+from outreach.models import Channel, Notice
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, soft_time_limit=3300, time_limit=3600)
+def run_reminders_task(date: str | None = None) -> dict:
+    """The daily scan for `date` (ISO) or today."""
+    today = datetime.date.fromisoformat(date) if date else timezone.localdate()
+    return scan.run_scan(today=today).counts
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(services.TemporaryFailure,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=None,  # the notice's attempts count decides when to stop
+    soft_time_limit=60,
+    time_limit=90,
+)
+def send_email_task(self, notice_id: int) -> str:
+    if not calendar.in_sending_hours():
+        return "outside sending hours"  # stays queued; the sweeper sends it in hours
+    return services.email_send(notice_id=notice_id)
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def sweep_outbox_task() -> dict:
+    """Re-enqueue e-mail notices left queued; mark stuck sends uncertain."""
+    result = services.sweep()
+    for notice_id in result["requeue"]:
+        send_email_task.delay(notice_id)
+    return {"uncertain": result["uncertain"], "requeued": len(result["requeue"])}
+
+
+def enqueue_scan_emails(run_id: int) -> int:
+    """Enqueue a send for every queued e-mail notice a scan created (called after commit)."""
+    ids = Notice.objects.filter(scan_run_id=run_id, channel=Channel.EMAIL, status=Notice.Status.QUEUED)
+    count = 0
+    for notice_id in ids.values_list("pk", flat=True).iterator(chunk_size=2_000):
+        send_email_task.delay(notice_id)
+        count += 1
+    return count

@@ -16,6 +16,7 @@ from stdnum.jp import cn
 
 from ccus.bulk import insert_rows
 from registrations import postal
+from registrations.expiry import expiry_for
 from registrations.models import Association, Business, Prefecture, SubcontractLink, Trade
 
 DEMO_ASSOCIATIONS = [
@@ -49,12 +50,6 @@ BUSINESS_COLUMNS = [
 # Share of businesses at each depth of the subcontract network (0 = prime).
 LEVEL_SHARES = [0.02, 0.28, 0.40, 0.30]
 FIRST_ID = 10_000_000_000_000
-
-
-def expiry_for(registered_on: datetime.date) -> datetime.date:
-    """Five years, to the end of the month (DOMAIN.md)."""
-    first_of_next = datetime.date(registered_on.year + 5 + registered_on.month // 12, registered_on.month % 12 + 1, 1)
-    return first_of_next - datetime.timedelta(days=1)
 
 
 class DemoRegister:

@@ -18,16 +18,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ccus.tabular import Table
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
-ACTION_LABELS = {
-    CREATED: gettext_lazy("created"),
-    UPDATED: gettext_lazy("updated"),
-    UNCHANGED: gettext_lazy("unchanged"),
-}
 # How many planned changes an import keeps for the admin's preview.
 PREVIEW_LIMIT = 200
 

@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from ccus.paginator import EstimatedCountPaginator
+from registrations.admin_files import FileExportMixin, FileImportMixin
 from registrations.forms import BusinessForm
 from registrations.models import (
     Association,
@@ -20,6 +21,12 @@ from registrations.models import (
     SubcontractLink,
     Trade,
     TradeGroup,
+)
+from registrations.resources import (
+    AssociationResource,
+    BusinessResource,
+    MembershipResource,
+    SubcontractLinkResource,
 )
 
 # How many links the business page shows in each direction before linking onwards.
@@ -73,8 +80,10 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Business)
-class BusinessAdmin(admin.ModelAdmin):
+class BusinessAdmin(FileImportMixin, FileExportMixin, admin.ModelAdmin):
     form = BusinessForm
+    resource_classes = [BusinessResource]
+    import_export_change_list_template = "admin/registrations/business/change_list.html"
     list_display = ["ccus_id", "name", "prefecture", "capital_band_display", "registered_on", "expires_on"]
     list_display_links = ["ccus_id", "name"]
     list_select_related = ["prefecture"]
@@ -172,7 +181,8 @@ class BusinessAdmin(admin.ModelAdmin):
 
 
 @admin.register(Association)
-class AssociationAdmin(admin.ModelAdmin):
+class AssociationAdmin(FileImportMixin, admin.ModelAdmin):
+    resource_classes = [AssociationResource]
     list_display = ["code", "name", "member_count"]
     search_fields = ["code", "name"]
 
@@ -185,7 +195,8 @@ class AssociationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(FileImportMixin, admin.ModelAdmin):
+    resource_classes = [MembershipResource]
     list_display = ["business", "association", "joined_on"]
     list_select_related = ["business", "association"]
     list_filter = ["association"]
@@ -196,7 +207,8 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(SubcontractLink)
-class SubcontractLinkAdmin(admin.ModelAdmin):
+class SubcontractLinkAdmin(FileImportMixin, admin.ModelAdmin):
+    resource_classes = [SubcontractLinkResource]
     list_display = ["prime", "subcontractor", "tier", "source", "last_seen_on"]
     list_select_related = ["prime", "subcontractor"]
     list_filter = ["tier", "source"]

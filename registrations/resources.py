@@ -51,6 +51,10 @@ class EngineResource(resources.Resource):
 
     kind: type[RowKind]
 
+    @classmethod
+    def get_display_name(cls) -> str:
+        return cls.kind.name
+
     def get_user_visible_fields(self):
         return [Field(attribute=c.key, column_name=c.header) for c in self.kind.columns]
 

@@ -73,8 +73,15 @@ class FileExportMixin:
             *super().get_urls(),
         ]
 
+    def has_export_permission(self, request) -> bool:
+        return self.has_view_permission(request) and request.user.has_perm("registrations.view_exportjob")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "has_export_permission": self.has_export_permission(request)}
+        return super().changelist_view(request, extra_context)
+
     def export_view(self, request, file_format: str):
-        if not self.has_view_permission(request) or file_format not in ExportJob.Format.values:
+        if not self.has_export_permission(request) or file_format not in ExportJob.Format.values:
             raise PermissionDenied
         queryset = self.get_changelist_instance(request).queryset
         if file_format == ExportJob.Format.CSV_UTF8 and not queryset[settings.EXPORT_STREAM_MAX_ROWS :].exists():

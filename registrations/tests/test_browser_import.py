@@ -8,7 +8,7 @@ from registrations.tests.factories import staff_user
 from registrations.tests.files import business_row, csv_bytes
 from registrations.tests.test_browser import log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def upload(page, data: bytes):

@@ -124,3 +124,9 @@ def test_someone_else_cannot_download_my_export(export, register, client):
     job = ExportJob.objects.get()
     client.force_login(staff_user(roles.DESK, "desk2"))
     assert client.get(f"/admin/registrations/exportjob/{job.pk}/download/").status_code == 404
+
+
+def test_an_operator_sees_no_export_and_cannot_export(client, register):
+    client.force_login(staff_user(roles.OPERATOR))
+    assert "/export/" not in client.get("/admin/registrations/business/").content.decode()
+    assert client.get(EXPORT + "csv/").status_code == 403

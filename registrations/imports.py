@@ -22,8 +22,11 @@ BUSINESS_FIELDS = [
     "corporate_number", "entity_type", "name", "name_kana", "representative", "capital", "is_sole_proprietor",
     "postal_code", "prefecture", "address", "phone", "email", "permit_number", "registered_on", "expires_on",
 ]  # fmt: skip
-# Not checked per row: derived on write, or unique (checked for the whole file and chunk).
-BUSINESS_SKIP_CLEAN = [f.name for f in Business._meta.fields if not f.editable]
+# Not validated per row: derived fields (written by derive_fields), and the prefecture,
+# which comes from the table loaded once per import (validating the foreign key would
+# run an existence query for every row).
+BUSINESS_DERIVED = [f.name for f in Business._meta.fields if not f.editable]
+BUSINESS_SKIP_CLEAN = [*BUSINESS_DERIVED, "prefecture"]
 
 
 def _shown(value) -> str:
@@ -75,12 +78,16 @@ class BusinessRows(RowKind):
     def __init__(self):
         self.references = cells.References()
         self.associations = dict(Association.objects.values_list("code", "pk"))
+        self.association_codes = {pk: code for code, pk in self.associations.items()}
         self.seen: set[str] = set()
 
     def check(self, rows: list[Row]) -> list[Change]:
         ids = _ids(rows, "ccus_id")
         existing = {
-            b.ccus_id: b for b in Business.objects.filter(ccus_id__in=[i["ccus_id"] for i in ids.values() if i])
+            b.ccus_id: b
+            for b in Business.objects.select_related("prefecture").filter(
+                ccus_id__in=[i["ccus_id"] for i in ids.values() if i]
+            )
         }
         pks = [b.pk for b in existing.values()]
         trades: dict[int, set[str]] = {pk: set() for pk in pks}
@@ -127,7 +134,7 @@ class BusinessRows(RowKind):
         try:
             # The model's own rules, as the admin form runs them; uniqueness is the file's and the chunk's.
             business.full_clean(
-                exclude=[*BUSINESS_SKIP_CLEAN, *failed, *(["ccus_id"] if "ccus_id" in failed else [])],
+                exclude=[*BUSINESS_SKIP_CLEAN, *failed],
                 validate_unique=False,
                 validate_constraints=False,
             )
@@ -146,7 +153,7 @@ class BusinessRows(RowKind):
             action = UPDATED
         else:
             action = UNCHANGED
-        after["associations"] = _shown(self._codes(added_members))
+        after["associations"] = _shown([self.association_codes[pk] for pk in added_members])
         trades_to_write = new_trades if business.pk is None or new_trades != old_trades else None
         return Change(row.number, action, (business, trades_to_write, added_members), before, after)
 
@@ -190,10 +197,6 @@ class BusinessRows(RowKind):
             row.fail("associations", _("Unknown association code: %(codes)s") % {"codes": "、".join(unknown)})
         return [self.associations[code] for code in codes if code in self.associations]
 
-    def _codes(self, association_ids: set[int]) -> list[str]:
-        names = {pk: code for code, pk in self.associations.items()}
-        return [names[pk] for pk in association_ids]
-
     def write(self, changes: list[Change]) -> None:
         now = timezone.now()
         created = [c.target[0] for c in changes if c.action == CREATED]
@@ -207,7 +210,7 @@ class BusinessRows(RowKind):
                 business.pk = pks[business.ccus_id]
         for business in updated:
             business.updated_at = now
-        Business.objects.bulk_update(updated, [*BUSINESS_FIELDS, *BUSINESS_SKIP_CLEAN, *Business.FLAG_SOURCES])
+        Business.objects.bulk_update(updated, [*BUSINESS_FIELDS, *BUSINESS_DERIVED, *Business.FLAG_SOURCES])
 
         through = Business.trades.through
         replaced = [c.target[0].pk for c in changes if c.target[1] is not None and c.action == UPDATED]

@@ -212,3 +212,12 @@ def test_an_empty_expiry_is_computed_and_a_given_one_wins(registered, expires):
 def test_trades_by_name_short_form_or_code_with_dotted_names_taken_whole(cell, trades):
     assert import_file(csv_bytes([business_row(業種=cell)])).ok
     assert sorted(Business.objects.get().trades.values_list("code", flat=True)) == trades
+
+
+def test_references_are_resolved_per_chunk_not_per_row(django_assert_max_num_queries):
+    rows = [business_row(事業者ID=f"1234567890{n:04d}", 業種="電・管") for n in range(600)]
+    assert import_file(csv_bytes(rows[:300])).ok
+    rows[0]["商号"] = "株式会社改名"
+    with django_assert_max_num_queries(20):
+        outcome = import_file(csv_bytes(rows))
+    assert (outcome.counts["created"], outcome.counts["updated"], outcome.counts["unchanged"]) == (300, 1, 299)

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_BUSINESSES ?= 3000
 
-.PHONY: run test lint migrations-check
+.PHONY: run test lint migrations-check bench
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,7 @@ lint: $(VENV)/.dev
 
 migrations-check: $(VENV)/.dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## bench: the measurements of BENCHMARKS.md (PostgreSQL in DATABASE_URL; seeds 1,000,000 businesses)
+bench: $(VENV)/.dev
+	bench/run.sh

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ccus.paginator import EstimatedCountPaginator
 from outreach.admin import BusinessOutreachMixin
+from registrations.admin_files import FileExportMixin, FileImportMixin
 from registrations.forms import BusinessForm
 from registrations.models import (
     Association,
@@ -21,6 +22,12 @@ from registrations.models import (
     SubcontractLink,
     Trade,
     TradeGroup,
+)
+from registrations.resources import (
+    AssociationResource,
+    BusinessResource,
+    MembershipResource,
+    SubcontractLinkResource,
 )
 from renewals.admin import BusinessRenewalMixin
 
@@ -75,8 +82,10 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Business)
-class BusinessAdmin(BusinessRenewalMixin, BusinessOutreachMixin, admin.ModelAdmin):
+class BusinessAdmin(BusinessRenewalMixin, BusinessOutreachMixin, FileImportMixin, FileExportMixin, admin.ModelAdmin):
     form = BusinessForm
+    resource_classes = [BusinessResource]
+    import_export_change_list_template = "admin/registrations/business/change_list.html"
     list_display = ["ccus_id", "name", "prefecture", "capital_band_display", "registered_on", "expires_on"]
     list_display_links = ["ccus_id", "name"]
     list_select_related = ["prefecture"]
@@ -185,7 +194,8 @@ class BusinessAdmin(BusinessRenewalMixin, BusinessOutreachMixin, admin.ModelAdmi
 
 
 @admin.register(Association)
-class AssociationAdmin(admin.ModelAdmin):
+class AssociationAdmin(FileImportMixin, admin.ModelAdmin):
+    resource_classes = [AssociationResource]
     list_display = ["code", "name", "member_count"]
     search_fields = ["code", "name"]
 
@@ -198,7 +208,8 @@ class AssociationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(FileImportMixin, admin.ModelAdmin):
+    resource_classes = [MembershipResource]
     list_display = ["business", "association", "joined_on"]
     list_select_related = ["business", "association"]
     list_filter = ["association"]
@@ -209,7 +220,8 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(SubcontractLink)
-class SubcontractLinkAdmin(admin.ModelAdmin):
+class SubcontractLinkAdmin(FileImportMixin, admin.ModelAdmin):
+    resource_classes = [SubcontractLinkResource]
     list_display = ["prime", "subcontractor", "tier", "source", "last_seen_on"]
     list_select_related = ["prime", "subcontractor"]
     list_filter = ["tier", "source"]

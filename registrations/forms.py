@@ -1,13 +1,23 @@
-"""The business form: the desk's entry screen and the check every import row passes."""
+"""The business form: the desk's entry screen. Imports share its normalisers."""
 
 from django import forms
 
 from registrations import normalize, postal
 from registrations.models import Business
 
+# What people type (widths, hyphens, hiragana) → the stored form, per field. The form
+# below and the file import (registrations/imports.py) both apply these.
+NORMALISERS = {
+    "ccus_id": lambda value: normalize.digits(value) or value,
+    "corporate_number": normalize.digits,
+    "postal_code": lambda value: postal.clean_code(normalize.fold(value)),
+    "name_kana": normalize.katakana,
+    "email": str.strip,
+}
+
 
 class BusinessForm(forms.ModelForm):
-    """Normalises what people type (widths, hyphens, hiragana) before the model's rules run."""
+    """Normalises what people type before the model's rules run."""
 
     class Meta:
         model = Business
@@ -19,16 +29,16 @@ class BusinessForm(forms.ModelForm):
         ]  # fmt: skip
 
     def clean_ccus_id(self) -> str:
-        return normalize.digits(self.cleaned_data["ccus_id"]) or self.cleaned_data["ccus_id"]
+        return NORMALISERS["ccus_id"](self.cleaned_data["ccus_id"])
 
     def clean_corporate_number(self) -> str:
-        return normalize.digits(self.cleaned_data["corporate_number"])
+        return NORMALISERS["corporate_number"](self.cleaned_data["corporate_number"])
 
     def clean_postal_code(self) -> str:
-        return postal.clean_code(normalize.fold(self.cleaned_data["postal_code"]))
+        return NORMALISERS["postal_code"](self.cleaned_data["postal_code"])
 
     def clean_name_kana(self) -> str:
-        return normalize.katakana(self.cleaned_data["name_kana"])
+        return NORMALISERS["name_kana"](self.cleaned_data["name_kana"])
 
     def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip()
+        return NORMALISERS["email"](self.cleaned_data["email"])

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -291,3 +292,49 @@ class SubcontractLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prime_id} → {self.subcontractor_id}"
+
+
+class ExportJob(models.Model):
+    """A file export built in the background, with its progress and its file."""
+
+    class Format(models.TextChoices):
+        CSV_UTF8 = "csv", _("CSV (UTF-8 with BOM)")
+        CSV_CP932 = "csv_cp932", _("CSV (Shift_JIS / CP932, for Excel)")
+        XLSX = "xlsx", _("Excel (XLSX)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("requested by")
+    )
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    # The filtered changelist's query, pickled (Django supports pickling Query objects).
+    query = models.BinaryField(editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("rows expected"), default=0)
+    written = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(_("file"), upload_to="exports/", blank=True)
+    problems = models.TextField(
+        _("characters CP932 cannot hold"), blank=True, help_text=_("Row, column and character, one per line")
+    )
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def progress(self) -> int:
+        """Percent done (100 once finished)."""
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, self.written * 100 // self.total) if self.total else 0

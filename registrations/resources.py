@@ -1,0 +1,115 @@
+"""django-import-export resources for the register's files, thin over the import engine.
+
+The admin's import screens (upload, dry-run preview, confirm) are django-import-
+export's; each row goes through `ccus.importing.run_import` and the row kinds of
+registrations/imports.py, so the admin and the `import_*` commands check and write
+alike: every error with row and column, and nothing written unless all rows are good.
+"""
+
+import io
+
+import tablib
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.html import format_html
+from import_export import resources
+from import_export.fields import Field
+from import_export.formats.base_formats import Format
+from import_export.results import Result, RowResult
+
+from ccus.importing import CREATED, UNCHANGED, UPDATED, Outcome, RowKind, run_import
+from ccus.tabular import Table, open_table
+from registrations import imports
+
+IMPORT_TYPES = {CREATED: RowResult.IMPORT_TYPE_NEW, UPDATED: RowResult.IMPORT_TYPE_UPDATE}
+
+
+class SpreadsheetFormat(Format):
+    """CSV in UTF-8, UTF-8 with BOM or CP932, or XLSX: detected from the file itself."""
+
+    def __init__(self, encoding=None):
+        self.encoding = encoding
+
+    def get_title(self):
+        return "CSV / XLSX"
+
+    def get_extension(self):
+        return "csv"
+
+    def can_import(self):
+        return True
+
+    def create_dataset(self, in_stream: bytes) -> tablib.Dataset:
+        with open_table(io.BytesIO(in_stream)) as table:
+            dataset = tablib.Dataset(headers=table.headers)
+            for _number, record in table:
+                dataset.append([record.get(header, "") for header in table.headers])
+        return dataset
+
+
+class EngineResource(resources.Resource):
+    """A resource whose import runs a RowKind; data rows are numbered from 2 (header = 1)."""
+
+    kind: type[RowKind]
+
+    @classmethod
+    def get_display_name(cls) -> str:
+        return cls.kind.name
+
+    def get_user_visible_fields(self):
+        return [Field(attribute=c.key, column_name=c.header) for c in self.kind.columns]
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs) -> Result:
+        headers = list(dataset.headers or [])
+        records = ((number, dict(zip(headers, values, strict=False))) for number, values in enumerate(dataset, 2))
+        outcome = run_import(self.kind(), Table(headers, records, "dataset"), dry_run=dry_run)
+        return self.result_of(outcome)
+
+    def result_of(self, outcome: Outcome) -> Result:
+        """django-import-export's Result for its templates: errors, or a preview of changes."""
+        result = Result()
+        result.outcome = outcome
+        result.totals[RowResult.IMPORT_TYPE_NEW] = outcome.counts[CREATED]
+        result.totals[RowResult.IMPORT_TYPE_UPDATE] = outcome.counts[UPDATED]
+        result.totals[RowResult.IMPORT_TYPE_SKIP] = outcome.counts[UNCHANGED]
+        result.total_rows = outcome.rows
+        if not outcome.ok:
+            by_row: dict[int, dict[str, list[str]]] = {}
+            for error in outcome.errors:
+                by_row.setdefault(error.row, {}).setdefault(error.column or NON_FIELD_ERRORS, []).append(error.message)
+            for number, errors in by_row.items():
+                result.append_invalid_row(number, {}, ValidationError(errors))
+            return result
+        result.diff_headers = [c.header for c in self.kind.columns if c.key in _preview_keys(outcome)]
+        keys = [c.key for c in self.kind.columns if c.header in result.diff_headers]
+        for change in outcome.preview:
+            row = RowResult()
+            row.import_type = IMPORT_TYPES[change.action]
+            row.diff = [_diff_cell(change.before.get(k), change.after.get(k, "")) for k in keys]
+            result.append_row_result(row)
+        return result
+
+
+def _preview_keys(outcome: Outcome) -> set[str]:
+    return {key for change in outcome.preview for key in change.after}
+
+
+def _diff_cell(before: str | None, after: str) -> str:
+    if before is None or before == after:
+        return after
+    return format_html("<del>{}</del> → <ins>{}</ins>", before, after)
+
+
+class BusinessResource(EngineResource):
+    kind = imports.BusinessRows
+
+
+class AssociationResource(EngineResource):
+    kind = imports.AssociationRows
+
+
+class MembershipResource(EngineResource):
+    kind = imports.MembershipRows
+
+
+class SubcontractLinkResource(EngineResource):
+    kind = imports.LinkRows

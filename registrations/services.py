@@ -1,0 +1,154 @@
+"""Exports of the register: rows in the interchange format, streamed or built in the background.
+
+An export's columns are the import's (registrations/imports.py), so an exported file
+imports back unchanged. Small UTF-8 CSV exports stream to the browser; CP932 CSV,
+XLSX and anything large become an ExportJob that a Celery task writes into a file
+under MEDIA_ROOT, with progress the admin shows.
+"""
+
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+
+import xlsxwriter
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ccus.tabular import CsvLines, neutralise, to_cp932
+from registrations.imports import BusinessRows
+from registrations.models import Association, Business, ExportJob, Trade
+
+HEADERS = [column.header for column in BusinessRows.columns]
+# Rows fetched per query while exporting, and how often progress is saved.
+EXPORT_CHUNK = 2_000
+
+
+def business_rows(queryset: QuerySet) -> Iterator[list[str]]:
+    """Each business as the cells of an import row, formulas neutralised."""
+    businesses = queryset.select_related("prefecture").prefetch_related(
+        Prefetch("trades", queryset=Trade.objects.only("code", "name")),
+        Prefetch("associations", queryset=Association.objects.only("code")),
+    )
+    for business in businesses.iterator(chunk_size=EXPORT_CHUNK):
+        cells = [
+            business.ccus_id,
+            business.corporate_number,
+            business.name,
+            business.name_kana,
+            business.representative,
+            "" if business.capital is None else str(business.capital),
+            "1" if business.is_sole_proprietor else "0",
+            "法人" if business.entity_type == Business.EntityType.CORPORATION else "個人",
+            f"{business.postal_code[:3]}-{business.postal_code[3:]}",
+            business.prefecture.name,
+            business.address,
+            business.phone,
+            business.email,
+            "・".join(t.name for t in sorted(business.trades.all(), key=lambda t: t.code)),
+            business.permit_number,
+            business.registered_on.isoformat(),
+            business.expires_on.isoformat(),
+            " ".join(sorted(a.code for a in business.associations.all())),
+        ]
+        yield [neutralise(cell) for cell in cells]
+
+
+def export_csv_stream(*, queryset: QuerySet) -> Iterator[bytes]:
+    """A UTF-8 CSV with BOM (what Excel opens without asking), line by line."""
+    lines = CsvLines("utf-8")
+    yield "\ufeff".encode() + lines.line(HEADERS)
+    for cells in business_rows(queryset):
+        yield lines.line(cells)
+
+
+def export_start(*, user, queryset: QuerySet, file_format: str) -> ExportJob:
+    """Record an export of `queryset` and have a worker write it after commit."""
+    from registrations.tasks import export_task
+
+    job = ExportJob.objects.create(
+        created_by=user, format=file_format, query=pickle.dumps(queryset.query), total=queryset.count()
+    )
+    transaction.on_commit(lambda: export_task.delay(job.pk))
+    return job
+
+
+def export_write(*, job_id: int) -> None:
+    """Write a queued export's file, saving progress as it goes.
+
+    Claims the job (queued → running) so that a duplicate delivery does nothing, then
+    writes the file, then stores it with the CP932 report and marks the job done.
+    """
+    if not ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(status=ExportJob.Status.RUNNING):
+        return
+    job = ExportJob.objects.get(pk=job_id)
+    queryset = Business.objects.all()
+    # Trusted: only export_start writes this column, from a queryset the admin built.
+    queryset.query = pickle.loads(job.query)
+    extension = "xlsx" if job.format == ExportJob.Format.XLSX else "csv"
+    # Written in place under MEDIA_ROOT: the file is never held in memory.
+    name = f"exports/businesses-{job.pk}-{timezone.localtime():%Y%m%d-%H%M%S}.{extension}"
+    path = Path(settings.MEDIA_ROOT) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    try:
+        if job.format == ExportJob.Format.XLSX:
+            _write_xlsx(job, queryset, path)
+        else:
+            _write_csv(job, queryset, path, problems)
+    except Exception as exc:
+        path.unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=job_id).update(
+            status=ExportJob.Status.FAILED, error=str(exc), finished_at=timezone.now()
+        )
+        raise
+    job.file.name = name
+    job.problems = "\n".join(problems)
+    job.status = ExportJob.Status.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["file", "problems", "status", "written", "finished_at"])
+
+
+def _progress(job: ExportJob, written: int) -> None:
+    job.written = written
+    if written % EXPORT_CHUNK == 0:
+        ExportJob.objects.filter(pk=job.pk).update(written=written)
+
+
+def _write_csv(job: ExportJob, queryset: QuerySet, path, problems: list[str]) -> None:
+    cp932 = job.format == ExportJob.Format.CSV_CP932
+    lines = CsvLines("cp932" if cp932 else "utf-8")
+    with path.open("wb") as out:
+        out.write(lines.line(HEADERS) if cp932 else "\ufeff".encode() + lines.line(HEADERS))
+        for number, cells in enumerate(business_rows(queryset), start=2):
+            if cp932:
+                cells = [
+                    _cp932_cell(cell, number, header, problems) for cell, header in zip(cells, HEADERS, strict=True)
+                ]
+            out.write(lines.line(cells))
+            _progress(job, number - 1)
+
+
+def _cp932_cell(cell: str, row: int, header: str, problems: list[str]) -> str:
+    text, missing = to_cp932(cell)
+    for char in missing:
+        problems.append(
+            _("Row %(row)s, column %(column)s: %(char)s (U+%(code)04X) written as 〓")
+            % {"row": row, "column": header, "char": char, "code": ord(char)}
+        )
+    return text
+
+
+def _write_xlsx(job: ExportJob, queryset: QuerySet, path) -> None:
+    # constant_memory writes each row to disk as it goes: flat memory at any size.
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    sheet = workbook.add_worksheet(_("businesses"))
+    for column, header in enumerate(HEADERS):
+        sheet.write_string(0, column, header)
+    for number, cells in enumerate(business_rows(queryset), start=1):
+        for column, cell in enumerate(cells):
+            sheet.write_string(number, column, cell)
+        _progress(job, number)
+    workbook.close()

@@ -1,0 +1,132 @@
+"""Exports: streamed UTF-8 CSV, CP932 and XLSX as jobs, formulas neutralised, files opened back."""
+
+import csv
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from ccus import roles
+from ccus.importing import run_import
+from ccus.tabular import open_table
+from registrations.imports import BusinessRows
+from registrations.models import ExportJob, Trade
+from registrations.services import HEADERS
+from registrations.tests.factories import AssociationFactory, BusinessFactory, MembershipFactory, staff_user
+
+pytestmark = pytest.mark.django_db
+EXPORT = "/admin/registrations/business/export/"
+
+
+@pytest.fixture
+def desk(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(staff_user(roles.DESK, "desk1"))
+    return client
+
+
+@pytest.fixture
+def register():
+    tokyo = BusinessFactory(
+        ccus_id="20000000000001", name='=HYPERLINK("http://evil")', corporate_number="5835678256246"
+    )
+    tokyo.trades.set(Trade.objects.filter(code__in=["05", "08"]))
+    MembershipFactory(business=tokyo, association=AssociationFactory(code="ZENKEN"))
+    BusinessFactory(
+        ccus_id="20000000000002", name="𠮷野建設", postal_code="0600001", prefecture_id="01", address="札幌市"
+    )
+    return tokyo
+
+
+@pytest.fixture
+def export(desk, django_capture_on_commit_callbacks):
+    """GET an export URL, running the task enqueued after commit (eager without a broker)."""
+
+    def get(url, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return desk.get(EXPORT + url, **kwargs)
+
+    return get
+
+
+def streamed(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def test_a_small_utf8_export_streams_with_a_bom_and_neutralised_formulas(export, register):
+    response = export("csv/")
+    data = streamed(response)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == HEADERS
+    first = dict(zip(HEADERS, rows[1], strict=True))
+    assert first["商号"] == '\'=HYPERLINK("http://evil")'
+    assert (first["業種"], first["所属団体"], first["郵便番号"]) == (
+        "とび・土工・コンクリート・電気",
+        "ZENKEN",
+        "100-0001",
+    )
+    assert rows[2][2] == "𠮷野建設"
+
+
+def test_the_export_follows_the_changelist_filters(export, register):
+    rows = list(csv.reader(io.StringIO(streamed(export("csv/?prefecture__code__exact=01")).decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == ["20000000000002"]
+
+
+def test_a_cp932_export_is_a_job_reporting_characters_it_cannot_hold(export, desk, register):
+    response = export("csv_cp932/")
+    job = ExportJob.objects.get()
+    assert response.url == f"/admin/registrations/exportjob/{job.pk}/change/"
+    assert (job.status, job.written, job.progress()) == (ExportJob.Status.DONE, 2, 100)
+    assert job.problems == "3行目 商号: 𠮷 (U+20BB7) は〓として出力しました"
+    page = desk.get(response.url).content.decode()
+    assert "100% (2 / 2)" in page and "〓として出力しました" in page
+
+    download = desk.get(f"/admin/registrations/exportjob/{job.pk}/download/")
+    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode("cp932"))))
+    assert rows[0] == HEADERS
+    assert rows[2][2] == "〓野建設"
+
+
+def test_an_xlsx_export_opens_back_with_text_cells(export, register):
+    export("xlsx/")
+    job = ExportJob.objects.get()
+    sheet = openpyxl.load_workbook(job.file.path, read_only=True).worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == HEADERS
+    assert rows[1][0] == "20000000000001"  # text: Excel will not turn it into 2E+13
+    assert rows[1][2] == '\'=HYPERLINK("http://evil")'
+
+
+def test_a_large_utf8_export_becomes_a_job(export, register, settings):
+    settings.EXPORT_STREAM_MAX_ROWS = 1
+    response = export("csv/")
+    job = ExportJob.objects.get()
+    assert response.url == f"/admin/registrations/exportjob/{job.pk}/change/"
+    assert Path(job.file.path).read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_an_exported_file_imports_back_unchanged(export, register):
+    export("xlsx/")
+    register.name = "株式会社普通の名前"  # a neutralised formula would come back with its quote
+    register.save()
+    export("csv_cp932/?prefecture__code__exact=13")
+    job = ExportJob.objects.order_by("-pk").first()
+    with job.file.open("rb") as stream, open_table(stream) as table:
+        outcome = run_import(BusinessRows(), table, dry_run=False)
+    assert (outcome.ok, outcome.counts["unchanged"]) == (True, 1)
+
+
+def test_someone_else_cannot_download_my_export(export, register, client):
+    export("xlsx/")
+    job = ExportJob.objects.get()
+    client.force_login(staff_user(roles.DESK, "desk2"))
+    assert client.get(f"/admin/registrations/exportjob/{job.pk}/download/").status_code == 404
+
+
+def test_an_operator_sees_no_export_and_cannot_export(client, register):
+    client.force_login(staff_user(roles.OPERATOR))
+    assert "/export/" not in client.get("/admin/registrations/business/").content.decode()
+    assert client.get(EXPORT + "csv/").status_code == 403

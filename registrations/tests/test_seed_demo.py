@@ -1,0 +1,41 @@
+"""seed_demo: a believable register in one command, COPY-based on PostgreSQL."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from registrations.expiry import expiry_for
+from registrations.models import Business, Membership, SubcontractLink
+
+
+def seed(count: int) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", "--businesses", str(count), stdout=out)
+    return out.getvalue()
+
+
+def check_register(count: int) -> None:
+    assert Business.objects.count() == count
+    business = Business.objects.order_by("pk")[count // 2]
+    assert business.expires_on == expiry_for(business.registered_on)
+    assert business.name_key and business.search_text  # derived fields were written
+    assert Membership.objects.exists()
+    tiers = set(SubcontractLink.objects.values_list("tier", flat=True))
+    assert tiers == {1, 2, 3}
+    per_business = SubcontractLink.objects.count() / count
+    assert 3 < per_business < 9
+    assert not Business.objects.annotate(n=Count("trades")).filter(n=0).exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_a_register_with_tiers_trades_and_memberships():
+    assert "businesses 400" in seed(400)
+    check_register(400)
+
+
+def test_seed_demo_copies_into_postgres(postgres):
+    """COPY streams rows while the generators run: none of them may query the database."""
+    seed(400)
+    check_register(400)

@@ -39,7 +39,7 @@ def _shown(value) -> str:
     return str(value)
 
 
-def _ids(rows: list[Row], *keys: str) -> dict[int, dict[str, str]]:
+def business_id_cells(rows: list[Row], *keys: str) -> dict[int, dict[str, str]]:
     """Per row, the 事業者IDs in `keys`, refusing Excel's exponent notation."""
     found = {}
     for row in rows:
@@ -82,7 +82,7 @@ class BusinessRows(RowKind):
         self.seen: set[str] = set()
 
     def check(self, rows: list[Row]) -> list[Change]:
-        ids = _ids(rows, "ccus_id")
+        ids = business_id_cells(rows, "ccus_id")
         existing = {
             b.ccus_id: b
             for b in Business.objects.select_related("prefecture").filter(
@@ -272,7 +272,7 @@ class _PairRows(RowKind):
         self.seen: set[int] = set()
 
     def _business_pks(self, rows: list[Row], *keys: str) -> tuple[dict[int, dict[str, int]], dict[str, int]]:
-        ids = _ids(rows, *keys)
+        ids = business_id_cells(rows, *keys)
         wanted = {ccus_id for values in ids.values() for ccus_id in values.values()}
         pks = dict(Business.objects.filter(ccus_id__in=wanted).values_list("ccus_id", "pk"))
         resolved = {}

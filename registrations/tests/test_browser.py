@@ -5,7 +5,7 @@ import pytest
 from ccus import roles
 from registrations.tests.factories import BusinessFactory, staff_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def log_in(page, username, password="pass-Word-1234"):

@@ -52,6 +52,7 @@ def call_tasks_create() -> int:
     days = (
         Notice.objects.filter(channel=Channel.PHONE, status=Notice.Status.QUEUED)
         .exclude(Exists(open_task))
+        .order_by()  # the model's ordering would make DISTINCT count every notice
         .values_list("scheduled_for", flat=True)
         .distinct()
     )

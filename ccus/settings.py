@@ -176,6 +176,8 @@ LOGGING = {
 OUTREACH_SENDING_HOURS = (env.int("SENDING_HOUR_FROM", default=9), env.int("SENDING_HOUR_TO", default=18))
 OUTREACH_SEND_ON_BUSINESS_DAYS_ONLY = env.bool("SEND_ON_BUSINESS_DAYS_ONLY", default=True)
 OUTREACH_CALLING_HOURS = (env.int("CALLING_HOUR_FROM", default=9), env.int("CALLING_HOUR_TO", default=18))
+# A call taken but not recorded for this long goes back to the queue for another operator.
+OUTREACH_CALL_CLAIM_MINUTES = env.int("CALL_CLAIM_MINUTES", default=30)
 # Notices the scan writes per channel and day (0 = no cap); the most urgent go first.
 OUTREACH_DAILY_CAPS = {
     "email": env.int("DAILY_CAP_EMAIL", default=20_000),

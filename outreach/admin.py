@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from outreach import rendering, services
+from outreach import admin_calls, admin_reports, rendering, services, timeline
 from outreach.models import Notice, NoticeTemplate, ReminderPolicy, ReminderStep, ScanRun
 from registrations.models import Business
 
@@ -124,10 +124,19 @@ class NoticeInline(admin.TabularInline):
         return False
 
 
+# The phone desk, bounce and report pages register themselves on import.
+__all__ = ["BusinessOutreachMixin", "admin_calls", "admin_reports"]
+
+
 class BusinessOutreachMixin:
-    """The outreach side of the business admin: its notices and "send a reminder now"."""
+    """The outreach side of the business admin: its notices, its contact timeline and "send a reminder now"."""
 
     outreach_inlines = [NoticeInline]
+    outreach_readonly_fields = ["contact_timeline"]
+
+    @admin.display(description=_("contact timeline (newest first)"))
+    def contact_timeline(self, obj):
+        return timeline.render_timeline(obj.pk) if obj.pk else "-"
 
     def has_send_reminder_permission(self, request):
         return request.user.has_perm("outreach.send_reminder")

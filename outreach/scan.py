@@ -7,7 +7,8 @@ For one date the scan
    one INSERT … SELECT (channel fallbacks, overtaken steps and phone dates decided in
    SQL; unique (term, step) with ON CONFLICT DO NOTHING, so two scans create nothing
    twice), up to the channel's daily cap, most urgent expiry first,
-4. after commit, enqueues the new e-mail notices for sending.
+4. gives each new phone notice its first call task (outreach.calls),
+5. after commit, enqueues the new e-mail notices for sending.
 A dry run does all of it inside a transaction it rolls back, and reports the counts.
 """
 
@@ -204,6 +205,7 @@ def summarise(run: ScanRun, cancelled: int) -> dict:
 
 def run_scan(*, today: datetime.date, dry_run: bool = False) -> ScanRun:
     """Run the daily scan for a date (see the module docstring)."""
+    from outreach.calls import call_tasks_create
     from outreach.tasks import enqueue_scan_emails
 
     policy = ReminderPolicy.objects.filter(is_active=True).first()
@@ -217,6 +219,7 @@ def run_scan(*, today: datetime.date, dry_run: bool = False) -> ScanRun:
                 steps = list(policy.steps.select_related("template"))
                 for step in sorted(steps, key=lambda s: (s.days_before < 0, s.days_before)):
                     _insert_step(step, steps, policy, today, run)
+            call_tasks_create()
             counts = {**summarise(run, cancelled), "lapsed": lapsed, "policy": policy.name if policy else None}
             if dry_run:
                 raise DryRunRollback

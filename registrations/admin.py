@@ -109,6 +109,7 @@ class BusinessAdmin(BusinessRenewalMixin, BusinessOutreachMixin, FileImportMixin
     actions = ["record_application", "approve_application", "send_reminder_now"]
     readonly_fields = [
         *BusinessRenewalMixin.renewal_readonly_fields,
+        *BusinessOutreachMixin.outreach_readonly_fields,
         "capital_band_display",
         "links_as_prime_display",
         "links_as_sub_display",
@@ -145,6 +146,7 @@ class BusinessAdmin(BusinessRenewalMixin, BusinessOutreachMixin, FileImportMixin
             },
         ),
         (_("subcontract links"), {"fields": ["links_as_prime_display", "links_as_sub_display"]}),
+        (_("contact timeline"), {"fields": BusinessOutreachMixin.outreach_readonly_fields}),
         (None, {"fields": ["updated_at"]}),
     ]
 

@@ -65,12 +65,11 @@ class RenewalRows(RowKind):
         """Record what the row says is new; the same row imported again changes nothing."""
         case = RenewalCase.objects.filter(business=business).exclude(status=RenewalCase.Status.WITHDRAWN).first()
         action = UNCHANGED
-        if received_on:
-            if not (case and case.received_on == received_on):
-                case = services.renewal_record_application(
-                    business=business, received_on=received_on, channel=RenewalCase.Channel.FILE
-                )
-                action = CREATED
+        if received_on and not (case and case.received_on == received_on):
+            case = services.renewal_record_application(
+                business=business, received_on=received_on, channel=RenewalCase.Channel.FILE
+            )
+            action = CREATED
         if approved_on:
             if case is None:
                 raise services.RenewalError(_("There is no application to approve."))

@@ -33,3 +33,13 @@ def policy_with_steps(*steps: tuple[str, int, int], name: str = "test policy") -
             template=template,
         )
     return policy
+
+
+def phone_notice(expires_on: datetime.date, *, today: datetime.date, **fields):
+    """A queued phone notice with its first call task, from the daily scan (an active phone step is needed)."""
+    from outreach import scan
+    from outreach.models import Notice
+
+    business = business_expiring(expires_on, **fields)
+    scan.run_scan(today=today)
+    return Notice.objects.get(business=business, channel="phone")

@@ -1,0 +1,104 @@
+"""Bounce lists and the effect report in the admin."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from outreach import bounces, exports
+from outreach.effect import effect_report
+from outreach.forms import BounceUploadForm, MonthRangeForm
+from outreach.models import Bounce, EffectReport
+
+
+@admin.register(Bounce)
+class BounceAdmin(admin.ModelAdmin):
+    list_display = ["business", "email", "bounced_on", "source", "file_name", "recorded_by", "created_at"]
+    list_select_related = ["business", "recorded_by"]
+    list_filter = ["source", "bounced_on"]
+    search_fields = ["=business__ccus_id", "=email"]
+    readonly_fields = ["business", "email", "bounced_on", "source", "file_name", "recorded_by", "created_at"]
+    show_full_result_count = False
+    change_list_template = "admin/outreach/bounce/change_list.html"
+
+    def has_add_permission(self, request):
+        return False  # bounces come from a list, through bounces_record_list
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        upload = path("upload/", self.admin_site.admin_view(self.upload_view), name="outreach_bounce_upload")
+        return [upload, *super().get_urls()]
+
+    def upload_view(self, request):
+        """Upload a bounce list: every row valid, or nothing recorded and every bad row named."""
+        if not request.user.has_perm("outreach.add_bounce"):
+            raise PermissionDenied
+        form = BounceUploadForm(request.POST or None, request.FILES or None)
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                count = bounces.bounces_record_list(
+                    data=upload.read(),
+                    file_name=upload.name,
+                    bounced_on=form.cleaned_data["bounced_on"],
+                    user=request.user,
+                )
+            except bounces.BounceListError as error:
+                errors = error.errors
+            else:
+                message = _("%(count)s businesses flagged: their reminders go by postcard from now on.")
+                self.message_user(request, message % {"count": count}, messages.SUCCESS)
+                return redirect("admin:outreach_bounce_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Upload a bounce list"),
+            "opts": self.model._meta,
+            "form": form,
+            "errors": errors,
+        }
+        return TemplateResponse(request, "admin/outreach/bounce_upload.html", context)
+
+
+@admin.register(EffectReport)
+class EffectReportAdmin(admin.ModelAdmin):
+    """For each expiry month: what happened, what came last before applying, what each mix achieved."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = MonthRangeForm(request.GET or None)
+        first, last = form.months()
+        report = effect_report(first_month=first, last_month=last)
+        if request.GET.get("format") == "xlsx":
+            response = HttpResponse(
+                exports.effect_report_xlsx(report),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            name = f"effect-{first:%Y%m}-{last:%Y%m}-{timezone.localdate():%Y%m%d}.xlsx"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": EffectReport._meta.verbose_name_plural,
+            "opts": self.model._meta,
+            "form": form,
+            "report": report,
+            **exports.present(report),
+        }
+        return TemplateResponse(request, "admin/outreach/effect_report.html", context)

@@ -1,0 +1,120 @@
+"""Bounce lists: flag the e-mail of every business in an uploaded list, all or nothing.
+
+A list is a CSV (UTF-8 with or without BOM, or CP932) with one e-mail address or
+事業者ID per row, optionally under a header (メールアドレス or 事業者ID). The flag makes
+the ladder fall back from e-mail (the scan and the sender read it); a Bounce row keeps
+what was reported, for the contact timeline.
+"""
+
+import csv
+import datetime
+import io
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+
+from outreach.models import Bounce
+from registrations.models import Business
+
+EMAIL_HEADERS = {"メールアドレス", "email", "e-mail", "mail"}
+ID_HEADERS = {"事業者id", "ccus_id", "business id"}
+EXPONENT = re.compile(r"^\d(\.\d+)?e\+?\d+$", re.IGNORECASE)
+CCUS_ID = re.compile(r"^\d{14}$")
+
+
+class BounceListError(Exception):
+    """The list has errors; nothing was recorded. `errors` are lines for the desk."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise BounceListError([_("The file is neither UTF-8 nor Shift_JIS (CP932) text: save it as CSV.")])
+
+
+def _cells(text: str) -> list[tuple[int, str]]:
+    """(row number, cell) for the column holding addresses or IDs, without the header."""
+    rows = list(csv.reader(io.StringIO(text)))
+    column, start = 0, 0
+    if rows:
+        header = [unicodedata.normalize("NFKC", cell).strip().lower() for cell in rows[0]]
+        known = [index for index, cell in enumerate(header) if cell in EMAIL_HEADERS | ID_HEADERS]
+        if known:
+            column, start = known[0], 1
+    return [
+        (number, unicodedata.normalize("NFKC", row[column]).strip() if len(row) > column else "")
+        for number, row in enumerate(rows[start:], start=start + 1)
+    ]
+
+
+def _classify(cells: list[tuple[int, str]]) -> tuple[dict[str, int], dict[str, int], list[tuple[int, str]]]:
+    """Split the cells into e-mail addresses and IDs (each with its first row), and row errors."""
+    emails, ids, errors = {}, {}, []
+    for number, cell in cells:
+        problem = ""
+        if not cell:
+            continue
+        if "@" in cell:
+            try:
+                validate_email(cell)
+                emails.setdefault(cell.lower(), number)
+            except ValidationError:
+                problem = _("Row %(row)s: %(value)s is not a valid e-mail address.")
+        elif EXPONENT.match(cell):
+            problem = _("Row %(row)s: %(value)s is an ID Excel turned into an exponent; format the column as text.")
+        elif CCUS_ID.match(cell):
+            ids.setdefault(cell, number)
+        else:
+            problem = _("Row %(row)s: %(value)s is neither an e-mail address nor a 14-digit business ID.")
+        if problem:
+            errors.append((number, problem % {"row": number, "value": cell}))
+    return emails, ids, errors
+
+
+def bounces_record_list(*, data: bytes, file_name: str, bounced_on: datetime.date, user=None) -> int:
+    """Record a bounce list; returns the number of businesses flagged. Raises BounceListError."""
+    emails, ids, errors = _classify(_cells(_decode(data)))
+    found_emails: dict[str, list[Business]] = {}
+    by_email = Business.objects.annotate(email_key=Lower("email")).filter(email_key__in=list(emails))
+    for business in by_email.only("pk", "email"):
+        found_emails.setdefault(business.email.lower(), []).append(business)
+    found_ids = {b.ccus_id: b for b in Business.objects.filter(ccus_id__in=list(ids)).only("pk", "ccus_id", "email")}
+    for email, number in emails.items():
+        if email not in found_emails:
+            message = _("Row %(row)s: no business has the e-mail address %(value)s.")
+            errors.append((number, message % {"row": number, "value": email}))
+    for ccus_id, number in ids.items():
+        business = found_ids.get(ccus_id)
+        if business is None or not business.email:
+            message = (
+                _("Row %(row)s: no business has the business ID %(value)s.")
+                if business is None
+                else _("Row %(row)s: business %(value)s has no e-mail address to flag.")
+            )
+            errors.append((number, message % {"row": number, "value": ccus_id}))
+    if errors:
+        raise BounceListError([message for _number, message in sorted(errors)])
+    businesses = {b.pk: b for group in found_emails.values() for b in group} | {b.pk: b for b in found_ids.values()}
+    if not businesses:
+        raise BounceListError([_("The file lists no e-mail address or business ID.")])
+    with transaction.atomic():
+        Bounce.objects.bulk_create(
+            Bounce(business_id=pk, email=b.email, bounced_on=bounced_on, file_name=file_name[:200], recorded_by=user)
+            for pk, b in businesses.items()
+        )
+        Business.objects.filter(pk__in=list(businesses), email_bounced_since__isnull=True).update(
+            email_bounced_since=bounced_on
+        )
+    return len(businesses)

@@ -1,0 +1,162 @@
+"""Read queries about outreach: a business's contact timeline and the call desk's numbers."""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import CharField, Count, DateTimeField, F, QuerySet, Value
+from django.db.models.functions import Cast, Coalesce, TruncDate
+
+from outreach.models import Bounce, CallAttempt, CallOutcome, Notice
+from renewals.models import RenewalCase, Term
+
+# Every event source yields these columns: when, what kind, and three free columns the
+# kind's formatter in the admin turns into words.
+TIMELINE_COLUMNS = ["ev_at", "ev_kind", "ev_a", "ev_b", "ev_c"]
+# Kinds whose source only knows the day; the timeline shows no time for them.
+DATE_ONLY_KINDS = {"application", "approval", "lapse"}
+
+
+def _text(value) -> Value:
+    return Value(value, output_field=CharField())
+
+
+def _day(field: str) -> Cast:
+    return Cast(field, DateTimeField())
+
+
+def _events(queryset: QuerySet, *, at, kind: str, a=None, b=None, c=None) -> QuerySet:
+    empty = _text("")
+    return (
+        queryset.order_by()
+        .annotate(
+            ev_at=at,
+            ev_kind=_text(kind),
+            ev_a=Cast(a, CharField()) if a is not None else empty,
+            ev_b=Cast(b, CharField()) if b is not None else empty,
+            ev_c=Cast(c, CharField()) if c is not None else empty,
+        )
+        .values(*TIMELINE_COLUMNS)
+    )
+
+
+def _notices(business_id: int) -> QuerySet:
+    return _events(
+        Notice.objects.filter(business_id=business_id),
+        at=Coalesce("sent_at", "created_at"),
+        kind="notice",
+        a=F("channel"),
+        b=F("status"),
+        c=Coalesce(F("step__name"), F("reason")),
+    )
+
+
+def _calls(business_id: int) -> QuerySet:
+    return _events(
+        CallAttempt.objects.filter(notice__business_id=business_id),
+        at=F("started_at"),
+        kind="call",
+        a=F("outcome"),
+        b=F("operator__username"),
+        c=F("note"),
+    )
+
+
+def _bounces(business_id: int) -> QuerySet:
+    return _events(
+        Bounce.objects.filter(business_id=business_id),
+        at=F("created_at"),
+        kind="bounce",
+        a=F("email"),
+        b=F("file_name"),
+    )
+
+
+def _applications(business_id: int) -> QuerySet:
+    return _events(
+        RenewalCase.objects.filter(business_id=business_id),
+        at=_day("received_on"),
+        kind="application",
+        a=F("channel"),
+        b=F("status"),
+    )
+
+
+def _approvals(business_id: int) -> QuerySet:
+    return _events(
+        RenewalCase.objects.filter(business_id=business_id, approved_on__isnull=False),
+        at=_day("approved_on"),
+        kind="approval",
+        a=F("new_term__expires_on"),
+    )
+
+
+def _lapses(business_id: int) -> QuerySet:
+    return _events(
+        Term.objects.filter(business_id=business_id, ended=Term.End.LAPSED),
+        at=_day(Coalesce("lapse_recorded_on", "expires_on")),
+        kind="lapse",
+        a=F("expires_on"),
+    )
+
+
+# A new kind of contact (returned mail, postcard batches, …) is one more function here
+# and one more formatter where the timeline is shown.
+TIMELINE_SOURCES: list[Callable[[int], QuerySet]] = [
+    _notices,
+    _calls,
+    _bounces,
+    _applications,
+    _approvals,
+    _lapses,
+]
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    at: datetime.datetime
+    kind: str
+    a: str
+    b: str
+    c: str
+
+    @property
+    def date_only(self) -> bool:
+        return self.kind in DATE_ONLY_KINDS
+
+
+def contact_timeline(*, business_id: int, limit: int = 200) -> list[TimelineEvent]:
+    """Every contact with a business and every step of its renewal, newest first, in one UNION query."""
+    first, *others = (source(business_id) for source in TIMELINE_SOURCES)
+    rows = first.union(*others, all=True).order_by("-ev_at", "ev_kind")[:limit]
+    return [TimelineEvent(*(row[column] for column in TIMELINE_COLUMNS)) for row in rows]
+
+
+@dataclass
+class OperatorDay:
+    day: datetime.date
+    operator: str
+    outcomes: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.outcomes.values())
+
+
+def call_stats(*, since: datetime.date, until: datetime.date) -> list[OperatorDay]:
+    """Calls made per operator and day (Japanese time) with their outcomes, newest day first."""
+    rows = (
+        CallAttempt.objects.annotate(day=TruncDate("started_at"))
+        .filter(day__gte=since, day__lte=until)
+        .values("day", "operator__username", "outcome")
+        .annotate(n=Count("pk"))
+        .order_by("-day", "operator__username")
+    )
+    table: dict[tuple, OperatorDay] = {}
+    for row in rows:
+        key = (row["day"], row["operator__username"])
+        entry = table.setdefault(
+            key, OperatorDay(row["day"], row["operator__username"], dict.fromkeys(CallOutcome.values, 0))
+        )
+        entry.outcomes[row["outcome"]] += row["n"]
+    return list(table.values())

@@ -20,7 +20,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --businesses $(DEMO_BUSINESSES) --if-empty
-	$(BIN)/python manage.py sync_terms
+	$(BIN)/python manage.py seed_demo_renewals
 	$(BIN)/python manage.py run_reminders
 	$(BIN)/python manage.py create_demo_users
 	@# A worker with beat on kombu's filesystem broker runs the ladder by itself, as in production.

@@ -7,7 +7,7 @@ import time_machine
 
 from registrations.models import Business
 from registrations.tests.factories import BusinessFactory
-from renewals import selectors, services, tasks
+from renewals import selectors, services, tasks, terms
 from renewals.models import FeeRate, RenewalCase, RenewalStatus, Term
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +171,17 @@ def test_status_filter_selects_each_status_once(status_value, expected):
     selected = selectors.filter_by_status(Business.objects.all(), status_value, today=today)
     assert {names[b.pk] for b in selected} == expected
     assert RenewalCase.objects.count() == 3
+
+
+def test_demo_history_renews_most_expired_terms_consistently():
+    from renewals import demo
+
+    for index in range(30):
+        BusinessFactory(expires_on=D(2025, 1, 31) + datetime.timedelta(days=index * 30))
+    services.terms_sync()
+    counts = demo.build_history(today=D(2026, 11, 27), seed=1)
+    assert counts["renewed"] > 0
+    for case in RenewalCase.objects.filter(status="approved").select_related("term", "new_term", "business"):
+        assert case.business.expires_on == case.new_term.expires_on == terms.expiry_after_renewal(case.term.expires_on)
+        assert case.received_on <= case.approved_on <= case.term.expires_on
+    assert Term.objects.filter(is_current=True).count() == 30

@@ -1,0 +1,79 @@
+"""Renewal history for the demo register: most expired businesses renewed, some pending.
+
+Written with bulk operations per chunk so that it also runs at benchmark scale.
+"""
+
+import datetime
+import random
+
+from django.db import transaction
+
+from registrations.models import Business
+from renewals import terms
+from renewals.models import FeeRate, RenewalCase, Term
+
+CHUNK = 2_000
+RENEWED_SHARE = 0.8  # of the terms that have already expired
+PENDING_SHARE = 0.3  # of the terms whose renewal window is open
+
+
+def build_history(*, today: datetime.date, seed: int = 2025) -> dict[str, int]:
+    """Renew most expired terms, and leave applications pending for some open windows."""
+    rnd = random.Random(seed)
+    fees = {rate.capital_band: rate.amount for rate in FeeRate.objects.in_force(today).order_by("effective_from")}
+    renewed = pending = 0
+    expired = Term.objects.filter(is_current=True, ended="", expires_on__lt=today, renewal_cases__isnull=True)
+    ids = [pk for pk in expired.values_list("pk", flat=True).iterator() if rnd.random() < RENEWED_SHARE]
+    for start in range(0, len(ids), CHUNK):
+        renewed += _renew(Term.objects.filter(pk__in=ids[start : start + CHUNK]).select_related("business"), fees, rnd)
+    window = Term.objects.filter(is_current=True, ended="", expires_on__gte=today, renewal_cases__isnull=True).filter(
+        expires_on__lte=today + datetime.timedelta(days=180)
+    )
+    cases = []
+    for term in window.select_related("business").iterator(chunk_size=CHUNK):
+        opens = terms.window_opens(term.expires_on)
+        if rnd.random() < PENDING_SHARE and opens <= today:
+            received_on = opens + datetime.timedelta(days=rnd.randrange(max(1, (today - opens).days + 1)))
+            cases.append(_case(term, received_on, fees))
+    RenewalCase.objects.bulk_create(cases, batch_size=CHUNK)
+    pending = len(cases)
+    return {"renewed": renewed, "pending": pending}
+
+
+def _case(term: Term, received_on: datetime.date, fees: dict[int, int], **fields) -> RenewalCase:
+    band = term.business.capital_band
+    return RenewalCase(
+        business_id=term.business_id,
+        term=term,
+        received_on=received_on,
+        channel=RenewalCase.Channel.ONLINE,
+        capital_band=band,
+        fee=fees.get(band, 0),
+        **fields,
+    )
+
+
+@transaction.atomic
+def _renew(old_terms, fees: dict[int, int], rnd: random.Random) -> int:
+    old_terms = list(old_terms)
+    Term.objects.filter(pk__in=[t.pk for t in old_terms]).update(is_current=False, ended=Term.End.RENEWED)
+    new_terms = Term.objects.bulk_create(
+        Term(
+            business_id=t.business_id,
+            starts_on=t.expires_on + datetime.timedelta(days=1),
+            expires_on=terms.expiry_after_renewal(t.expires_on),
+            origin=Term.Origin.RENEWAL,
+        )
+        for t in old_terms
+    )
+    cases = []
+    for old, new in zip(old_terms, new_terms, strict=True):
+        received_on = old.expires_on - datetime.timedelta(days=rnd.randrange(5, 170))
+        approved_on = min(received_on + datetime.timedelta(days=rnd.randrange(3, 25)), old.expires_on)
+        cases.append(
+            _case(old, received_on, fees, status=RenewalCase.Status.APPROVED, approved_on=approved_on, new_term=new)
+        )
+    RenewalCase.objects.bulk_create(cases)
+    businesses = [Business(pk=new.business_id, expires_on=new.expires_on) for new in new_terms]
+    Business.objects.bulk_update(businesses, ["expires_on"])
+    return len(new_terms)

@@ -209,10 +209,14 @@ def run_scan(*, today: datetime.date, dry_run: bool = False) -> ScanRun:
     from outreach.tasks import enqueue_scan_emails
 
     policy = ReminderPolicy.objects.filter(is_active=True).first()
+    previous = ScanRun.objects.filter(dry_run=False, finished_at__isnull=False).first()
+    # Only businesses written since the last scan can need their terms synced (with an
+    # hour's margin for writes that were in flight); the nightly lapse task syncs all.
+    changed_since = previous.started_at - datetime.timedelta(hours=1) if previous else None
     run = ScanRun.objects.create(for_date=today, dry_run=dry_run)
     try:
         with transaction.atomic():
-            renewal_services.terms_sync()
+            renewal_services.terms_sync(changed_since=changed_since)
             lapsed = renewal_services.mark_lapsed(today=today)
             cancelled = cancel_unneeded(today=today)
             if policy:

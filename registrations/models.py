@@ -195,6 +195,8 @@ class Business(models.Model):
         verbose_name = _("business")
         verbose_name_plural = _("businesses")
         # Search indexes (trigram, prefix) are PostgreSQL-specific: see migration 0003.
+        # updated_at: the daily scan syncs terms of businesses written since its last run.
+        indexes = [models.Index(fields=["updated_at"], name="business_updated_idx")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.ccus_id})"

@@ -20,7 +20,7 @@ class RenewalError(Exception):
     """A renewal step the rules do not allow; the message is for the desk."""
 
 
-def terms_sync(*, business_ids: list[int] | None = None) -> dict[str, int]:
+def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> dict[str, int]:
     """Bring terms in step with the register, in three set-based statements.
 
     1. A business without a term gets one from its registration date to its expiry.
@@ -28,34 +28,41 @@ def terms_sync(*, business_ids: list[int] | None = None) -> dict[str, int]:
        (the file's 有効期限 wins).
     3. A lapsed business whose register row shows a later registration gets a new term.
 
-    `business_ids` limits the work to a few businesses (the admin after a save).
+    `business_ids` limits the work to a few businesses (the admin after a save);
+    `changed_since` to the businesses written since then (the daily scan: every write
+    path sets `updated_at`, which is indexed). With neither, the whole register.
     """
     now = timezone.now()
-    only, params = "", []
+    scope, params = "SELECT b.id FROM registrations_business b", []
     if business_ids is not None:
-        only = f" AND b.id IN ({', '.join(['%s'] * len(business_ids))})" if business_ids else " AND 1 = 0"
+        scope += f" WHERE b.id IN ({', '.join(['%s'] * len(business_ids)) or 'NULL'})"
         params = list(business_ids)
+    elif changed_since is not None:
+        scope += " WHERE b.updated_at >= %s"
+        params = [changed_since]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             INSERT INTO renewals_term (business_id, starts_on, expires_on, origin, is_current, ended, created_at)
             SELECT b.id, b.registered_on, b.expires_on, 'registration', %s, '', %s
             FROM registrations_business b
             WHERE b.expires_on > b.registered_on
-              AND NOT EXISTS (SELECT 1 FROM renewals_term t WHERE t.business_id = b.id)"""
-            + only,
+              AND b.id IN ({scope})
+              AND NOT EXISTS (SELECT 1 FROM renewals_term t WHERE t.business_id = b.id)
+            """,
             [True, now, *params],
         )
         created = cursor.rowcount
         cursor.execute(
-            """
+            f"""
             UPDATE renewals_term SET expires_on = (
                 SELECT b.expires_on FROM registrations_business b WHERE b.id = renewals_term.business_id)
-            WHERE is_current AND ended = '' AND EXISTS (
+            WHERE is_current AND ended = ''
+              AND business_id IN ({scope})
+              AND EXISTS (
                 SELECT 1 FROM registrations_business b WHERE b.id = renewals_term.business_id
-                AND b.expires_on <> renewals_term.expires_on AND b.expires_on > renewals_term.starts_on"""
-            + only
-            + ")",
+                AND b.expires_on <> renewals_term.expires_on AND b.expires_on > renewals_term.starts_on)
+            """,
             params,
         )
         moved = cursor.rowcount
@@ -66,6 +73,8 @@ def terms_sync(*, business_ids: list[int] | None = None) -> dict[str, int]:
     candidates = Business.objects.filter(Exists(stale))
     if business_ids is not None:
         candidates = candidates.filter(pk__in=business_ids)
+    elif changed_since is not None:
+        candidates = candidates.filter(updated_at__gte=changed_since)
     for business in candidates.only("pk", "registered_on", "expires_on").iterator():
         registration_restart(business=business, registered_on=business.registered_on, expires_on=business.expires_on)
         reregistered += 1

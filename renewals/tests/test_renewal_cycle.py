@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from registrations.models import Business
 from registrations.tests.factories import BusinessFactory
@@ -185,3 +186,11 @@ def test_demo_history_renews_most_expired_terms_consistently():
         assert case.business.expires_on == case.new_term.expires_on == terms.expiry_after_renewal(case.term.expires_on)
         assert case.received_on <= case.approved_on <= case.term.expires_on
     assert Term.objects.filter(is_current=True).count() == 30
+
+
+def test_sync_since_a_time_looks_only_at_businesses_written_since(business):
+    Business.objects.filter(pk=business.pk).update(
+        expires_on=D(2027, 1, 31), updated_at=timezone.now() - datetime.timedelta(days=3)
+    )
+    assert services.terms_sync(changed_since=timezone.now() - datetime.timedelta(days=1))["moved"] == 0
+    assert services.terms_sync(changed_since=timezone.now() - datetime.timedelta(days=4))["moved"] == 1

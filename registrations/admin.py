@@ -10,7 +10,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from ccus.paginator import EstimatedCountPaginator
-from outreach.admin import BusinessOutreachMixin
+from outreach import scoping
+from outreach.admin import BusinessOutreachMixin, ScopedAdminMixin
 from registrations.forms import BusinessForm
 from registrations.models import (
     Association,
@@ -75,7 +76,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Business)
-class BusinessAdmin(BusinessRenewalMixin, BusinessOutreachMixin, admin.ModelAdmin):
+class BusinessAdmin(ScopedAdminMixin, BusinessRenewalMixin, BusinessOutreachMixin, admin.ModelAdmin):
     form = BusinessForm
     list_display = ["ccus_id", "name", "prefecture", "capital_band_display", "registered_on", "expires_on"]
     list_display_links = ["ccus_id", "name"]
@@ -100,6 +101,7 @@ class BusinessAdmin(BusinessRenewalMixin, BusinessOutreachMixin, admin.ModelAdmi
     actions = ["record_application", "approve_application", "send_reminder_now"]
     readonly_fields = [
         *BusinessRenewalMixin.renewal_readonly_fields,
+        *BusinessOutreachMixin.outreach_readonly_fields,
         "capital_band_display",
         "links_as_prime_display",
         "links_as_sub_display",
@@ -135,7 +137,10 @@ class BusinessAdmin(BusinessRenewalMixin, BusinessOutreachMixin, admin.ModelAdmi
                 ]
             },
         ),
-        (_("subcontract links"), {"fields": ["links_as_prime_display", "links_as_sub_display"]}),
+        (
+            _("subcontract links"),
+            {"fields": ["links_as_prime_display", "links_as_sub_display", "list_appearances_display"]},
+        ),
         (None, {"fields": ["updated_at"]}),
     ]
 
@@ -144,6 +149,20 @@ class BusinessAdmin(BusinessRenewalMixin, BusinessOutreachMixin, admin.ModelAdmi
 
     def get_search_results(self, request, queryset, search_term):
         return queryset.search(search_term), False
+
+    # Association staff: their members only (ScopedAdminMixin), and no contact data.
+    def get_fieldsets(self, request, obj=None):
+        if scoping.is_association_staff(request.user):
+            return [(None, {"fields": [*scoping.ASSOCIATION_STAFF_BUSINESS_FIELDS, "renewal_summary"]})]
+        return super().get_fieldsets(request, obj)
+
+    def get_list_filter(self, request):
+        if scoping.is_association_staff(request.user):
+            return [f for f in self.list_filter if f != "associations"]
+        return self.list_filter
+
+    def get_inlines(self, request, obj):
+        return [] if scoping.is_association_staff(request.user) else super().get_inlines(request, obj)
 
     @admin.display(description=_("capital band"), ordering="capital_band")
     def capital_band_display(self, obj):

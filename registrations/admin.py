@@ -10,7 +10,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from ccus.paginator import EstimatedCountPaginator
-from outreach.admin import BusinessOutreachMixin
+from outreach import scoping
+from outreach.admin import BusinessOutreachMixin, ScopedAdminMixin
 from registrations.admin_files import FileExportMixin, FileImportMixin
 from registrations.forms import BusinessForm
 from registrations.models import (
@@ -82,7 +83,9 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Business)
-class BusinessAdmin(BusinessRenewalMixin, BusinessOutreachMixin, FileImportMixin, FileExportMixin, admin.ModelAdmin):
+class BusinessAdmin(
+    ScopedAdminMixin, BusinessRenewalMixin, BusinessOutreachMixin, FileImportMixin, FileExportMixin, admin.ModelAdmin
+):
     form = BusinessForm
     resource_classes = [BusinessResource]
     import_export_change_list_template = "admin/registrations/business/change_list.html"
@@ -145,8 +148,11 @@ class BusinessAdmin(BusinessRenewalMixin, BusinessOutreachMixin, FileImportMixin
                 ]
             },
         ),
-        (_("subcontract links"), {"fields": ["links_as_prime_display", "links_as_sub_display"]}),
-        (_("contact timeline"), {"fields": BusinessOutreachMixin.outreach_readonly_fields}),
+        (
+            _("subcontract links"),
+            {"fields": ["links_as_prime_display", "links_as_sub_display", "list_appearances_display"]},
+        ),
+        (_("contact timeline"), {"fields": ["contact_timeline"]}),
         (None, {"fields": ["updated_at"]}),
     ]
 
@@ -155,6 +161,20 @@ class BusinessAdmin(BusinessRenewalMixin, BusinessOutreachMixin, FileImportMixin
 
     def get_search_results(self, request, queryset, search_term):
         return queryset.search(search_term), False
+
+    # Association staff: their members only (ScopedAdminMixin), and no contact data.
+    def get_fieldsets(self, request, obj=None):
+        if scoping.is_association_staff(request.user):
+            return [(None, {"fields": [*scoping.ASSOCIATION_STAFF_BUSINESS_FIELDS, "renewal_summary"]})]
+        return super().get_fieldsets(request, obj)
+
+    def get_list_filter(self, request):
+        if scoping.is_association_staff(request.user):
+            return [f for f in self.list_filter if f != "associations"]
+        return self.list_filter
+
+    def get_inlines(self, request, obj):
+        return [] if scoping.is_association_staff(request.user) else super().get_inlines(request, obj)
 
     @admin.display(description=_("capital band"), ordering="capital_band")
     def capital_band_display(self, obj):

@@ -191,7 +191,7 @@ class BusinessRenewalMixin:
         """A renewal step for one business from its change page."""
 
         def view(request, object_id):
-            business = get_object_or_404(self.model, pk=object_id)
+            business = get_object_or_404(self.get_queryset(request), pk=object_id)
             allowed = (
                 self.has_record_renewal_permission(request)
                 if name == "record_application"

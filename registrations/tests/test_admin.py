@@ -152,4 +152,4 @@ def test_roles_exist_with_least_privilege():
     desk = set(Group.objects.get(name=roles.DESK).permissions.values_list("codename", flat=True))
     assert "change_business" in desk and "delete_business" not in desk
     association = set(Group.objects.get(name=roles.ASSOCIATION_STAFF).permissions.values_list("codename", flat=True))
-    assert association == {"view_business"}
+    assert association == {"view_business", "view_subcontractorlist", "view_subcontractorlistrow"}

@@ -1,0 +1,100 @@
+"""Benchmark: subcontractor lists for every association's member primes, SQL vs a per-prime Python walk.
+
+Run against a seeded database (python manage.py seed_demo --businesses N):
+
+    DATABASE_URL=postgres://… python bench/subcontractor_lists.py [--filter expiring|all] [--python-seconds 60]
+
+The SQL path is the real build (recursive CTE, frozen statuses, XLSX + CSV files) for
+every association. The Python path walks the same primes' graphs breadth-first with
+one query per node, for a capped time; its total is extrapolated from that sample and
+labelled so. Peak memory is this process's maximum RSS (the database's own memory is
+not included). Prints Markdown rows for BENCHMARKS-lists.md.
+"""
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccus.settings")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.db.models import Exists, OuterRef  # noqa: E402
+
+from outreach import services  # noqa: E402
+from outreach.models import SubcontractorList  # noqa: E402
+from registrations.models import Business, Membership, SubcontractLink  # noqa: E402
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def member_primes() -> list[int]:
+    has_subs = SubcontractLink.objects.filter(prime=OuterRef("business_id"))
+    return list(Membership.objects.filter(Exists(has_subs)).values_list("business_id", flat=True))
+
+
+def python_walk(prime_id: int) -> int:
+    """Breadth-first from one prime, one query per node: the approach the SQL replaces."""
+    seen, frontier = {prime_id: 0}, [prime_id]
+    while frontier:
+        following = []
+        for node in frontier:
+            for sub in SubcontractLink.objects.filter(prime_id=node).values_list("subcontractor_id", flat=True):
+                if sub not in seen:
+                    seen[sub] = seen[node] + 1
+                    following.append(sub)
+        frontier = following
+    return len(seen) - 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--filter", default="expiring", choices=SubcontractorList.Filter.values)
+    parser.add_argument("--python-seconds", type=float, default=60)
+    args = parser.parse_args()
+    businesses, links = Business.objects.count(), SubcontractLink.objects.count()
+    primes = member_primes()
+    print(
+        f"{connection.vendor}: {businesses:,} businesses, {links:,} links, {len(primes):,} member primes (memberships)"
+    )
+
+    started = time.monotonic()
+    snapshots = services.association_lists_request(row_filter=args.filter)
+    rows = 0
+    for snapshot in snapshots:
+        built = services.subcontractor_list_build(list_id=snapshot.pk)
+        assert built.status == "done", built.error
+        rows += built.row_count
+    sql_seconds = time.monotonic() - started
+    sql_peak = peak_mb()
+    print(
+        f"| SQL (recursive CTE), {args.filter} | {businesses:,} | {links:,} | {len(primes):,} primes, "
+        f"{len(snapshots)} lists, {rows:,} rows, XLSX+CSV | {sql_seconds:.1f} s | {sql_peak:.0f} MB |"
+    )
+
+    started, done, reached = time.monotonic(), 0, 0
+    for prime_id in primes:
+        reached += python_walk(prime_id)
+        done += 1
+        if time.monotonic() - started > args.python_seconds:
+            break
+    sample = time.monotonic() - started
+    estimate = sample / done * len(primes)
+    print(
+        f"| Python walk per prime, query per node (sample: {done:,} of {len(primes):,} primes in {sample:.0f} s, "
+        f"{reached:,} subs reached; graph only, no files) | {businesses:,} | {links:,} | extrapolated to all "
+        f"primes | ≈ {estimate:,.0f} s | {peak_mb():.0f} MB |"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -188,3 +188,8 @@ OUTREACH_SENDING_TIMEOUT_MINUTES = env.int("SENDING_TIMEOUT_MINUTES", default=30
 OUTREACH_EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
 # Where a business renews; printed in notices.
 RENEWAL_URL = env("RENEWAL_URL", default="https://www.ccus.jp/")
+# Postcards: the sender printed on the address side, and whether to draw the postal-code
+# boxes (plain stock) or only the digits (cards with pre-printed boxes).
+POSTCARD_SENDER_NAME = env("POSTCARD_SENDER_NAME", default="CCUS事業者登録窓口")
+POSTCARD_SENDER_ADDRESS = env.list("POSTCARD_SENDER_ADDRESS", default=[])
+POSTCARD_DRAW_POSTAL_BOXES = env.bool("POSTCARD_DRAW_POSTAL_BOXES", default=True)

@@ -1,4 +1,7 @@
-"""Outreach in the admin: the policy, templates with preview, notices and scan runs."""
+"""Outreach in the admin: the policy, templates with preview, notices and scan runs.
+
+Postcard print batches and returned mail are in outreach/postcard_admin.py.
+"""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -11,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from outreach import rendering, services
 from outreach.models import Notice, NoticeTemplate, ReminderPolicy, ReminderStep, ScanRun
+from outreach.postcard_admin import ReturnedMailInline
 from registrations.models import Business
 
 
@@ -127,7 +131,7 @@ class NoticeInline(admin.TabularInline):
 class BusinessOutreachMixin:
     """The outreach side of the business admin: its notices and "send a reminder now"."""
 
-    outreach_inlines = [NoticeInline]
+    outreach_inlines = [NoticeInline, ReturnedMailInline]
 
     def has_send_reminder_permission(self, request):
         return request.user.has_perm("outreach.send_reminder")

@@ -5,7 +5,8 @@ import pytest
 from ccus import roles
 from registrations.tests.factories import BusinessFactory, staff_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the data migrations (roles, prefectures, policy) survive between live-server tests.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def log_in(page, username, password="pass-Word-1234"):

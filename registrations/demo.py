@@ -79,9 +79,15 @@ class DemoRegister:
         ids = list(
             Business.objects.filter(ccus_id__gte=str(self.start_id)).order_by("ccus_id").values_list("pk", flat=True)
         )
-        trades = insert_rows(Business.trades.through._meta.db_table, ["business_id", "trade_id"], self._trade_rows(ids))
+        trades = insert_rows(
+            Business.trades.through._meta.db_table,
+            ["business_id", "trade_id"],
+            self._trade_rows(ids, list(Trade.objects.values_list("code", flat=True))),
+        )
         memberships = insert_rows(
-            "registrations_membership", ["business_id", "association_id", "joined_on"], self._membership_rows(ids)
+            "registrations_membership",
+            ["business_id", "association_id", "joined_on"],
+            self._membership_rows(ids, list(Association.objects.values_list("pk", flat=True))),
         )
         links = insert_rows(
             SubcontractLink._meta.db_table,
@@ -135,14 +141,13 @@ class DemoRegister:
                 business.search_text, now, now,
             )  # fmt: skip
 
-    def _trade_rows(self, ids: list[int]) -> Iterator[tuple]:
-        codes = list(Trade.objects.values_list("code", flat=True))
+    def _trade_rows(self, ids: list[int], codes: list[str]) -> Iterator[tuple]:
+        # Reference lists are read before COPY starts: a query inside an open COPY deadlocks.
         for pk in ids:
             for code in self.random.sample(codes, self.random.choice([1, 1, 2, 3])):
                 yield pk, code
 
-    def _membership_rows(self, ids: list[int]) -> Iterator[tuple]:
-        associations = list(Association.objects.values_list("pk", flat=True))
+    def _membership_rows(self, ids: list[int], associations: list[int]) -> Iterator[tuple]:
         for pk in ids:
             if self.random.random() < 0.4:
                 yield pk, self.random.choice(associations), None

@@ -201,3 +201,8 @@ SUBCONTRACTOR_LIST_PRIMES_PER_BATCH = env.int("SUBCONTRACTOR_LIST_PRIMES_PER_BAT
 SUBCONTRACTOR_LIST_ANNOUNCE = env.bool("SUBCONTRACTOR_LIST_ANNOUNCE", default=False)
 # The address the admin is reached at, for links in e-mails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Postcards: the sender printed on the address side, and whether to draw the postal-code
+# boxes (plain stock) or only the digits (cards with pre-printed boxes).
+POSTCARD_SENDER_NAME = env("POSTCARD_SENDER_NAME", default="CCUS事業者登録窓口")
+POSTCARD_SENDER_ADDRESS = env.list("POSTCARD_SENDER_ADDRESS", default=[])
+POSTCARD_DRAW_POSTAL_BOXES = env.bool("POSTCARD_DRAW_POSTAL_BOXES", default=True)

@@ -1,4 +1,7 @@
-"""Outreach in the admin: the policy, templates with preview, notices and scan runs."""
+"""Outreach in the admin: the policy, templates with preview, notices and scan runs.
+
+Postcard print batches and returned mail are in outreach/postcard_admin.py.
+"""
 
 from django import forms
 from django.contrib import admin, messages
@@ -26,6 +29,7 @@ from outreach.models import (
     SubcontractorList,
     SubcontractorListRow,
 )
+from outreach.postcard_admin import ReturnedMailInline
 from registrations.models import Business
 from renewals.models import RenewalStatus
 
@@ -150,7 +154,7 @@ __all__ = ["BusinessOutreachMixin", "admin_calls", "admin_reports"]
 class BusinessOutreachMixin:
     """The outreach side of the business admin: notices, contact timeline, lists it appeared in, send now."""
 
-    outreach_inlines = [NoticeInline]
+    outreach_inlines = [NoticeInline, ReturnedMailInline]
     outreach_readonly_fields = ["contact_timeline", "list_appearances_display"]
 
     @admin.display(description=_("contact timeline (newest first)"))

@@ -157,6 +157,7 @@ class Notice(models.Model):
         SKIPPED = "skipped", _("skipped")
         CANCELLED = "cancelled", _("cancelled")
         UNCERTAIN = "uncertain", _("uncertain (check whether it went out)")
+        PRINTING = "printing", _("in a print batch")
 
     class Reason(models.TextChoices):
         NONE = "", "-"
@@ -164,6 +165,9 @@ class Notice(models.Model):
         DO_NOT_EMAIL = "do_not_email", _("asked not to be e-mailed")
         EMAIL_BOUNCED = "email_bounced", _("e-mail bounced")
         UNDELIVERABLE = "undeliverable", _("address undeliverable")
+        NO_POSTAL_CODE = "no_postal_code", _("no postal code")
+        POSTAL_UNKNOWN = "postal_unknown", _("postal code unknown to Japan Post")
+        POSTAL_ELSEWHERE = "postal_elsewhere", _("postal code of another prefecture")
         NO_PHONE = "no_phone", _("no phone number")
         DO_NOT_CALL = "do_not_call", _("asked not to be called")
         PHONE_INVALID = "phone_invalid", _("phone number wrong")
@@ -192,6 +196,14 @@ class Notice(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     scan_run = models.ForeignKey(ScanRun, models.SET_NULL, null=True, blank=True, related_name="notices")
+    batch = models.ForeignKey(
+        "PostcardBatch",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notices",
+        verbose_name=_("print batch"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
@@ -504,3 +516,97 @@ class ListDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.snapshot} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class PostcardBatch(models.Model):
+    """One print run for the print shop: the postcard notices it took, its files and its fate."""
+
+    class Status(models.TextChoices):
+        BUILDING = "building", _("building")
+        READY = "ready", _("ready to print")
+        POSTED = "posted", _("posted")
+        CANCELLED = "cancelled", _("cancelled")
+        FAILED = "failed", _("failed")
+
+    for_date = models.DateField(_("postcards scheduled up to"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.BUILDING)
+    total = models.PositiveIntegerField(_("postcards"), default=0)
+    done = models.PositiveIntegerField(_("postcards written"), default=0)
+    excluded = models.PositiveIntegerField(_("left out"), default=0)
+    pdf = models.FileField(_("PDF for printing"), blank=True)
+    csv_cp932 = models.FileField(_("CSV (CP932, Excel)"), blank=True)
+    csv_utf8 = models.FileField(_("CSV (UTF-8)"), blank=True)
+    char_problems = models.JSONField(_("characters that could not be printed or encoded"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("created by")
+    )
+    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
+    posted_on = models.DateField(_("posted on"), null=True, blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("posted by")
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cancelled by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("postcard print batch")
+        verbose_name_plural = _("postcard print batches")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.for_date} ({self.get_status_display()})"
+
+
+class PostcardExclusion(models.Model):
+    """A notice a batch left out because the postcard could not be delivered, and why."""
+
+    batch = models.ForeignKey(PostcardBatch, models.CASCADE, related_name="exclusions", verbose_name=_("print batch"))
+    notice = models.ForeignKey(Notice, models.CASCADE, related_name="+", verbose_name=_("notice"))
+    reason = models.CharField(_("reason"), max_length=16, choices=Notice.Reason.choices)
+
+    class Meta:
+        ordering = ["batch", "pk"]
+        verbose_name = _("left-out postcard")
+        verbose_name_plural = _("left-out postcards")
+
+    def __str__(self) -> str:
+        return f"{self.notice.business_id}: {self.get_reason_display()}"
+
+
+class ReturnedMail(models.Model):
+    """A postcard returned as undeliverable (宛所不明): the business's address is flagged."""
+
+    business = models.ForeignKey(Business, models.CASCADE, related_name="returned_mail", verbose_name=_("business"))
+    returned_on = models.DateField(_("returned on"))
+    notice = models.ForeignKey(
+        Notice, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("postcard notice")
+    )
+    batch = models.ForeignKey(
+        PostcardBatch, models.SET_NULL, null=True, blank=True, related_name="returned", verbose_name=_("print batch")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-returned_on", "-pk"]
+        verbose_name = _("returned mail (宛所不明)")
+        verbose_name_plural = _("returned mail (宛所不明)")
+
+    def __str__(self) -> str:
+        return f"{self.business_id} {self.returned_on}"

@@ -77,3 +77,21 @@ def build_association_lists_task(association_code: str | None = None) -> int:
     for snapshot in snapshots:
         transaction.on_commit(lambda list_id=snapshot.pk: build_subcontractor_list_task.delay(list_id))
     return len(snapshots)
+
+
+@shared_task(acks_late=True, soft_time_limit=3300, time_limit=3600)
+def build_postcard_batch_task(batch_id: int) -> str:
+    """Write a started print batch's files (a redelivered task rewrites them)."""
+    return services.postcard_batch_build(batch_id=batch_id).status
+
+
+@shared_task(acks_late=True, soft_time_limit=3300, time_limit=3600)
+def weekly_postcard_batch_task() -> int | None:
+    """The weekly print batch: every postcard queued up to today. Returns the batch id, if any."""
+    try:
+        batch = services.postcard_batch_start(for_date=timezone.localdate())
+    except services.OutreachError as error:
+        logger.info("weekly postcard batch: %s", error)
+        return None
+    services.postcard_batch_build(batch_id=batch.pk)
+    return batch.pk

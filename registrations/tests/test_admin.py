@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:registrations_business_changelist")
 EMPTY_INLINES = {
     f"{prefix}-{field}": "0"
-    for prefix in ["memberships", "terms", "renewal_cases", "notices"]
+    for prefix in ["memberships", "terms", "renewal_cases", "notices", "returned_mail"]
     for field in ["TOTAL_FORMS", "INITIAL_FORMS"]
 }
 

@@ -1,0 +1,205 @@
+import csv
+import datetime
+import io
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from pypdf import PdfReader
+
+from outreach import scan, services
+from outreach.models import Notice, PostcardBatch
+from outreach.tests.factories import business_expiring, policy_with_steps
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+TODAY = D(2026, 11, 2)  # 90 days before 2027-01-31: the postcard step is due
+MM = 72 / 25.4
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def postcard_policy():
+    return policy_with_steps(("postcard", 90, 0))
+
+
+def queued_postcards(*fields_list: dict) -> list:
+    businesses = [business_expiring(D(2027, 1, 31), **fields) for fields in fields_list]
+    scan.run_scan(today=TODAY)
+    return businesses
+
+
+def build(day=TODAY) -> PostcardBatch:
+    batch = services.postcard_batch_start(for_date=day)
+    return services.postcard_batch_build(batch_id=batch.pk)
+
+
+def pdf_of(batch) -> PdfReader:
+    with default_storage.open(batch.pdf.name, "rb") as handle:
+        return PdfReader(io.BytesIO(handle.read()))
+
+
+def csv_rows(name: str, encoding: str) -> list[list[str]]:
+    with default_storage.open(name, "rb") as handle:
+        return list(csv.reader(io.StringIO(handle.read().decode(encoding), newline="")))
+
+
+def test_the_pdf_has_two_postcard_sized_pages_per_notice_with_the_font_embedded(postcard_policy):
+    first, second = queued_postcards(
+        {"name": "株式会社髙橋工務店", "postal_code": "1000001"}, {"name": "有限会社佐藤電気", "postal_code": "1600023"}
+    )
+    batch = build()
+    assert (batch.status, batch.total, batch.done, batch.excluded) == ("ready", 2, 2, 0)
+    reader = pdf_of(batch)
+    assert len(reader.pages) == 4
+    for page in reader.pages:
+        assert float(page.mediabox.width) == pytest.approx(100 * MM, abs=0.1)
+        assert float(page.mediabox.height) == pytest.approx(148 * MM, abs=0.1)
+        for font in page["/Resources"]["/Font"].values():
+            descriptor = font.get_object()["/FontDescriptor"].get_object()
+            assert "/FontFile2" in descriptor, "every font must be an embedded TrueType font"
+    address_side = reader.pages[0].extract_text()
+    message_side = reader.pages[1].extract_text()
+    assert "1000001" in "".join(address_side.split())  # the digits, one per postal-code box
+    assert "東京都千代田区千代田1-1" in address_side
+    assert "株式会社髙橋工務店" in address_side and "御中" in address_side
+    assert f"事業者ID {first.ccus_id}" in address_side
+    assert f"事業者ID：{first.ccus_id}" in message_side and "2027年1月31日" in message_side
+    assert "1600023" in "".join(reader.pages[2].extract_text().split())  # sorted by postal code
+    assert second.ccus_id in reader.pages[3].extract_text()
+
+
+def test_each_notice_stores_the_text_printed_for_it(postcard_policy):
+    (business,) = queued_postcards({"name": "株式会社髙橋工務店"})
+    build()
+    notice = Notice.objects.get(business=business)
+    assert notice.status == "printing"
+    assert notice.subject == "件名"  # the test policy's template
+    assert notice.body.startswith("株式会社髙橋工務店\n") and f"事業者ID：{business.ccus_id}" in notice.body
+    assert notice.recipient == "〒100-0001 東京都千代田区千代田1-1 株式会社髙橋工務店　御中"
+
+
+def test_markup_in_a_name_is_printed_as_written(postcard_policy):
+    queued_postcards({"name": "<b>株式会社</b>&amp;工務店"})
+    assert "<b>株式会社</b>&amp;工務店" in "".join(pdf_of(build()).pages[0].extract_text().split())
+
+
+def test_the_csvs_open_as_cp932_and_utf8_and_name_what_cp932_cannot_hold(postcard_policy):
+    plain, unusual = queued_postcards({"name": "株式会社髙橋工務店"}, {"name": "株式会社𠮷野建設"})
+    batch = build()
+    cp932 = csv_rows(batch.csv_cp932.name, "cp932")
+    assert cp932[0] == ["連番", "事業者ID", "郵便番号", "住所", "宛名", "件名", "本文", "CP932で表せない文字"]
+    by_id = {row[1]: row for row in cp932[1:]}
+    assert by_id[plain.ccus_id][4] == "株式会社髙橋工務店　御中"
+    assert by_id[plain.ccus_id][2] == "100-0001" and by_id[plain.ccus_id][7] == ""
+    assert by_id[unusual.ccus_id][4] == "株式会社〓野建設　御中"
+    assert by_id[unusual.ccus_id][7] == "宛名:U+20BB7 本文:U+20BB7"  # the test template's body is the name
+    utf8 = {row[1]: row for row in csv_rows(batch.csv_utf8.name, "utf-8-sig")[1:]}
+    assert utf8[unusual.ccus_id][4] == "株式会社𠮷野建設　御中"
+    assert batch.char_problems == [
+        {"row": 2, "ccus_id": unusual.ccus_id, "field": field, "cp932": "𠮷", "font": "𠮷"}
+        for field in ("宛名", "本文")
+    ]
+
+
+def test_unprintable_addresses_are_left_out_with_the_reason_and_fall_back_to_phone(postcard_policy):
+    good, no_code, unknown, elsewhere, returned = queued_postcards(
+        {},
+        {"postal_code": "1000001"},
+        {"postal_code": "0000000"},
+        {"postal_code": "0600000"},  # Sapporo, for a business in Tokyo
+        {},
+    )
+    type(no_code).objects.filter(pk=no_code.pk).update(postal_code="")
+    type(returned).objects.filter(pk=returned.pk).update(address_undeliverable_since=D(2026, 10, 1))
+    batch = build()
+    assert (batch.total, batch.excluded) == (1, 4)
+    assert len(pdf_of(batch).pages) == 2
+    reasons = dict(batch.exclusions.values_list("notice__business_id", "reason"))
+    assert reasons == {
+        no_code.pk: "no_postal_code",
+        unknown.pk: "postal_unknown",
+        elsewhere.pk: "postal_elsewhere",
+        returned.pk: "undeliverable",
+    }
+    rerouted = Notice.objects.filter(business__in=[no_code, unknown, elsewhere, returned])
+    assert {(n.channel, n.status, n.batch_id) for n in rerouted} == {("phone", "queued", None)}
+    assert Notice.objects.get(business=unknown).fallback_reason == "postal_unknown"
+    assert Notice.objects.get(business=good).batch == batch
+
+
+def test_marking_posted_sends_the_notices_on_the_posting_date(postcard_policy):
+    queued_postcards({}, {})
+    batch = build()
+    assert services.postcard_batch_mark_posted(batch=batch, posted_on=D(2026, 11, 4)) == 2
+    batch.refresh_from_db()
+    assert (batch.status, batch.posted_on) == ("posted", D(2026, 11, 4))
+    sent = Notice.objects.filter(batch=batch)
+    assert {n.status for n in sent} == {"sent"}
+    assert {n.sent_at.astimezone(datetime.timezone(datetime.timedelta(hours=9))).date() for n in sent} == {
+        D(2026, 11, 4)
+    }
+    with pytest.raises(services.OutreachError):
+        services.postcard_batch_cancel(batch=batch)
+
+
+def test_a_cancelled_batch_returns_its_notices_to_the_queue_for_the_next_one(postcard_policy):
+    queued_postcards({}, {})
+    first = build()
+    assert services.postcard_batch_cancel(batch=first) == 2
+    first.refresh_from_db()
+    assert first.status == "cancelled"
+    assert set(Notice.objects.values_list("status", "batch")) == {("queued", None)}
+    with pytest.raises(services.OutreachError):
+        services.postcard_batch_mark_posted(batch=first, posted_on=D(2026, 11, 4))
+    second = build()
+    assert second.total == 2 and Notice.objects.filter(batch=second).count() == 2
+
+
+def test_a_batch_takes_only_postcards_scheduled_up_to_its_date(postcard_policy):
+    queued_postcards({})
+    with pytest.raises(services.OutreachError, match="印刷を待つはがきはありません"):
+        services.postcard_batch_start(for_date=TODAY - datetime.timedelta(days=1))
+    assert not PostcardBatch.objects.exists()
+
+
+def test_a_failed_build_puts_the_notices_back_in_the_queue(postcard_policy, monkeypatch):
+    queued_postcards({})
+    batch = services.postcard_batch_start(for_date=TODAY)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("outreach.postcards.write_files", broken)
+    with pytest.raises(OSError):
+        services.postcard_batch_build(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert (batch.status, batch.error) == ("failed", "OSError: disk full")
+    assert Notice.objects.get().status == "queued"
+
+
+def test_the_command_prints_the_pdf_path_last(postcard_policy, capsys):
+    queued_postcards({}, {"postal_code": "0000000"})
+    call_command("build_postcard_batch", "--date", TODAY.isoformat())
+    lines = capsys.readouterr().out.strip().splitlines()
+    batch = PostcardBatch.objects.get()
+    assert lines[-1] == default_storage.path(batch.pdf.name)
+    assert lines[-1].endswith(".pdf") and len(PdfReader(lines[-1]).pages) == 2
+    assert any("郵便番号が日本郵便のデータにない 1" in line for line in lines)
+
+
+def test_the_command_says_when_nothing_waits(postcard_policy, capsys):
+    call_command("build_postcard_batch", "--date", TODAY.isoformat())
+    assert "印刷を待つはがきはありません" in capsys.readouterr().out
+    assert not PostcardBatch.objects.exists()
+
+
+def test_the_weekly_schedule_builds_a_batch():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="outreach.tasks.weekly_postcard_batch_task")
+    assert task.enabled and task.crontab.day_of_week == "1"

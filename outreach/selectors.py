@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from django.db.models import CharField, Count, DateTimeField, F, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, TruncDate
 
-from outreach.models import Bounce, CallAttempt, CallOutcome, Notice
+from outreach.models import Bounce, CallAttempt, CallOutcome, Notice, ReturnedMail, SubcontractorListRow
 from renewals.models import RenewalCase, Term
 
 # Every event source yields these columns: when, what kind, and three free columns the
 # kind's formatter in the admin turns into words.
 TIMELINE_COLUMNS = ["ev_at", "ev_kind", "ev_a", "ev_b", "ev_c"]
 # Kinds whose source only knows the day; the timeline shows no time for them.
-DATE_ONLY_KINDS = {"application", "approval", "lapse"}
+DATE_ONLY_KINDS = {"application", "approval", "lapse", "returned_mail"}
 
 
 def _text(value) -> Value:
@@ -100,6 +100,37 @@ def _lapses(business_id: int) -> QuerySet:
     )
 
 
+def _returned_mail(business_id: int) -> QuerySet:
+    return _events(
+        ReturnedMail.objects.filter(business_id=business_id),
+        at=_day("returned_on"),
+        kind="returned_mail",
+        a=F("batch_id"),
+    )
+
+
+def _postcard_batches(business_id: int) -> QuerySet:
+    return _events(
+        Notice.objects.filter(business_id=business_id, batch__isnull=False),
+        at=Coalesce("batch__built_at", "batch__created_at"),
+        kind="postcard_batch",
+        a=F("batch_id"),
+        b=F("batch__status"),
+    )
+
+
+def _prime_lists(business_id: int) -> QuerySet:
+    """The pressure through primes: every built list the business appeared on."""
+    return _events(
+        SubcontractorListRow.objects.filter(business_id=business_id, snapshot__built_at__isnull=False),
+        at=F("snapshot__built_at"),
+        kind="prime_list",
+        a=F("prime__name"),
+        b=F("distance"),
+        c=F("snapshot__delivered_at"),
+    )
+
+
 # A new kind of contact (returned mail, postcard batches, …) is one more function here
 # and one more formatter where the timeline is shown.
 TIMELINE_SOURCES: list[Callable[[int], QuerySet]] = [
@@ -109,6 +140,9 @@ TIMELINE_SOURCES: list[Callable[[int], QuerySet]] = [
     _applications,
     _approvals,
     _lapses,
+    _returned_mail,
+    _postcard_batches,
+    _prime_lists,
 ]
 
 

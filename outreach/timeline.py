@@ -4,7 +4,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from outreach import selectors
-from outreach.models import CallOutcome, Channel, Notice
+from outreach.models import CallOutcome, Channel, Notice, PostcardBatch
 from renewals.models import RenewalCase
 
 
@@ -40,6 +40,28 @@ def _lapse(event):
     return _("lapsed"), _("expired on %(date)s") % {"date": event.a}, ""
 
 
+def _returned_mail(event):
+    batch = _("print batch #%(id)s") % {"id": event.a} if event.a else ""
+    return _("returned mail (宛所不明)"), _("address flagged undeliverable"), batch
+
+
+def _postcard_batch(event):
+    return _("postcard print batch"), _label(PostcardBatch.Status, event.b), f"#{event.a}"
+
+
+def _prime_list(event):
+    delivered = _("delivered") if event.c else _("not delivered yet")
+    return (
+        _("on a prime's subcontractor list"),
+        delivered,
+        _("%(prime)s (tier %(tier)s)")
+        % {
+            "prime": event.a,
+            "tier": event.b,
+        },
+    )
+
+
 # One formatter per kind in selectors.TIMELINE_SOURCES: (what, result, details).
 FORMATTERS = {
     "notice": _notice,
@@ -48,6 +70,9 @@ FORMATTERS = {
     "application": _application,
     "approval": _approval,
     "lapse": _lapse,
+    "returned_mail": _returned_mail,
+    "postcard_batch": _postcard_batch,
+    "prime_list": _prime_list,
 }
 
 

@@ -5,10 +5,10 @@ import datetime
 import pytest
 
 from ccus import roles
-from outreach import selectors
+from outreach import scan, selectors, services
 from outreach.models import Bounce, CallAttempt, Notice
 from outreach.tests.factories import business_expiring, policy_with_steps
-from registrations.tests.factories import staff_user
+from registrations.tests.factories import LinkFactory, staff_user
 from renewals import services as renewal_services
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +84,22 @@ def test_the_business_page_shows_the_timeline_in_japanese(client, contacted):
     assert "連絡履歴" in page
     for words in ("到達・更新予定", "今月中に申請", "メール不達", "更新承認", "2026-12-03 11:00", "送信済"):
         assert words in page
+
+
+def test_postcards_returned_mail_and_prime_lists_are_on_the_timeline(settings, tmp_path, client):
+    settings.MEDIA_ROOT = tmp_path
+    policy_with_steps(("postcard", 90, 0))
+    business = business_expiring(D(2027, 1, 31), name="株式会社髙橋工務店")
+    prime = LinkFactory(subcontractor=business).prime
+    scan.run_scan(today=D(2026, 11, 2))
+    batch = services.postcard_batch_start(for_date=D(2026, 11, 2))
+    services.postcard_batch_build(batch_id=batch.pk)
+    services.returned_mail_record(business_ids=[business.pk], returned_on=D(2026, 11, 10))
+    snapshot = services.subcontractor_list_request(prime=prime, row_filter="all", as_of=D(2026, 11, 11))
+    services.subcontractor_list_build(list_id=snapshot.pk)
+
+    kinds = [event.kind for event in selectors.contact_timeline(business_id=business.pk)]
+    assert {"postcard_batch", "returned_mail", "prime_list"} <= set(kinds)
+    client.force_login(staff_user(roles.DESK))
+    page = client.get(f"/admin/registrations/business/{business.pk}/change/").content.decode()
+    assert "宛所不明" in page and "はがき印刷バッチ" in page and prime.name in page

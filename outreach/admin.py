@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from outreach import admin_calls, admin_reports, rendering, services, timeline
+from outreach import admin_calls, admin_dashboard, admin_reports, rendering, services, timeline
 from outreach.models import Notice, NoticeTemplate, ReminderPolicy, ReminderStep, ScanRun
 from registrations.models import Business
 
@@ -125,7 +125,7 @@ class NoticeInline(admin.TabularInline):
 
 
 # The phone desk, bounce and report pages register themselves on import.
-__all__ = ["BusinessOutreachMixin", "admin_calls", "admin_reports"]
+__all__ = ["BusinessOutreachMixin", "admin_calls", "admin_dashboard", "admin_reports"]
 
 
 class BusinessOutreachMixin:

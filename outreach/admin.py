@@ -17,7 +17,17 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from ccus.paginator import EstimatedCountPaginator
-from outreach import admin_calls, admin_reports, listfiles, rendering, scoping, services, tasks, timeline
+from outreach import (
+    admin_calls,
+    admin_dashboard,
+    admin_reports,
+    listfiles,
+    rendering,
+    scoping,
+    services,
+    tasks,
+    timeline,
+)
 from outreach.models import (
     AssociationStaff,
     ListDelivery,
@@ -148,7 +158,7 @@ class NoticeInline(admin.TabularInline):
 
 
 # The phone desk, bounce and report pages register themselves on import.
-__all__ = ["BusinessOutreachMixin", "admin_calls", "admin_reports"]
+__all__ = ["BusinessOutreachMixin", "admin_calls", "admin_dashboard", "admin_reports"]
 
 
 class BusinessOutreachMixin:

@@ -7,7 +7,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from outreach.models import CallOutcome
+from outreach.models import CallOutcome, CommitteeReport
+from renewals.fiscal import PeriodError, parse_quarter
 
 
 class CallOutcomeForm(forms.Form):
@@ -77,3 +78,15 @@ class MonthRangeForm(forms.Form):
             self.add_error("last_month", _("The end must not come before the start."))
             return fallback
         return first, last
+
+
+class CommitteeReportForm(forms.ModelForm):
+    class Meta:
+        model = CommitteeReport
+        fields = ["quarter"]
+
+    def clean_quarter(self):
+        try:
+            return parse_quarter(self.cleaned_data["quarter"]).label
+        except PeriodError as error:
+            raise forms.ValidationError(str(error)) from error

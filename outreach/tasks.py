@@ -95,3 +95,13 @@ def weekly_postcard_batch_task() -> int | None:
         return None
     services.postcard_batch_build(batch_id=batch.pk)
     return batch.pk
+
+
+@shared_task(acks_late=True, soft_time_limit=1700, time_limit=1800)
+def committee_report_task(report_id: int) -> str:
+    """Build the files of a committee report row the admin created."""
+    from outreach.committee import committee_report_build
+    from outreach.models import CommitteeReport
+
+    report = CommitteeReport.objects.get(pk=report_id)
+    return committee_report_build(report=report).status

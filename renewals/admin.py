@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from renewals import selectors, services
 from renewals.forms import ApplicationForm, ApprovalForm, ReregistrationForm
-from renewals.models import FeeRate, RenewalCase, RenewalStatus, Term
+from renewals.models import FeeRate, RenewalCase, RenewalStatus, Target, Term
 
 DAYS_LEFT_BUCKETS = [30, 60, 90, 180]
 # Days left at or below which the business page shows the expiry in each colour.
@@ -278,3 +278,10 @@ class FeeRateAdmin(admin.ModelAdmin):
     list_display = ["effective_from", "capital_band", "amount"]
     list_filter = ["effective_from"]
     ordering = ["-effective_from", "capital_band"]
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    """The plan's yearly targets; a year without a row uses the latest earlier one."""
+
+    list_display = ["fiscal_year", "renewals", "new_registrations", "fee_budget"]

@@ -147,3 +147,31 @@ class FeeRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_capital_band_display()} ¥{self.amount:,} ({self.effective_from}〜)"
+
+
+class TargetQuerySet(models.QuerySet):
+    def for_year(self, fiscal_year: int) -> tuple["Target | None", bool]:
+        """The year's own target, else the latest earlier one; the flag says it was carried over."""
+        target = self.filter(fiscal_year__lte=fiscal_year).order_by("-fiscal_year").first()
+        return target, bool(target and target.fiscal_year != fiscal_year)
+
+
+class Target(models.Model):
+    """The plan's targets for a fiscal year (April – March), excluding 一人親方."""
+
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year"), unique=True, help_text=_("FY2025 = April 2025 – March 2026")
+    )
+    renewals = models.PositiveIntegerField(_("renewals target"))
+    new_registrations = models.PositiveIntegerField(_("new registrations target"))
+    fee_budget = models.BigIntegerField(_("registration fee budget (yen)"), help_text=_("事業者登録料"))
+
+    objects = TargetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-fiscal_year"]
+        verbose_name = _("yearly target")
+        verbose_name_plural = _("yearly targets")
+
+    def __str__(self) -> str:
+        return f"FY{self.fiscal_year}"

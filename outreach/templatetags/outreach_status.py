@@ -9,3 +9,9 @@ register = template.Library()
 def last_scan():
     """The latest real (not dry) run of the daily scan, for the admin index."""
     return ScanRun.objects.filter(dry_run=False, finished_at__isnull=False).first()
+
+
+@register.filter
+def percent(share: float | None) -> str:
+    """0.8 → '80.0%'; an empty share (nothing to measure) → '–'."""
+    return "–" if share is None else f"{share * 100:.1f}%"

@@ -25,3 +25,4 @@ step $PY manage.py import_businesses "$OUT/businesses.csv" --dry-run
 step $PY manage.py import_businesses "$OUT/businesses.csv"
 step $PY manage.py import_businesses "$OUT/businesses.csv"
 step $PY bench/import_default_resource.py "$OUT/businesses-fields.csv" --seconds 60
+bench/scan.sh

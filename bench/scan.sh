@@ -15,9 +15,11 @@ step() {
   /usr/bin/time -f "wall %es, peak RSS %MkB" "$@" 2>&1 | grep -vE "INFO|^\s*$" | tail -n 8
 }
 
+$PY manage.py migrate --noinput -v0
 step $PY manage.py sync_terms
 step $PY manage.py seed_demo_renewals
-$PY manage.py shell -v0 -c "from outreach.models import Notice, ScanRun; Notice.objects.all().delete(); ScanRun.objects.all().delete()"
+# Start from no notices (TRUNCATE … CASCADE also empties the call tasks that hang off them).
+$PY manage.py shell -v0 -c "from django.db import connection; connection.cursor().execute('TRUNCATE outreach_notice, outreach_scanrun CASCADE')"
 step $PY manage.py run_reminders --date "$(day -31)"
 step $PY manage.py run_reminders --date "$DAY"
 step $PY manage.py run_reminders --date "$(day 1)"

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_BUSINESSES ?= 3000
 
-.PHONY: run test lint migrations-check bench
+.PHONY: run test lint migrations-check bench faults
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,7 @@ migrations-check: $(VENV)/.dev
 ## bench: the measurements of BENCHMARKS.md (PostgreSQL in DATABASE_URL; seeds 1,000,000 businesses)
 bench: $(VENV)/.dev
 	bench/run.sh
+
+## faults: the fault drill (private PostgreSQL, redis-server, SMTP, Celery worker and beat; a few minutes; needs root for runuser)
+faults: $(VENV)/.dev
+	$(BIN)/python -m faults

@@ -187,9 +187,9 @@ OUTREACH_DAILY_CAPS = {
     "prime_list": env.int("DAILY_CAP_PRIME_LIST", default=0),
 }
 # E-mail notices queued longer than this are re-enqueued by the sweeper.
-OUTREACH_REQUEUE_AFTER_MINUTES = env.int("REQUEUE_AFTER_MINUTES", default=10)
+OUTREACH_REQUEUE_AFTER_MINUTES = env.float("REQUEUE_AFTER_MINUTES", default=10)
 # A notice left in "sending" longer than this becomes "uncertain" for the desk to check.
-OUTREACH_SENDING_TIMEOUT_MINUTES = env.int("SENDING_TIMEOUT_MINUTES", default=30)
+OUTREACH_SENDING_TIMEOUT_MINUTES = env.float("SENDING_TIMEOUT_MINUTES", default=30)
 OUTREACH_EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
 # Where a business renews; printed in notices.
 RENEWAL_URL = env("RENEWAL_URL", default="https://www.ccus.jp/")
@@ -207,3 +207,8 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 POSTCARD_SENDER_NAME = env("POSTCARD_SENDER_NAME", default="CCUS事業者登録窓口")
 POSTCARD_SENDER_ADDRESS = env.list("POSTCARD_SENDER_ADDRESS", default=[])
 POSTCARD_DRAW_POSTAL_BOXES = env.bool("POSTCARD_DRAW_POSTAL_BOXES", default=True)
+# Monitoring (/health/): how old the worker's heartbeat, the sweeper's last run and the
+# last finished scan may be before the service counts as unhealthy.
+HEALTH_HEARTBEAT_MAX_AGE_MINUTES = env.float("HEALTH_HEARTBEAT_MAX_AGE_MINUTES", default=5)
+HEALTH_SWEEP_MAX_AGE_MINUTES = env.float("HEALTH_SWEEP_MAX_AGE_MINUTES", default=15)
+HEALTH_SCAN_MAX_AGE_HOURS = env.float("HEALTH_SCAN_MAX_AGE_HOURS", default=26)

@@ -3,11 +3,14 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from ccus.health import health
+
 admin.site.site_header = _("CCUS renewal back office")
 admin.site.site_title = _("CCUS renewal back office")
 admin.site.index_title = _("Registration desk")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -1,4 +1,4 @@
-"""Bounce lists and the effect report in the admin."""
+"""Bounce lists, the effect report and the morning check in the admin."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -9,10 +9,10 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from outreach import bounces, exports
+from outreach import bounces, exports, selectors
 from outreach.effect import effect_report
 from outreach.forms import BounceUploadForm, MonthRangeForm
-from outreach.models import Bounce, EffectReport
+from outreach.models import Bounce, EffectReport, MorningCheck
 
 
 @admin.register(Bounce)
@@ -102,3 +102,30 @@ class EffectReportAdmin(admin.ModelAdmin):
             **exports.present(report),
         }
         return TemplateResponse(request, "admin/outreach/effect_report.html", context)
+
+
+@admin.register(MorningCheck)
+class MorningCheckAdmin(admin.ModelAdmin):
+    """The desk's first page of the day: did the ladder run, what went out, what needs a person."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": MorningCheck._meta.verbose_name,
+            "opts": self.model._meta,
+            "today": today,
+            "check": selectors.morning_check(today=today),
+        }
+        return TemplateResponse(request, "admin/outreach/morning_check.html", context)

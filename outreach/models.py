@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registrations.models import Association, Business
@@ -144,6 +145,32 @@ class ScanRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.for_date} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran (the worker's heartbeat, the sweeper), for /health/ and the desk."""
+
+    class Name(models.TextChoices):
+        WORKER = "worker", _("worker")
+        SWEEPER = "sweeper", _("outbox sweeper")
+
+    name = models.CharField(_("name"), max_length=20, choices=Name.choices, unique=True)
+    beat_at = models.DateTimeField(_("last run"))
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.get_name_display()} {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def record(cls, name: str) -> None:
+        cls.objects.update_or_create(name=name, defaults={"beat_at": timezone.now()})
+
+    @classmethod
+    def last(cls, name: str):
+        return cls.objects.filter(name=name).values_list("beat_at", flat=True).first()
 
 
 class Notice(models.Model):
@@ -693,3 +720,13 @@ class CommitteeReport(models.Model):
 
     def __str__(self) -> str:
         return self.quarter
+
+
+class MorningCheck(ScanRun):
+    """The desk's morning check: last scans, yesterday's sends, failures, what waits (an admin page)."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ("view",)
+        verbose_name = _("morning check")
+        verbose_name_plural = _("morning check")

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
+from ccus.oplog import log_batch
 from outreach import calendar
 from outreach.models import Channel, Fallback, Notice, ReminderPolicy, ReminderStep, ScanRun
 from renewals import services as renewal_services
@@ -233,5 +234,5 @@ def run_scan(*, today: datetime.date, dry_run: bool = False) -> ScanRun:
     run.counts = counts
     run.finished_at = timezone.now()
     run.save(update_fields=["counts", "finished_at"])
-    logger.info("reminder scan %s%s: %s", today, " (dry run)" if dry_run else "", counts)
+    log_batch(logger, "scan", scan_run=run.pk, date=today, dry_run=dry_run, **counts)
     return run

@@ -4,16 +4,28 @@ import datetime
 import logging
 
 from celery import shared_task
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
+from ccus.oplog import log_batch
 from outreach import calendar, scan, services
-from outreach.models import Channel, Notice
+from outreach.models import Channel, Heartbeat, Notice
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, soft_time_limit=3300, time_limit=3600)
+@shared_task(
+    acks_late=True,
+    # A database restart in the middle of the scan rolls its transaction back; running it
+    # again is safe (unique (term, step)), so retry instead of waiting for tomorrow.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=10,
+    soft_time_limit=3300,
+    time_limit=3600,
+)
 def run_reminders_task(date: str | None = None) -> dict:
     """The daily scan for `date` (ISO) or today."""
     today = datetime.date.fromisoformat(date) if date else timezone.localdate()
@@ -41,18 +53,35 @@ def send_email_task(self, notice_id: int) -> str:
 def sweep_outbox_task() -> dict:
     """Re-enqueue e-mail notices left queued; mark stuck sends uncertain."""
     result = services.sweep()
-    for notice_id in result["requeue"]:
-        send_email_task.delay(notice_id)
-    return {"uncertain": result["uncertain"], "requeued": len(result["requeue"])}
+    counts = {"uncertain": result["uncertain"], "requeued": enqueue_sends(result["requeue"], event="sweep")}
+    Heartbeat.record(Heartbeat.Name.SWEEPER)
+    log_batch(logger, "sweep", **counts)
+    return counts
+
+
+@shared_task(ignore_result=True, soft_time_limit=20, time_limit=30)
+def heartbeat_task() -> None:
+    """Proves a worker takes tasks and reaches the database (read by /health/)."""
+    Heartbeat.record(Heartbeat.Name.WORKER)
+
+
+def enqueue_sends(notice_ids, *, event: str) -> int:
+    """Publish a send per notice; if the broker is down, log it and stop: the sweeper re-enqueues later."""
+    count = 0
+    try:
+        for notice_id in notice_ids:
+            send_email_task.delay(notice_id)
+            count += 1
+    except BrokerError as error:
+        log_batch(logger, f"{event}.enqueue_failed", logging.WARNING, enqueued=count, error=str(error))
+    return count
 
 
 def enqueue_scan_emails(run_id: int) -> int:
     """Enqueue a send for every queued e-mail notice a scan created (called after commit)."""
     ids = Notice.objects.filter(scan_run_id=run_id, channel=Channel.EMAIL, status=Notice.Status.QUEUED)
-    count = 0
-    for notice_id in ids.values_list("pk", flat=True).iterator(chunk_size=2_000):
-        send_email_task.delay(notice_id)
-        count += 1
+    count = enqueue_sends(ids.values_list("pk", flat=True).iterator(chunk_size=2_000), event="scan")
+    log_batch(logger, "scan.enqueued", scan_run=run_id, enqueued=count)
     return count
 
 

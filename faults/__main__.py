@@ -1,0 +1,5 @@
+import sys
+
+from faults.drill import main
+
+sys.exit(main())

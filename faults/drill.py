@@ -25,7 +25,7 @@ from faults.services import ROOT, PrivatePostgres, PrivateRedis, SmtpSink, beat,
 
 PG_PORT = int(os.environ.get("FAULTS_PG_PORT", "55432"))
 REDIS_PORT = int(os.environ.get("FAULTS_REDIS_PORT", "56379"))
-REDIS_DOWN_SECONDS = int(os.environ.get("FAULTS_REDIS_DOWN_SECONDS", "20"))
+REDIS_DOWN_SECONDS = int(os.environ.get("FAULTS_REDIS_DOWN_SECONDS", "60"))  # "stopped for a minute"
 STEP_DAYS = 60  # the drill's ladder: one e-mail from 60 days before expiry until expiry
 
 

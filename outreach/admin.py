@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from ccus.admin_mixins import ReadOnlyAdminMixin
 from ccus.paginator import EstimatedCountPaginator
 from outreach import (
     admin_calls,
@@ -396,7 +397,7 @@ class SubcontractorListAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SubcontractorListRow)
-class SubcontractorListRowAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class SubcontractorListRowAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = [
         "prime", "business", "distance", "expires_on", "renewal_status", "last_contact_at", "last_contact_channel",
         "last_contact_status",
@@ -407,28 +408,10 @@ class SubcontractorListRowAdmin(ScopedAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ListDelivery)
-class ListDeliveryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ListDeliveryAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["at", "snapshot", "kind", "file_format", "user", "recipient"]
     list_select_related = ["snapshot__prime", "snapshot__association", "user"]
     list_filter = ["kind", "at"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

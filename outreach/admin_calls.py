@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ccus.admin_mixins import ReadOnlyAdminMixin
 from outreach import calls, rendering, selectors, timeline
 from outreach.forms import CallOutcomeForm, DayRangeForm
 from outreach.models import CallAttempt, CallOutcome, CallStats, CallTask, RenewalCheck
@@ -32,22 +33,13 @@ class CallTaskStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(CallTask)
-class CallTaskAdmin(admin.ModelAdmin):
+class CallTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["business", "phone", "days_left", "due_at", "kind", "assigned_to", "status"]
     list_select_related = ["notice__business", "assigned_to"]
     list_filter = [CallTaskStatusFilter, "kind", "assigned_to"]
     ordering = ["notice__business__expires_on", "due_at"]
     show_full_result_count = False
     change_list_template = "admin/outreach/calltask/change_list.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("business"), ordering="notice__business__ccus_id")
     def business(self, task):
@@ -175,17 +167,8 @@ class CallAttemptAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallStats)
-class CallStatsAdmin(admin.ModelAdmin):
+class CallStatsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Calls made and their outcomes per operator and day, for supervisors."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):

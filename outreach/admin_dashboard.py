@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ccus.admin_mixins import ReadOnlyAdminMixin
 from ccus.tabular import UTF8_BOM, CsvLines
 from outreach import charts, dashboard, targeting
 from outreach.committee import outcome_labels
@@ -50,17 +51,8 @@ def _charts(data: dict) -> dict:
 
 
 @admin.register(Dashboard)
-class DashboardAdmin(admin.ModelAdmin):
+class DashboardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The managers' picture: targets, income, expiries, rates, funnel, lapses; and weak segments."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view

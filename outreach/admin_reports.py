@@ -9,6 +9,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ccus.admin_mixins import ReadOnlyAdminMixin
 from outreach import bounces, exports, selectors
 from outreach.effect import effect_report
 from outreach.forms import BounceUploadForm, MonthRangeForm
@@ -67,17 +68,8 @@ class BounceAdmin(admin.ModelAdmin):
 
 
 @admin.register(EffectReport)
-class EffectReportAdmin(admin.ModelAdmin):
+class EffectReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """For each expiry month: what happened, what came last before applying, what each mix achieved."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):
@@ -105,17 +97,8 @@ class EffectReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(MorningCheck)
-class MorningCheckAdmin(admin.ModelAdmin):
+class MorningCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The desk's first page of the day: did the ladder run, what went out, what needs a person."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):

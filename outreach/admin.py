@@ -15,7 +15,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
+from ccus import admin_guards
 from ccus.paginator import EstimatedCountPaginator
 from outreach import (
     admin_calls,
@@ -54,9 +56,18 @@ class ReminderStepInline(admin.TabularInline):
 
 
 @admin.register(ReminderPolicy)
-class ReminderPolicyAdmin(admin.ModelAdmin):
+class ReminderPolicyAdmin(SimpleHistoryAdmin):
     list_display = ["name", "is_active", "email_fallback", "postcard_fallback", "phone_fallback"]
     inlines = [ReminderStepInline]
+
+
+@admin.register(ReminderStep)
+class ReminderStepAdmin(SimpleHistoryAdmin):
+    """The steps are edited inline on their policy; this page lists them and keeps their history."""
+
+    list_display = ["name", "policy", "channel", "days_before", "last_days_before", "template"]
+    list_select_related = ["policy", "template"]
+    list_filter = ["policy", "channel"]
 
 
 @admin.register(NoticeTemplate)
@@ -104,7 +115,7 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(SimpleHistoryAdmin):
     list_display = ["business", "channel", "status", "reason", "fallback_reason", "due_on", "scheduled_for", "sent_at"]
     list_select_related = ["business"]
     list_filter = ["channel", "status", "reason", "step", "due_on"]
@@ -156,6 +167,9 @@ class NoticeInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+
+# The schedules' and lockouts' own actions, behind the rights they need.
+admin_guards.install(admin.site)
 
 # The phone desk, bounce and report pages register themselves on import.
 __all__ = ["BusinessOutreachMixin", "admin_calls", "admin_dashboard", "admin_reports"]

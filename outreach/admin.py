@@ -5,6 +5,7 @@ Postcard print batches and returned mail are in outreach/postcard_admin.py.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404
@@ -262,6 +263,20 @@ class ScopedAdminMixin:
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Django redirects to the index for a missing object; a guessed id must not look found.
         raise Http404(_("No such object."))
+
+    # django-simple-history's history pages fall back to the last historical version of an object
+    # the queryset does not return (to show deleted objects): for association staff, hidden is hidden.
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _visible_or_404(self, request, object_id):
+        if scoping.is_association_staff(request.user) and self.get_object(request, unquote(object_id)) is None:
+            raise Http404(_("No such object."))
 
 
 @admin.register(AssociationStaff)

@@ -18,11 +18,27 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from ccus import roles
 from outreach import calls
-from outreach.models import Bounce, CallTask
+from outreach.models import (
+    AssociationStaff,
+    Bounce,
+    CallTask,
+    CommitteeReport,
+    ListDelivery,
+    Notice,
+    PostcardBatch,
+    PostcardExclusion,
+    ReturnedMail,
+    ScanRun,
+    SegmentList,
+    SegmentListEntry,
+    SubcontractorList,
+    SubcontractorListRow,
+)
 from outreach.tests.factories import phone_notice, policy_with_steps
 from registrations.models import DownloadLog, ExportJob
 from registrations.tests.factories import LinkFactory, MembershipFactory, staff_user
 from renewals import services as renewal_services
+from renewals.models import Target, Term
 
 pytestmark = pytest.mark.django_db
 JST = datetime.timezone(datetime.timedelta(hours=9))
@@ -41,6 +57,14 @@ DESK_PERMISSIONS = {
     "registrations.view_subcontractlink", "registrations.view_trade", "registrations.view_tradegroup",
     "renewals.add_renewalcase", "renewals.change_renewalcase", "renewals.view_feerate", "renewals.view_renewalcase",
     "renewals.view_term",
+    # Postcards and returned mail: build, download, post and cancel batches; record returned mail.
+    "outreach.add_postcardbatch", "outreach.change_postcardbatch", "outreach.view_postcardbatch",
+    "outreach.view_postcardexclusion", "outreach.add_returnedmail", "outreach.view_returnedmail",
+    # Subcontractor lists: request one for a prime or an association, download it, see who received it.
+    "outreach.add_subcontractorlist", "outreach.view_subcontractorlist", "outreach.view_subcontractorlistrow",
+    "outreach.view_listdelivery",
+    # The desk's first page of the day.
+    "outreach.view_morningcheck",
 }  # fmt: skip
 SUPERVISOR_PERMISSIONS = DESK_PERMISSIONS | {
     "django_celery_beat.view_crontabschedule", "django_celery_beat.view_intervalschedule",
@@ -51,6 +75,11 @@ SUPERVISOR_PERMISSIONS = DESK_PERMISSIONS | {
     "registrations.add_tradegroup", "registrations.change_association", "registrations.change_tradegroup",
     "registrations.delete_business", "registrations.delete_membership", "registrations.delete_subcontractlink",
     "registrations.view_downloadlog", "renewals.add_feerate", "renewals.change_feerate",
+    # Targets, the dashboard and weak segments, saved segment lists (export, hand to the phone desk), and
+    # the committee report. Not the association staff links: those decide what a user sees (administrators).
+    "renewals.view_target", "renewals.add_target", "renewals.change_target", "outreach.view_dashboard",
+    "outreach.view_segmentlist", "outreach.add_segmentlist", "outreach.delete_segmentlist",
+    "outreach.view_committeereport", "outreach.add_committeereport",
 }  # fmt: skip
 ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS | {
     "axes.delete_accessattempt", "axes.view_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
@@ -65,6 +94,11 @@ ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS | {
     "outreach.delete_renewalcheck", "registrations.add_trade", "registrations.change_prefecture",
     "registrations.change_trade", "registrations.delete_association", "registrations.delete_trade",
     "registrations.delete_tradegroup", "renewals.add_term", "renewals.change_term", "renewals.delete_feerate",
+    # Everything of the merged features except changing or deleting records of what happened: print
+    # batches and the postcards they left out, returned mail, list snapshots, their rows and deliveries.
+    "outreach.view_associationstaff", "outreach.add_associationstaff", "outreach.change_associationstaff",
+    "outreach.delete_associationstaff", "outreach.delete_committeereport", "outreach.change_segmentlist",
+    "renewals.delete_target",
 }  # fmt: skip
 ADMINISTRATOR_PERMISSIONS -= {"outreach.add_callattempt"}
 # The least-privilege review of issue 11: exactly these, nothing more.
@@ -75,13 +109,18 @@ ROLE_PERMISSIONS = {
         "outreach.view_callattempt",
         "outreach.view_calltask",
         "outreach.view_notice",
+        "outreach.view_returnedmail",  # a returned postcard: the address to confirm on the call
         "registrations.view_business",
         "renewals.view_renewalcase",
         "renewals.view_term",
     },
     roles.SUPERVISOR: SUPERVISOR_PERMISSIONS,
-    # Until association scoping lands (issue 8) this role reads the register unscoped.
-    roles.ASSOCIATION_STAFF: {"registrations.view_business"},
+    # Scoped by outreach.scoping: their association's members, and those members' lists and rows.
+    roles.ASSOCIATION_STAFF: {
+        "registrations.view_business",
+        "outreach.view_subcontractorlist",
+        "outreach.view_subcontractorlistrow",
+    },
     roles.ADMINISTRATOR: ADMINISTRATOR_PERMISSIONS,
     NO_ROLE: set(),
     ANONYMOUS: set(),
@@ -105,6 +144,13 @@ DISABLED = {
         "axes.accessattempt",
         "axes.accesslog",
         "axes.accessfailurelog",
+        "outreach.postcardbatch",
+        "outreach.postcardexclusion",
+        "outreach.subcontractorlistrow",
+        "outreach.listdelivery",
+        "outreach.dashboard",
+        "outreach.segmentlist",
+        "outreach.morningcheck",
     },
     "delete": {
         "registrations.downloadlog",
@@ -113,6 +159,10 @@ DISABLED = {
         "outreach.effectreport",
         "axes.accesslog",
         "axes.accessfailurelog",
+        "outreach.subcontractorlistrow",
+        "outreach.listdelivery",
+        "outreach.dashboard",
+        "outreach.morningcheck",
     },
 }
 # Custom pages: the permissions needed (all of them), the method, and the status an allowed role gets.
@@ -127,6 +177,15 @@ CUSTOM_URLS = {
     "outreach_calltask_next": (["outreach.take_call"], "post", 302),
     "outreach_calltask_call": (["outreach.take_call"], "get", 200),
     "outreach_bounce_upload": (["outreach.add_bounce"], "get", 200),
+    "outreach_postcardbatch_build": (["outreach.add_postcardbatch"], "post", 302),
+    "outreach_postcardbatch_file": (["outreach.view_postcardbatch"], "get", 200),
+    "outreach_postcardbatch_posted": (["outreach.change_postcardbatch"], "post", 302),
+    "outreach_postcardbatch_cancel": (["outreach.change_postcardbatch"], "post", 302),
+    "outreach_returnedmail_upload": (["outreach.add_returnedmail"], "get", 200),
+    # Association staff download only their association's lists (the walk ties them to the seeded one).
+    "outreach_subcontractorlist_download": (["outreach.view_subcontractorlist"], "get", 200),
+    "outreach_dashboard_segments": (["outreach.view_dashboard"], "get", 200),
+    "outreach_committeereport_download": (["outreach.view_committeereport"], "get", 200),
     "auth_user_password_change": (["auth.change_user"], "get", 200),
     # django-otp's pages that would show a secret: switched off for everyone (OTP_ADMIN_HIDE_SENSITIVE_DATA).
     "otp_totp_totpdevice_config": (None, "get", 403),
@@ -153,6 +212,11 @@ ACTIONS = {
     "toggle_tasks": "change",
     "run_tasks": "change",
     "cleanup_expired_attempts": "delete",
+    "build_again": "add",
+    "export_csv": "view",
+    "export_xlsx": "view",
+    "hand_to_phone_desk": ["outreach.add_segmentlist"],
+    "rebuild": "add",
 }
 STANDARD = {"changelist", "add", "change", "delete", "history", "simple_history", "autocomplete"}
 
@@ -169,8 +233,8 @@ def register():
     renewal_services.renewal_record_application(
         business=business, received_on=datetime.date(2027, 3, 1), channel="desk"
     )
-    MembershipFactory(business=business)
-    LinkFactory(prime=business)
+    membership = MembershipFactory(business=business)
+    link = LinkFactory(prime=business)
     Bounce.objects.create(business=business, email=business.email, bounced_on=datetime.date(2027, 3, 1))
     job = ExportJob.objects.create(format=ExportJob.Format.CSV_UTF8, status=ExportJob.Status.DONE, total=1, written=1)
     job.file.save("walk.csv", ContentFile(b"x"), save=True)
@@ -184,6 +248,7 @@ def register():
     AccessFailureLog.objects.create(username="x", ip_address="10.0.0.1")
     TOTPDevice.objects.create(user=operator, name="walk", confirmed=True)
     ClockedSchedule.objects.create(clocked_time=MORNING)
+    seed_merged_features(business, notice, membership.association, link.subcontractor, operator)
     SolarSchedule.objects.create(event="sunrise", latitude=35.68, longitude=139.76)
     for model in admin.site._registry:
         if hasattr(model, "history") and (row := model._default_manager.order_by("pk").first()):
@@ -191,12 +256,44 @@ def register():
     return business
 
 
+def seed_merged_features(business, notice, association, subcontractor, user):
+    """Rows of postcards, returned mail, subcontractor lists, dashboard, segments, reports and operations."""
+    batch = PostcardBatch.objects.create(for_date=MORNING.date(), status=PostcardBatch.Status.READY, total=1, done=1)
+    batch.csv_utf8.save("walk-postcards.csv", ContentFile(b"x"), save=True)
+    PostcardExclusion.objects.create(batch=batch, notice=notice, reason=Notice.Reason.UNDELIVERABLE)
+    ReturnedMail.objects.create(business=business, returned_on=MORNING.date(), batch=batch, recorded_by=user)
+    AssociationStaff.objects.create(
+        user=staff_user(roles.ASSOCIATION_STAFF, "walk-seed-staff"), association=association
+    )
+    snapshot = SubcontractorList.objects.create(
+        scope=SubcontractorList.Scope.ASSOCIATION,
+        association=association,
+        as_of=MORNING.date(),
+        status=SubcontractorList.Status.DONE,
+    )
+    snapshot.csv_file.save("walk-list.csv", ContentFile(b"x"), save=True)
+    SubcontractorListRow.objects.create(
+        snapshot=snapshot, prime=business, business=subcontractor, distance=1, expires_on=datetime.date(2027, 9, 1)
+    )
+    ListDelivery.objects.create(snapshot=snapshot, kind=ListDelivery.Kind.DOWNLOAD, file_format="csv", user=user)
+    segment_list = SegmentList.objects.create(name="walk", dimensions="prefecture", as_of=MORNING.date())
+    SegmentListEntry.objects.create(segment_list=segment_list, business=business, term=Term.objects.first())
+    report = CommitteeReport.objects.create(quarter="2026Q3", status=CommitteeReport.Status.DONE)
+    report.xlsx.save("walk-report.xlsx", ContentFile(b"x"), save=True)
+    ScanRun.objects.create(for_date=MORNING.date(), finished_at=MORNING)
+    Target.objects.get_or_create(fiscal_year=2025, defaults={"renewals": 1, "new_registrations": 1, "fee_budget": 1})
+
+
 def user_for(role: str):
     if role == ANONYMOUS:
         return None
     if role == NO_ROLE:
         return User.objects.create_user("walk-norole", password="pass-Word-1234", is_staff=True)
-    return staff_user(role, f"walk-{role}")
+    user = staff_user(role, f"walk-{role}")
+    if role == roles.ASSOCIATION_STAFF:
+        # Tied to the association of the seeded list and member: scoped pages open, with their data.
+        AssociationStaff.objects.create(user=user, association=SubcontractorList.objects.get().association)
+    return user
 
 
 def allowed(role: str, needed: list[str]) -> bool:
@@ -232,10 +329,18 @@ def custom_patterns():
     return found
 
 
+FILE_KINDS = {"outreach.postcardbatch": "csv_utf8", "outreach.committeereport": "xlsx"}
+
+
 def fill(pattern, model, obj) -> dict:
     kwargs = {}
     for key in pattern.pattern.converters:
-        kwargs[key] = "csv" if key == "file_format" else obj.pk
+        if key == "file_format":
+            kwargs[key] = "csv"
+        elif key == "kind":
+            kwargs[key] = FILE_KINDS[model._meta.label_lower]
+        else:
+            kwargs[key] = obj.pk
     return kwargs
 
 
@@ -298,6 +403,9 @@ def test_every_admin_page_opens_only_for_the_roles_allowed(client, register, rol
             wrong.append(
                 f"{role} {method} {url}: {response.status_code} (expected {status if expected else 'refused'})"
             )
+    health = client.get(reverse("health"))  # for monitoring, not an admin page: no login, for anyone
+    if health.status_code not in (200, 503) or not health["Content-Type"].startswith("application/json"):
+        wrong.append(f"{role} /health/: {health.status_code} {health['Content-Type']}")
     assert walked > 100
     assert not wrong, "\n".join(wrong)
 

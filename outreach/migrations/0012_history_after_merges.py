@@ -5,25 +5,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outreach', '0011_merge_access'),
+        ("outreach", "0011_merge_access"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalnotice',
-            name='batch',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='outreach.postcardbatch', verbose_name='print batch'),
+            model_name="historicalnotice",
+            name="batch",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="outreach.postcardbatch",
+                verbose_name="print batch",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalnotice',
-            name='reason',
-            field=models.CharField(blank=True, choices=[('', '-'), ('no_email', 'no e-mail address'), ('do_not_email', 'asked not to be e-mailed'), ('email_bounced', 'e-mail bounced'), ('undeliverable', 'address undeliverable'), ('no_postal_code', 'no postal code'), ('postal_unknown', 'postal code unknown to Japan Post'), ('postal_elsewhere', 'postal code of another prefecture'), ('no_phone', 'no phone number'), ('do_not_call', 'asked not to be called'), ('phone_invalid', 'phone number wrong'), ('overtaken', 'overtaken by a later step'), ('applied', 'renewal application received'), ('term_ended', 'the term is no longer current'), ('manual', 'sent by hand')], max_length=16, verbose_name='reason'),
+            model_name="historicalnotice",
+            name="reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "-"),
+                    ("no_email", "no e-mail address"),
+                    ("do_not_email", "asked not to be e-mailed"),
+                    ("email_bounced", "e-mail bounced"),
+                    ("undeliverable", "address undeliverable"),
+                    ("no_postal_code", "no postal code"),
+                    ("postal_unknown", "postal code unknown to Japan Post"),
+                    ("postal_elsewhere", "postal code of another prefecture"),
+                    ("no_phone", "no phone number"),
+                    ("do_not_call", "asked not to be called"),
+                    ("phone_invalid", "phone number wrong"),
+                    ("overtaken", "overtaken by a later step"),
+                    ("applied", "renewal application received"),
+                    ("term_ended", "the term is no longer current"),
+                    ("manual", "sent by hand"),
+                ],
+                max_length=16,
+                verbose_name="reason",
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalnotice',
-            name='status',
-            field=models.CharField(choices=[('queued', 'queued'), ('sending', 'sending'), ('sent', 'sent'), ('failed', 'failed'), ('skipped', 'skipped'), ('cancelled', 'cancelled'), ('uncertain', 'uncertain (check whether it went out)'), ('printing', 'in a print batch')], default='queued', max_length=10, verbose_name='status'),
+            model_name="historicalnotice",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "queued"),
+                    ("sending", "sending"),
+                    ("sent", "sent"),
+                    ("failed", "failed"),
+                    ("skipped", "skipped"),
+                    ("cancelled", "cancelled"),
+                    ("uncertain", "uncertain (check whether it went out)"),
+                    ("printing", "in a print batch"),
+                ],
+                default="queued",
+                max_length=10,
+                verbose_name="status",
+            ),
         ),
     ]

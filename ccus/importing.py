@@ -194,6 +194,8 @@ def run_import(kind: RowKind, table: Table, *, dry_run: bool) -> Outcome:
                 chunk = []
         if chunk:
             _process(kind, chunk, outcome)
+        if not outcome.rows and not outcome.errors:
+            outcome.errors.append(RowError(2, "", _("The file has a header row but no data rows.")))
         if not outcome.written:
             transaction.set_rollback(True)
     outcome.seconds = time.monotonic() - started

@@ -37,3 +37,13 @@ def grant(apps, schema_editor, app_label: str, grants: dict[str, list[str]]) -> 
 
 def crud(*models: str, actions: tuple[str, ...] = ("view", "add", "change", "delete")) -> list[str]:
     return [f"{action}_{model}" for model in models for action in actions]
+
+
+def revoke(apps, schema_editor, app_label: str, revocations: dict[str, list[str]]) -> None:
+    """Take the listed codenames of `app_label` away from each role (least-privilege reviews)."""
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, codenames in revocations.items():
+        permissions = permission_model.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+        for group in group_model.objects.filter(name=role):
+            group.permissions.remove(*permissions)

@@ -5,6 +5,7 @@ Postcard print batches and returned mail are in outreach/postcard_admin.py.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404
@@ -15,7 +16,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
+from ccus import admin_guards
 from ccus.admin_mixins import ReadOnlyAdminMixin
 from ccus.paginator import EstimatedCountPaginator
 from outreach import (
@@ -55,9 +58,18 @@ class ReminderStepInline(admin.TabularInline):
 
 
 @admin.register(ReminderPolicy)
-class ReminderPolicyAdmin(admin.ModelAdmin):
+class ReminderPolicyAdmin(SimpleHistoryAdmin):
     list_display = ["name", "is_active", "email_fallback", "postcard_fallback", "phone_fallback"]
     inlines = [ReminderStepInline]
+
+
+@admin.register(ReminderStep)
+class ReminderStepAdmin(SimpleHistoryAdmin):
+    """The steps are edited inline on their policy; this page lists them and keeps their history."""
+
+    list_display = ["name", "policy", "channel", "days_before", "last_days_before", "template"]
+    list_select_related = ["policy", "template"]
+    list_filter = ["policy", "channel"]
 
 
 @admin.register(NoticeTemplate)
@@ -105,7 +117,7 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(SimpleHistoryAdmin):
     list_display = ["business", "channel", "status", "reason", "fallback_reason", "due_on", "scheduled_for", "sent_at"]
     list_select_related = ["business"]
     list_filter = ["channel", "status", "reason", "step", "due_on"]
@@ -157,6 +169,9 @@ class NoticeInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+
+# The schedules' and lockouts' own actions, behind the rights they need.
+admin_guards.install(admin.site)
 
 # The phone desk, bounce and report pages register themselves on import.
 __all__ = ["BusinessOutreachMixin", "admin_calls", "admin_dashboard", "admin_reports"]
@@ -249,6 +264,20 @@ class ScopedAdminMixin:
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Django redirects to the index for a missing object; a guessed id must not look found.
         raise Http404(_("No such object."))
+
+    # django-simple-history's history pages fall back to the last historical version of an object
+    # the queryset does not return (to show deleted objects): for association staff, hidden is hidden.
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _visible_or_404(self, request, object_id):
+        if scoping.is_association_staff(request.user) and self.get_object(request, unquote(object_id)) is None:
+            raise Http404(_("No such object."))
 
 
 @admin.register(AssociationStaff)

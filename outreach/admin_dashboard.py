@@ -166,6 +166,11 @@ class SegmentListAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # lists are saved from the segments page
 
+    def has_hand_to_phone_desk_permission(self, request):
+        # Who may save a segment as a list may hand it to the phone desk (as on the segments page);
+        # not "add", which is off here because lists are saved from the segments page.
+        return request.user.has_perm("outreach.add_segmentlist")
+
     @admin.display(description=gettext_lazy("businesses"))
     def size(self, obj):
         return obj.entries.count()
@@ -207,7 +212,7 @@ class SegmentListAdmin(admin.ModelAdmin):
         segment_list = self._one(request, queryset)
         return segment_list_file(segment_list, "xlsx") if segment_list else None
 
-    @admin.action(description=gettext_lazy("Hand to the phone desk as call tasks"), permissions=["add"])
+    @admin.action(description=gettext_lazy("Hand to the phone desk as call tasks"), permissions=["hand_to_phone_desk"])
     def hand_to_phone_desk(self, request, queryset):
         for segment_list in queryset:
             try:

@@ -14,6 +14,8 @@ from outreach import bounces, exports, selectors
 from outreach.effect import effect_report
 from outreach.forms import BounceUploadForm, MonthRangeForm
 from outreach.models import Bounce, EffectReport, MorningCheck
+from registrations.models import DownloadLog
+from registrations.services import download_record
 
 
 @admin.register(Bounce)
@@ -84,6 +86,7 @@ class EffectReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             )
             name = f"effect-{first:%Y%m}-{last:%Y%m}-{timezone.localdate():%Y%m%d}.xlsx"
             response["Content-Disposition"] = f'attachment; filename="{name}"'
+            download_record(request=request, kind=DownloadLog.Kind.REPORT, file_name=name)
             return response
         context = {
             **self.admin_site.each_context(request),

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from registrations.models import Association, Business
 from renewals.models import RenewalStatus, Term
@@ -63,6 +64,9 @@ class ReminderPolicy(models.Model):
     )
     max_call_attempts = models.PositiveSmallIntegerField(_("call attempts per phone notice"), default=3)
 
+    # Who changed what and when, shown on the admin's history page (saves only, not bulk writes).
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("reminder policy")
         verbose_name_plural = _("reminder policies")
@@ -96,6 +100,9 @@ class ReminderStep(models.Model):
     )
     template = models.ForeignKey(NoticeTemplate, models.PROTECT, verbose_name=_("template"))
     call_script = models.TextField(_("call script"), blank=True)
+
+    # Who changed what and when, shown on the admin's history page (saves only, not bulk writes).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["policy", "-days_before", "channel"]
@@ -234,6 +241,9 @@ class Notice(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    # Who changed what and when, shown on the admin's history page (saves only, not bulk writes).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

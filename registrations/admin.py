@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from ccus.paginator import EstimatedCountPaginator
 from outreach import scoping
@@ -84,7 +85,12 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Business)
 class BusinessAdmin(
-    ScopedAdminMixin, BusinessRenewalMixin, BusinessOutreachMixin, FileImportMixin, FileExportMixin, admin.ModelAdmin
+    ScopedAdminMixin,
+    BusinessRenewalMixin,
+    BusinessOutreachMixin,
+    FileImportMixin,
+    FileExportMixin,
+    SimpleHistoryAdmin,
 ):
     form = BusinessForm
     resource_classes = [BusinessResource]

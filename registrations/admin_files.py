@@ -13,7 +13,7 @@ from import_export.admin import ImportMixin
 from import_export.forms import ImportForm
 
 from registrations import services
-from registrations.models import ExportJob
+from registrations.models import DownloadLog, ExportJob
 from registrations.resources import SpreadsheetFormat
 
 
@@ -89,6 +89,7 @@ class FileExportMixin:
                 services.export_csv_stream(queryset=queryset), content_type="text/csv; charset=utf-8"
             )
             name = f"businesses-{timezone.localtime():%Y%m%d-%H%M}.csv"
+            services.download_record(request=request, kind=DownloadLog.Kind.STREAMED_EXPORT, file_name=name)
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
         job = services.export_start(user=request.user, queryset=queryset, file_format=file_format)
@@ -124,10 +125,14 @@ class ExportJobAdmin(admin.ModelAdmin):
         ]
 
     def download_view(self, request, pk: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         job = self.get_queryset(request).filter(pk=pk, status=ExportJob.Status.DONE).first()
-        if job is None or not self.has_view_permission(request, job):
+        if job is None:
             raise Http404
-        return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
+        name = job.file.name.rsplit("/", 1)[-1]
+        services.download_record(request=request, kind=DownloadLog.Kind.EXPORT_FILE, file_name=name, job=job)
+        return FileResponse(job.file.open("rb"), as_attachment=True, filename=name)
 
     @admin.display(description=_("progress"))
     def progress_display(self, obj):
@@ -139,3 +144,24 @@ class ExportJobAdmin(admin.ModelAdmin):
             return "-"
         url = reverse("admin:registrations_exportjob_download", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, gettext("Download"))
+
+
+@admin.register(DownloadLog)
+class DownloadLogAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by the downloads themselves."""
+
+    list_display = ["downloaded_at", "user", "kind", "file_name", "export_job", "address"]
+    list_select_related = ["user", "export_job"]
+    list_filter = ["kind", "downloaded_at"]
+    search_fields = ["=user__username", "file_name"]
+    date_hierarchy = "downloaded_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from registrations import normalize, validation
 
@@ -102,6 +103,10 @@ class CapitalBand(models.IntegerChoices):
         return band
 
 
+# Free-text fields in which a control character (a bell, an escape, a NUL) is refused.
+TEXT_FIELDS = ["name", "name_kana", "representative", "contact_person", "address", "permit_number", "phone", "email"]
+
+
 class BusinessQuerySet(models.QuerySet):
     def search(self, query: str) -> "BusinessQuerySet":
         """Find businesses the way the desk types them: IDs, phone or name variants.
@@ -181,6 +186,9 @@ class Business(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # Who changed what and when, shown on the admin's history page (saves only, not bulk writes).
+    history = HistoricalRecords(excluded_fields=["name_key", "kana_key", "search_text", "phone_digits"])
+
     objects = BusinessQuerySet.as_manager()
 
     # Which contact flag goes stale when which fields change.
@@ -218,6 +226,7 @@ class Business(models.Model):
         return instance
 
     def clean(self) -> None:
+        validation.check_no_control_characters(self, TEXT_FIELDS)
         if self.postal_code and self.prefecture_id:
             validation.check_postal_in_prefecture(self.postal_code, self.prefecture.name)
         validation.check_expiry_after_registration(self.registered_on, self.expires_on)
@@ -340,3 +349,31 @@ class ExportJob(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return min(99, self.written * 100 // self.total) if self.total else 0
+
+
+class DownloadLog(models.Model):
+    """Every file of the register that left the system: who took it, when, and which file."""
+
+    class Kind(models.TextChoices):
+        STREAMED_EXPORT = "streamed_export", _("business export (streamed CSV)")
+        EXPORT_FILE = "export_file", _("business export (file)")
+        REPORT = "report", _("report")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    file_name = models.CharField(_("file name"), max_length=200)
+    export_job = models.ForeignKey(
+        ExportJob, models.SET_NULL, null=True, blank=True, related_name="downloads", verbose_name=_("export")
+    )
+    address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    downloaded_at = models.DateTimeField(_("downloaded at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-downloaded_at"]
+        verbose_name = _("download log entry")
+        verbose_name_plural = _("download log")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.downloaded_at:%Y-%m-%d %H:%M})"

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from ccus.tabular import CsvLines, neutralise, to_cp932
 from registrations.imports import BusinessRows
-from registrations.models import Association, Business, ExportJob, Trade
+from registrations.models import Association, Business, DownloadLog, ExportJob, Trade
 
 HEADERS = [column.header for column in BusinessRows.columns]
 # Rows fetched per query while exporting, and how often progress is saved.
@@ -152,3 +152,14 @@ def _write_xlsx(job: ExportJob, queryset: QuerySet, path) -> None:
             sheet.write_string(number, column, cell)
         _progress(job, number)
     workbook.close()
+
+
+def download_record(*, request, kind: str, file_name: str, job: ExportJob | None = None) -> DownloadLog:
+    """Log a file handed to a user (the register leaves the building only on the record)."""
+    return DownloadLog.objects.create(
+        user=request.user if request.user.is_authenticated else None,
+        kind=kind,
+        file_name=file_name[:200],
+        export_job=job,
+        address=request.META.get("REMOTE_ADDR") or None,
+    )

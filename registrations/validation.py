@@ -69,3 +69,17 @@ def check_expiry_after_registration(registered_on, expires_on) -> None:
         raise ValidationError(
             {"expires_on": ValidationError(_("The expiry must be after the registration date."), code="expiry_order")}
         )
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_no_control_characters(instance, field_names: list[str]) -> None:
+    """Refuse invisible control characters, which break CSV, PDF and e-mail output."""
+    errors = {
+        name: ValidationError(_("The text contains a control character; remove it."), code="control_character")
+        for name in field_names
+        if CONTROL_CHARACTERS.search(getattr(instance, name) or "")
+    }
+    if errors:
+        raise ValidationError(errors)

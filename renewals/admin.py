@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from renewals import selectors, services
 from renewals.forms import ApplicationForm, ApprovalForm, ReregistrationForm
@@ -221,7 +222,7 @@ class BusinessRenewalMixin:
 
 
 @admin.register(RenewalCase)
-class RenewalCaseAdmin(admin.ModelAdmin):
+class RenewalCaseAdmin(SimpleHistoryAdmin):
     list_display = ["business", "received_on", "channel", "status", "fee", "approved_on"]
     list_select_related = ["business"]
     list_filter = ["status", "channel", "received_on", "approved_on"]
@@ -259,7 +260,7 @@ class RenewalCaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(SimpleHistoryAdmin):
     list_display = ["business", "starts_on", "expires_on", "origin", "is_current", "ended"]
     list_select_related = ["business"]
     list_filter = ["origin", "is_current", "ended"]
@@ -274,7 +275,7 @@ class TermAdmin(admin.ModelAdmin):
 
 
 @admin.register(FeeRate)
-class FeeRateAdmin(admin.ModelAdmin):
+class FeeRateAdmin(SimpleHistoryAdmin):
     list_display = ["effective_from", "capital_band", "amount"]
     list_filter = ["effective_from"]
     ordering = ["-effective_from", "capital_band"]

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from registrations.models import Business, CapitalBand
 
@@ -42,6 +43,9 @@ class Term(models.Model):
     ended = models.CharField(_("ended"), max_length=10, choices=End.choices, blank=True)
     lapse_recorded_on = models.DateField(_("lapse recorded on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Who changed what and when, shown on the admin's history page (saves only, not bulk writes).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["business", "-starts_on"]
@@ -107,6 +111,9 @@ class RenewalCase(models.Model):
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    # Who changed what and when, shown on the admin's history page (saves only, not bulk writes).
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-received_on", "-pk"]
         verbose_name = _("renewal application")
@@ -134,6 +141,9 @@ class FeeRate(models.Model):
     capital_band = models.PositiveSmallIntegerField(_("capital band"), choices=CapitalBand.choices)
     effective_from = models.DateField(_("in force from"))
     amount = models.PositiveIntegerField(_("fee (yen)"))
+
+    # Who changed what and when, shown on the admin's history page (saves only, not bulk writes).
+    history = HistoricalRecords()
 
     objects = FeeRateQuerySet.as_manager()
 

@@ -118,13 +118,34 @@ def test_a_forged_segment_gets_a_message_and_saves_nothing(client, register):
     assert Prefecture.objects.filter(code="99").count() == 0
 
 
-def test_desk_sees_segments_but_cannot_save_them(client, register):
+def test_the_desk_does_not_open_the_dashboard_segments_or_saved_lists(client, register):
+    """The dashboard and segment targeting are the supervisors' (issue 11's least-privilege review)."""
     client.force_login(staff_user(roles.DESK, "desk"))
     url = "/admin/outreach/dashboard/segments/"
 
-    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 403
+    assert client.get("/admin/outreach/dashboard/").status_code == 403
+    assert client.get("/admin/outreach/segmentlist/").status_code == 403
     assert (
         client.post(url, {"kind": "prefecture_trade_group", "segment": _segment_value(), "action": "save"}).status_code
         == 403
     )
     assert not SegmentList.objects.exists()
+
+
+@time_machine.travel(NOON)
+def test_supervisor_hands_a_saved_list_to_the_phone_desk_from_the_list_page(client, register):
+    group = TradeGroup.objects.get(name="設備")
+    saved = targeting.segment_list_create(kind="prefecture_trade_group", keys=("13", group.pk), today=TODAY)
+    client.force_login(staff_user(roles.SUPERVISOR, "boss"))
+
+    page = client.get("/admin/outreach/segmentlist/")
+    response = client.post(
+        "/admin/outreach/segmentlist/",
+        {"action": "hand_to_phone_desk", "_selected_action": [saved.pk]},
+        follow=True,
+    )
+
+    assert 'value="hand_to_phone_desk"' in page.content.decode()
+    assert response.status_code == 200
+    assert Notice.objects.filter(business=register["F"], channel=Channel.PHONE).count() == 1

@@ -1,0 +1,440 @@
+"""Who reaches what: every admin URL of every registered model, for every role, over HTTP.
+
+The walk is generic: it iterates admin.site._registry and the admin's URL patterns, so
+models and pages merged later are walked too. What each role may do is written out
+below (ROLE_PERMISSIONS, CUSTOM_URLS, ACTIONS): a new permission, page or action fails
+the walk until someone decides here who gets it.
+"""
+
+import datetime
+import re
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group, User
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, reverse
+from simple_history.admin import SimpleHistoryAdmin
+
+from ccus import roles
+from outreach import calls
+from outreach.models import (
+    AssociationStaff,
+    Bounce,
+    CallTask,
+    CommitteeReport,
+    ListDelivery,
+    Notice,
+    PostcardBatch,
+    PostcardExclusion,
+    ReturnedMail,
+    ScanRun,
+    SegmentList,
+    SegmentListEntry,
+    SubcontractorList,
+    SubcontractorListRow,
+)
+from outreach.tests.factories import phone_notice, policy_with_steps
+from registrations.models import DownloadLog, ExportJob
+from registrations.tests.factories import LinkFactory, MembershipFactory, staff_user
+from renewals import services as renewal_services
+from renewals.models import Target, Term
+
+pytestmark = pytest.mark.django_db
+JST = datetime.timezone(datetime.timedelta(hours=9))
+MORNING = datetime.datetime(2027, 3, 2, 10, 0, tzinfo=JST)
+NO_ROLE = "(staff without a role)"
+ANONYMOUS = "(not logged in)"
+
+DESK_PERMISSIONS = {
+    "outreach.add_bounce", "outreach.change_renewalcheck", "outreach.send_reminder", "outreach.view_bounce",
+    "outreach.view_callattempt", "outreach.view_calltask", "outreach.view_notice", "outreach.view_noticetemplate",
+    "outreach.view_reminderpolicy", "outreach.view_reminderstep", "outreach.view_renewalcheck",
+    "outreach.view_scanrun", "registrations.add_business", "registrations.add_membership",
+    "registrations.add_subcontractlink", "registrations.change_business", "registrations.change_membership",
+    "registrations.change_subcontractlink", "registrations.view_association", "registrations.view_business",
+    "registrations.view_exportjob", "registrations.view_membership", "registrations.view_prefecture",
+    "registrations.view_subcontractlink", "registrations.view_trade", "registrations.view_tradegroup",
+    "renewals.add_renewalcase", "renewals.change_renewalcase", "renewals.view_feerate", "renewals.view_renewalcase",
+    "renewals.view_term",
+    # Postcards and returned mail: build, download, post and cancel batches; record returned mail.
+    "outreach.add_postcardbatch", "outreach.change_postcardbatch", "outreach.view_postcardbatch",
+    "outreach.view_postcardexclusion", "outreach.add_returnedmail", "outreach.view_returnedmail",
+    # Subcontractor lists: request one for a prime or an association, download it, see who received it.
+    "outreach.add_subcontractorlist", "outreach.view_subcontractorlist", "outreach.view_subcontractorlistrow",
+    "outreach.view_listdelivery",
+    # The desk's first page of the day.
+    "outreach.view_morningcheck",
+}  # fmt: skip
+SUPERVISOR_PERMISSIONS = DESK_PERMISSIONS | {
+    "django_celery_beat.view_crontabschedule", "django_celery_beat.view_intervalschedule",
+    "django_celery_beat.view_periodictask", "outreach.add_noticetemplate", "outreach.add_reminderpolicy",
+    "outreach.add_reminderstep", "outreach.change_notice", "outreach.change_noticetemplate",
+    "outreach.change_reminderpolicy", "outreach.change_reminderstep", "outreach.take_call",
+    "outreach.view_callstats", "outreach.view_effectreport", "registrations.add_association",
+    "registrations.add_tradegroup", "registrations.change_association", "registrations.change_tradegroup",
+    "registrations.delete_business", "registrations.delete_membership", "registrations.delete_subcontractlink",
+    "registrations.view_downloadlog", "renewals.add_feerate", "renewals.change_feerate",
+    # Targets, the dashboard and weak segments, saved segment lists (export, hand to the phone desk), and
+    # the committee report. Not the association staff links: those decide what a user sees (administrators).
+    "renewals.view_target", "renewals.add_target", "renewals.change_target", "outreach.view_dashboard",
+    "outreach.view_segmentlist", "outreach.add_segmentlist", "outreach.delete_segmentlist",
+    "outreach.view_committeereport", "outreach.add_committeereport",
+}  # fmt: skip
+ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS | {
+    "axes.delete_accessattempt", "axes.view_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
+    "django_celery_beat.add_crontabschedule", "django_celery_beat.add_intervalschedule",
+    "django_celery_beat.add_periodictask", "django_celery_beat.change_crontabschedule",
+    "django_celery_beat.change_intervalschedule", "django_celery_beat.change_periodictask",
+    "django_celery_beat.delete_crontabschedule", "django_celery_beat.delete_intervalschedule",
+    "django_celery_beat.delete_periodictask", "otp_totp.delete_totpdevice", "otp_totp.view_totpdevice",
+    "outreach.add_callattempt", "outreach.add_calltask", "outreach.add_notice", "outreach.add_renewalcheck",
+    "outreach.change_bounce", "outreach.change_calltask", "outreach.delete_bounce", "outreach.delete_calltask",
+    "outreach.delete_noticetemplate", "outreach.delete_reminderpolicy", "outreach.delete_reminderstep",
+    "outreach.delete_renewalcheck", "registrations.add_trade", "registrations.change_prefecture",
+    "registrations.change_trade", "registrations.delete_association", "registrations.delete_trade",
+    "registrations.delete_tradegroup", "renewals.add_term", "renewals.change_term", "renewals.delete_feerate",
+    # Everything of the merged features except changing or deleting records of what happened: print
+    # batches and the postcards they left out, returned mail, list snapshots, their rows and deliveries.
+    "outreach.view_associationstaff", "outreach.add_associationstaff", "outreach.change_associationstaff",
+    "outreach.delete_associationstaff", "outreach.delete_committeereport", "outreach.change_segmentlist",
+    "renewals.delete_target",
+}  # fmt: skip
+ADMINISTRATOR_PERMISSIONS -= {"outreach.add_callattempt"}
+# The least-privilege review of issue 11: exactly these, nothing more.
+ROLE_PERMISSIONS = {
+    roles.DESK: DESK_PERMISSIONS,
+    roles.OPERATOR: {
+        "outreach.take_call",
+        "outreach.view_callattempt",
+        "outreach.view_calltask",
+        "outreach.view_notice",
+        "outreach.view_returnedmail",  # a returned postcard: the address to confirm on the call
+        "registrations.view_business",
+        "renewals.view_renewalcase",
+        "renewals.view_term",
+    },
+    roles.SUPERVISOR: SUPERVISOR_PERMISSIONS,
+    # Scoped by outreach.scoping: their association's members, and those members' lists and rows.
+    roles.ASSOCIATION_STAFF: {
+        "registrations.view_business",
+        "outreach.view_subcontractorlist",
+        "outreach.view_subcontractorlistrow",
+    },
+    roles.ADMINISTRATOR: ADMINISTRATOR_PERMISSIONS,
+    NO_ROLE: set(),
+    ANONYMOUS: set(),
+}
+
+# Pages an admin switches off for everyone, whatever the permissions (records written by services).
+DISABLED = {
+    "add": {
+        "registrations.exportjob",
+        "registrations.downloadlog",
+        "renewals.renewalcase",
+        "renewals.term",
+        "outreach.notice",
+        "outreach.scanrun",
+        "outreach.calltask",
+        "outreach.callattempt",
+        "outreach.callstats",
+        "outreach.effectreport",
+        "outreach.bounce",
+        "outreach.renewalcheck",
+        "axes.accessattempt",
+        "axes.accesslog",
+        "axes.accessfailurelog",
+        "outreach.postcardbatch",
+        "outreach.postcardexclusion",
+        "outreach.subcontractorlistrow",
+        "outreach.listdelivery",
+        "outreach.dashboard",
+        "outreach.segmentlist",
+        "outreach.morningcheck",
+    },
+    "delete": {
+        "registrations.downloadlog",
+        "outreach.calltask",
+        "outreach.callstats",
+        "outreach.effectreport",
+        "axes.accesslog",
+        "axes.accessfailurelog",
+        "outreach.subcontractorlistrow",
+        "outreach.listdelivery",
+        "outreach.dashboard",
+        "outreach.morningcheck",
+    },
+}
+# Custom pages: the permissions needed (all of them), the method, and the status an allowed role gets.
+CUSTOM_URLS = {
+    "registrations_business_export": (["registrations.view_business", "registrations.view_exportjob"], "get", 200),
+    "registrations_business_record_application": (["renewals.add_renewalcase"], "get", 200),
+    "registrations_business_approve_application": (["renewals.change_renewalcase"], "get", 200),
+    "registrations_business_register_again": (["renewals.change_renewalcase"], "get", 200),
+    "registrations_business_send_reminder": (["outreach.send_reminder"], "post", 302),
+    "registrations_exportjob_download": (["registrations.view_exportjob"], "get", 200),
+    "outreach_noticetemplate_preview": (["outreach.view_noticetemplate"], "get", 200),
+    "outreach_calltask_next": (["outreach.take_call"], "post", 302),
+    "outreach_calltask_call": (["outreach.take_call"], "get", 200),
+    "outreach_bounce_upload": (["outreach.add_bounce"], "get", 200),
+    "outreach_postcardbatch_build": (["outreach.add_postcardbatch"], "post", 302),
+    "outreach_postcardbatch_file": (["outreach.view_postcardbatch"], "get", 200),
+    "outreach_postcardbatch_posted": (["outreach.change_postcardbatch"], "post", 302),
+    "outreach_postcardbatch_cancel": (["outreach.change_postcardbatch"], "post", 302),
+    "outreach_returnedmail_upload": (["outreach.add_returnedmail"], "get", 200),
+    # Association staff download only their association's lists (the walk ties them to the seeded one).
+    "outreach_subcontractorlist_download": (["outreach.view_subcontractorlist"], "get", 200),
+    "outreach_dashboard_segments": (["outreach.view_dashboard"], "get", 200),
+    "outreach_committeereport_download": (["outreach.view_committeereport"], "get", 200),
+    "auth_user_password_change": (["auth.change_user"], "get", 200),
+    # django-otp's pages that would show a secret: switched off for everyone (OTP_ADMIN_HIDE_SENSITIVE_DATA).
+    "otp_totp_totpdevice_config": (None, "get", 403),
+    "otp_totp_totpdevice_qrcode": (None, "get", 403),
+}
+for _model in ("business", "association", "membership", "subcontractlink"):
+    _import = [f"registrations.add_{_model}", f"registrations.change_{_model}"]
+    CUSTOM_URLS[f"registrations_{_model}_import"] = (_import, "get", 200)
+    CUSTOM_URLS[f"registrations_{_model}_process_import"] = (_import, "post", 200)
+# Admin actions: the permissions a role needs to be offered each one.
+ACTIONS = {
+    "delete_selected": "delete",
+    "record_application": ["renewals.add_renewalcase"],
+    "approve_application": ["renewals.change_renewalcase"],
+    "send_reminder_now": ["outreach.send_reminder"],
+    "approve_today": "change",
+    "withdraw": "change",
+    "confirm_sent": "change",
+    "requeue": "change",
+    "mark_checked": "change",
+    "export_admin_action": None,
+    "enable_tasks": "change",
+    "disable_tasks": "change",
+    "toggle_tasks": "change",
+    "run_tasks": "change",
+    "cleanup_expired_attempts": "delete",
+    "build_again": "add",
+    "export_csv": "view",
+    "export_xlsx": "view",
+    "hand_to_phone_desk": ["outreach.add_segmentlist"],
+    "rebuild": "add",
+}
+STANDARD = {"changelist", "add", "change", "delete", "history", "simple_history", "autocomplete"}
+
+
+@pytest.fixture
+def register():
+    """At least one row of every registered model, so every change, delete and history page is walked."""
+    policy_with_steps(("phone", 45, 15))
+    notice = phone_notice(datetime.date(2027, 4, 9), today=MORNING.date())
+    business = notice.business
+    operator = staff_user(roles.OPERATOR, "walk-operator-seed")
+    task = calls.call_claim_next(operator=operator, now=MORNING)
+    calls.call_record(task_id=task.pk, operator=operator, outcome="already_applied", note="", now=MORNING)
+    renewal_services.renewal_record_application(
+        business=business, received_on=datetime.date(2027, 3, 1), channel="desk"
+    )
+    membership = MembershipFactory(business=business)
+    link = LinkFactory(prime=business)
+    Bounce.objects.create(business=business, email=business.email, bounced_on=datetime.date(2027, 3, 1))
+    job = ExportJob.objects.create(format=ExportJob.Format.CSV_UTF8, status=ExportJob.Status.DONE, total=1, written=1)
+    job.file.save("walk.csv", ContentFile(b"x"), save=True)
+    DownloadLog.objects.create(kind=DownloadLog.Kind.EXPORT_FILE, file_name="walk.csv", export_job=job)
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_celery_beat.models import ClockedSchedule, SolarSchedule
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    AccessAttempt.objects.create(username="x", ip_address="10.0.0.1", failures_since_start=1)
+    AccessLog.objects.create(username="x", ip_address="10.0.0.1")
+    AccessFailureLog.objects.create(username="x", ip_address="10.0.0.1")
+    TOTPDevice.objects.create(user=operator, name="walk", confirmed=True)
+    ClockedSchedule.objects.create(clocked_time=MORNING)
+    seed_merged_features(business, notice, membership.association, link.subcontractor, operator)
+    SolarSchedule.objects.create(event="sunrise", latitude=35.68, longitude=139.76)
+    for model in admin.site._registry:
+        if hasattr(model, "history") and (row := model._default_manager.order_by("pk").first()):
+            row.save()  # seeded rows gain a history entry to open
+    return business
+
+
+def seed_merged_features(business, notice, association, subcontractor, user):
+    """Rows of postcards, returned mail, subcontractor lists, dashboard, segments, reports and operations."""
+    batch = PostcardBatch.objects.create(for_date=MORNING.date(), status=PostcardBatch.Status.READY, total=1, done=1)
+    batch.csv_utf8.save("walk-postcards.csv", ContentFile(b"x"), save=True)
+    PostcardExclusion.objects.create(batch=batch, notice=notice, reason=Notice.Reason.UNDELIVERABLE)
+    ReturnedMail.objects.create(business=business, returned_on=MORNING.date(), batch=batch, recorded_by=user)
+    AssociationStaff.objects.create(
+        user=staff_user(roles.ASSOCIATION_STAFF, "walk-seed-staff"), association=association
+    )
+    snapshot = SubcontractorList.objects.create(
+        scope=SubcontractorList.Scope.ASSOCIATION,
+        association=association,
+        as_of=MORNING.date(),
+        status=SubcontractorList.Status.DONE,
+    )
+    snapshot.csv_file.save("walk-list.csv", ContentFile(b"x"), save=True)
+    SubcontractorListRow.objects.create(
+        snapshot=snapshot, prime=business, business=subcontractor, distance=1, expires_on=datetime.date(2027, 9, 1)
+    )
+    ListDelivery.objects.create(snapshot=snapshot, kind=ListDelivery.Kind.DOWNLOAD, file_format="csv", user=user)
+    segment_list = SegmentList.objects.create(name="walk", dimensions="prefecture", as_of=MORNING.date())
+    SegmentListEntry.objects.create(segment_list=segment_list, business=business, term=Term.objects.first())
+    report = CommitteeReport.objects.create(quarter="2026Q3", status=CommitteeReport.Status.DONE)
+    report.xlsx.save("walk-report.xlsx", ContentFile(b"x"), save=True)
+    ScanRun.objects.create(for_date=MORNING.date(), finished_at=MORNING)
+    Target.objects.get_or_create(fiscal_year=2025, defaults={"renewals": 1, "new_registrations": 1, "fee_budget": 1})
+
+
+def user_for(role: str):
+    if role == ANONYMOUS:
+        return None
+    if role == NO_ROLE:
+        return User.objects.create_user("walk-norole", password="pass-Word-1234", is_staff=True)
+    user = staff_user(role, f"walk-{role}")
+    if role == roles.ASSOCIATION_STAFF:
+        # Tied to the association of the seeded list and member: scoped pages open, with their data.
+        AssociationStaff.objects.create(user=user, association=SubcontractorList.objects.get().association)
+    return user
+
+
+def allowed(role: str, needed: list[str]) -> bool:
+    return all(permission in ROLE_PERMISSIONS[role] for permission in needed)
+
+
+def model_needs(model, page: str) -> list[list[str]] | None:
+    """Alternatives of permissions that open a standard page (None: the page is off for everyone)."""
+    label = model._meta.label_lower
+    app, name = model._meta.app_label, model._meta.model_name
+    if label in DISABLED.get(page, set()):
+        return None
+    if page in {"changelist", "change", "history", "simple_history"}:
+        return [[f"{app}.view_{name}"], [f"{app}.change_{name}"]]
+    return [[f"{app}.{page}_{name}"]]
+
+
+def custom_patterns():
+    """(url name, route, model) of every named admin URL that is not a standard model page."""
+    found = []
+    for resolver in admin.site.get_urls():
+        if not isinstance(resolver, URLResolver):
+            continue
+        model = next(
+            (m for m in admin.site._registry if str(resolver.pattern) == f"{m._meta.app_label}/{m._meta.model_name}/"),
+            None,
+        )
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLPattern) and pattern.name and model is not None:
+                prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
+                if not (pattern.name.startswith(prefix) and pattern.name[len(prefix) :] in STANDARD):
+                    found.append((pattern.name, pattern, model))
+    return found
+
+
+FILE_KINDS = {"outreach.postcardbatch": "csv_utf8", "outreach.committeereport": "xlsx"}
+
+
+def fill(pattern, model, obj) -> dict:
+    kwargs = {}
+    for key in pattern.pattern.converters:
+        if key == "file_format":
+            kwargs[key] = "csv"
+        elif key == "kind":
+            kwargs[key] = FILE_KINDS[model._meta.label_lower]
+        else:
+            kwargs[key] = obj.pk
+    return kwargs
+
+
+def refused(response) -> bool:
+    return response.status_code == 403 or (
+        response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+    )
+
+
+@pytest.mark.parametrize("role", list(ROLE_PERMISSIONS))
+def test_each_role_holds_exactly_its_reviewed_permissions(role):
+    if role in (NO_ROLE, ANONYMOUS):
+        return
+    group = Group.objects.get(name=role)
+    held = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+    assert held == ROLE_PERMISSIONS[role]
+
+
+@pytest.mark.parametrize("role", list(ROLE_PERMISSIONS))
+def test_every_admin_page_opens_only_for_the_roles_allowed(client, register, role):
+    user = user_for(role)
+    if user is not None:
+        client.force_login(user)
+        ExportJob.objects.update(created_by=user)  # an export is its requester's
+        CallTask.objects.update(status=CallTask.Status.OPEN, assigned_to=user)  # the call is theirs to record
+    wrong = []
+    walked = 0
+    for model, model_admin in admin.site._registry.items():
+        obj = model._default_manager.order_by("pk").first()
+        assert obj is not None, f"the walk needs a row of {model._meta.label} in the register fixture"
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        pages = {
+            "changelist": reverse(f"{info}_changelist"),
+            "add": reverse(f"{info}_add"),
+            "change": reverse(f"{info}_change", args=[obj.pk]),
+            "delete": reverse(f"{info}_delete", args=[obj.pk]),
+            "history": reverse(f"{info}_history", args=[obj.pk]),
+        }
+        if isinstance(model_admin, SimpleHistoryAdmin):
+            version = obj.history.order_by("-history_id").first()
+            pages["simple_history"] = reverse(f"{info}_simple_history", args=[obj.pk, version.history_id])
+        for page, url in pages.items():
+            needs = model_needs(model, page)
+            expected = needs is not None and any(allowed(role, alternative) for alternative in needs)
+            response = client.get(url)
+            walked += 1
+            if (expected and response.status_code != 200) or (not expected and not refused(response)):
+                wrong.append(f"{role} {url}: {response.status_code} (expected {'200' if expected else 'refused'})")
+    for name, pattern, model in custom_patterns():
+        if name not in CUSTOM_URLS:
+            wrong.append(f"new admin page {name}: add who may open it to CUSTOM_URLS")
+            continue
+        needed, method, status = CUSTOM_URLS[name]
+        obj = model._default_manager.order_by("pk").first()
+        url = reverse(f"admin:{name}", kwargs=fill(pattern, model, obj))
+        response = getattr(client, method)(url)
+        walked += 1
+        expected = needed is not None and allowed(role, needed)
+        if (expected and response.status_code != status) or (not expected and not refused(response)):
+            wrong.append(
+                f"{role} {method} {url}: {response.status_code} (expected {status if expected else 'refused'})"
+            )
+    health = client.get(reverse("health"))  # for monitoring, not an admin page: no login, for anyone
+    if health.status_code not in (200, 503) or not health["Content-Type"].startswith("application/json"):
+        wrong.append(f"{role} /health/: {health.status_code} {health['Content-Type']}")
+    assert walked > 100
+    assert not wrong, "\n".join(wrong)
+
+
+ACTION_OPTION = re.compile(r'<option value="([a-z_]+)"')
+
+
+@pytest.mark.parametrize("role", [r for r in ROLE_PERMISSIONS if r not in (NO_ROLE, ANONYMOUS)])
+def test_each_role_is_offered_only_the_actions_it_may_run(client, register, role):
+    client.force_login(user_for(role))
+    wrong = []
+    for model, model_admin in admin.site._registry.items():
+        response = client.get(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
+        if response.status_code != 200:
+            continue
+        select = re.search(r'<select name="action".*?</select>', response.content.decode(), re.S)
+        offered = set(ACTION_OPTION.findall(select.group(0))) if select else set()
+        expected = set()
+        for _func, name, _description in model_admin._get_base_actions():
+            assert name in ACTIONS, f"new admin action {name}: add who may run it to ACTIONS"
+            needed = ACTIONS[name]
+            if needed is None:
+                continue  # django-import-export's own export action is switched off (export_admin_action)
+            if isinstance(needed, str):
+                needed = [f"{model._meta.app_label}.{needed}_{model._meta.model_name}"]
+            if name == "delete_selected" and model._meta.label_lower in DISABLED["delete"]:
+                continue
+            if allowed(role, needed):
+                expected.add(name)
+        if offered != expected:
+            wrong.append(f"{role} {model._meta.label}: offered {sorted(offered)}, expected {sorted(expected)}")
+    assert not wrong, "\n".join(wrong)

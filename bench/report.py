@@ -9,7 +9,8 @@ Method. The suite seeds the database in `DATABASE_URL` (PostgreSQL; a database o
 own) with `seed_demo` (≈6 subcontract links per business), syncs terms, gives them a
 renewal history and runs four weekly scans without caps to fill the notices table. Then
 each row runs **ours** and each **baseline** as separate child processes, one after the
-other: wall time and peak RSS are those of that child alone (`os.wait4` rusage), and the
+other: wall time and peak RSS are those of that child alone (`os.wait4` rusage; a child
+starts at the size of the small suite process that forks it, ≈20 MB), and the
 rate is the work the child reports over the time it measured (Django start-up excluded).
 Baselines that would take too long run on a **time-capped sample** (or the first rows of
 the register) and are marked "sample"; their rate is the sample's. The machine: 2 CPU
@@ -81,7 +82,8 @@ def rate(side: dict) -> str:
     if not side["rate"]:
         return "–"
     sample = f" (sample: {side['count']:,} in {side['seconds']:.0f} s)" if side["sample"] else ""
-    return f"{side['rate']:,.0f}{sample}"
+    shown = f"{side['rate']:,.0f}" if side["rate"] >= 10 else f"{side['rate']:.2f}"
+    return f"{shown}{sample}"
 
 
 def ratio(ours: dict, baseline: dict) -> str:
@@ -144,7 +146,7 @@ def targets(stored: dict) -> list[str]:
     if side("csv"):
         ours, default, copy = side("csv"), side("csv", 0), side("csv", 1)
         found.append(
-            f"CSV ≥ ½ COPY: {ours['rate'] / copy['rate']:.2f} of COPY — {verdict(ours['rate'] >= copy['rate'] / 2)}"
+            f"CSV ≥ ½ COPY: {ours['rate'] / copy['rate']:.3f} of COPY — {verdict(ours['rate'] >= copy['rate'] / 2)}"
         )
         found.append(
             f"CSV ≥ 10× default: {ours['rate'] / default['rate']:.1f}× — "

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_BUSINESSES ?= 3000
 
-.PHONY: run test lint migrations-check bench faults
+.PHONY: run test lint migrations-check bench bench-smoke faults
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,9 +40,14 @@ lint: $(VENV)/.dev
 migrations-check: $(VENV)/.dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-## bench: the measurements of BENCHMARKS.md (PostgreSQL in DATABASE_URL; seeds 1,000,000 businesses)
+## bench: every benchmark row, ours beside its baseline, against DATABASE_URL (PostgreSQL, a database of its own); rewrites BENCHMARKS.md
+SCALE ?= 50k
 bench: $(VENV)/.dev
-	bench/run.sh
+	$(BIN)/python -m bench.suite --scale $(SCALE)
+
+## bench-smoke: the same rows on a tiny register with short caps (a few minutes)
+bench-smoke: $(VENV)/.dev
+	$(BIN)/python -m bench.suite --scale smoke --cap 10
 
 ## faults: the fault drill (private PostgreSQL, redis-server, SMTP, Celery worker and beat; a few minutes; needs root for runuser)
 faults: $(VENV)/.dev

@@ -8,6 +8,7 @@ times (median and max). Query counts come from CaptureQueriesContext.
 """
 
 import argparse
+import json
 import statistics
 import time
 
@@ -36,6 +37,7 @@ def main() -> None:
     print(f"{Business.objects.count():,} businesses, {Term.objects.count():,} terms, today {timezone.localdate()}")
     print("| page | median | max | queries |")
     print("|---|---|---|---|")
+    pages_out = []
     pages = {
         "dashboard": "/admin/outreach/dashboard/",
         "segments: prefecture × trade group": "/admin/outreach/dashboard/segments/?kind=prefecture_trade_group",
@@ -51,6 +53,7 @@ def main() -> None:
                     assert client.get(url).status_code == 200
                     timings.append((time.perf_counter() - started) * 1000)
             print(f"| {label} | {statistics.median(timings):.0f} ms | {max(timings):.0f} ms | {len(queries)} |")
+            pages_out.append({"page": label, "median_ms": statistics.median(timings), "queries": len(queries)})
     quarter = fiscal.quarter(fiscal.fiscal_year_of(timezone.localdate()), 3)
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
@@ -62,6 +65,8 @@ def main() -> None:
         f"| committee report {quarter.label}: data | {(built - started) * 1000:.0f} ms | | {len(queries)} |\n"
         f"| committee report: XLSX {len(xlsx):,} B + PDF {len(pdf):,} B | {(done - built) * 1000:.0f} ms | | 0 |"
     )
+    report = {"page": "committee report (data, XLSX, PDF)", "median_ms": (done - started) * 1000}
+    print("RESULT " + json.dumps({"count": 1, "seconds": done - started, "pages": [*pages_out, report]}))
 
 
 if __name__ == "__main__":

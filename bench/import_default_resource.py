@@ -8,6 +8,7 @@ the process's peak RSS; the transaction is rolled back so the register is unchan
 """
 
 import argparse
+import json
 import resource
 import time
 
@@ -44,6 +45,7 @@ def main() -> None:
         f"default ModelResource: {rows:,} of {len(dataset):,} rows in {elapsed:.1f}s = {rows / elapsed:,.0f} rows/s, "
         f"peak RSS {peak:,.0f} MB (time-capped sample, rolled back)"
     )
+    print("RESULT " + json.dumps({"count": rows, "seconds": elapsed, "sample": rows < len(dataset)}))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ batch, its files and the queued notices again (the demo businesses stay).
 """
 
 import argparse
+import json
 import os
 import resource
 import sys
@@ -77,6 +78,7 @@ def main() -> None:
         f"| {batch.done:,} | {batch.excluded:,} | {claimed - started:.1f} s | {finished - claimed:.1f} s "
         f"| {finished - started:.1f} s | {peak_rss_mb():.0f} MB (before build {before:.0f} MB) | {pdf_mb:.1f} MB |"
     )
+    print("RESULT " + json.dumps({"count": batch.done, "seconds": finished - started}))
     Notice.objects.filter(pk__gt=last_notice).delete()
     for field in (batch.pdf, batch.csv_cp932, batch.csv_utf8):
         field.delete(save=False)

@@ -9,6 +9,7 @@ get_or_create the notice. Time-capped; everything is rolled back.
 
 import argparse
 import datetime
+import json
 import resource
 import time
 
@@ -76,6 +77,7 @@ def main() -> None:
         f"({rate:,.0f} terms/s, {created:,} notices), extrapolated to all: {total / rate / 60:,.1f} min; "
         f"peak RSS {peak} MB"
     )
+    print("RESULT " + json.dumps({"count": seen, "seconds": elapsed, "sample": seen < total}))
 
 
 if __name__ == "__main__":

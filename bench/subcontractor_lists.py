@@ -3,6 +3,7 @@
 Run against a seeded database (python manage.py seed_demo --businesses N):
 
     DATABASE_URL=postgres://… python bench/subcontractor_lists.py [--filter expiring|all] [--python-seconds 60]
+        [--side sql|python]
 
 The SQL path is the real build (recursive CTE, frozen statuses, XLSX + CSV files) for
 every association. The Python path walks the same primes' graphs breadth-first with
@@ -12,6 +13,7 @@ not included). Prints Markdown rows for BENCHMARKS-lists.md.
 """
 
 import argparse
+import json
 import os
 import resource
 import sys
@@ -60,13 +62,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--filter", default="expiring", choices=SubcontractorList.Filter.values)
     parser.add_argument("--python-seconds", type=float, default=60)
+    parser.add_argument("--side", choices=["sql", "python"], help="only this approach (the suite runs each alone)")
     args = parser.parse_args()
     businesses, links = Business.objects.count(), SubcontractLink.objects.count()
     primes = member_primes()
     print(
         f"{connection.vendor}: {businesses:,} businesses, {links:,} links, {len(primes):,} member primes (memberships)"
     )
+    if args.side != "python":
+        sql_lists(args, businesses, links, primes)
+    if args.side != "sql":
+        python_walks(args, businesses, links, primes)
 
+
+def sql_lists(args, businesses: int, links: int, primes: list[int]) -> None:
     started = time.monotonic()
     snapshots = services.association_lists_request(row_filter=args.filter)
     rows = 0
@@ -80,7 +89,10 @@ def main() -> None:
         f"| SQL (recursive CTE), {args.filter} | {businesses:,} | {links:,} | {len(primes):,} primes, "
         f"{len(snapshots)} lists, {rows:,} rows, XLSX+CSV | {sql_seconds:.1f} s | {sql_peak:.0f} MB |"
     )
+    print("RESULT " + json.dumps({"count": len(primes), "seconds": sql_seconds, "note": f"{rows:,} rows"}))
 
+
+def python_walks(args, businesses: int, links: int, primes: list[int]) -> None:
     started, done, reached = time.monotonic(), 0, 0
     for prime_id in primes:
         reached += python_walk(prime_id)
@@ -94,6 +106,7 @@ def main() -> None:
         f"{reached:,} subs reached; graph only, no files) | {businesses:,} | {links:,} | extrapolated to all "
         f"primes | ≈ {estimate:,.0f} s | {peak_mb():.0f} MB |"
     )
+    print("RESULT " + json.dumps({"count": done, "seconds": sample, "sample": done < len(primes)}))
 
 
 if __name__ == "__main__":

@@ -183,6 +183,24 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
+# Past one machine: one queue per kind of work, so each can get its own workers
+# (`celery -A ccus worker -Q mail`). Off by default, where one worker takes everything.
+CELERY_QUEUE_BY_KIND = env.bool("CELERY_QUEUE_BY_KIND", default=False)
+TASK_QUEUES = {
+    "mail": ["outreach.tasks.send_email_task", "outreach.tasks.sweep_outbox_task"],
+    "pdf": [
+        "outreach.tasks.build_postcard_batch_task",
+        "outreach.tasks.weekly_postcard_batch_task",
+        "outreach.tasks.committee_report_task",
+    ],
+    "lists": [
+        "outreach.tasks.build_subcontractor_list_task",
+        "outreach.tasks.build_association_lists_task",
+        "registrations.tasks.export_task",
+    ],
+}
+if CELERY_QUEUE_BY_KIND:
+    CELERY_TASK_ROUTES = {name: {"queue": queue} for queue, names in TASK_QUEUES.items() for name in names}
 
 # Admin uploads (imports) larger than this are refused with a message.
 IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=50)

@@ -6,54 +6,88 @@ XLSX and anything large become an ExportJob that a Celery task writes into a fil
 under MEDIA_ROOT, with progress the admin shows.
 """
 
+import itertools
 import pickle
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
 import xlsxwriter
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ccus.tabular import CsvLines, neutralise, to_cp932
 from registrations.imports import BusinessRows
-from registrations.models import Association, Business, DownloadLog, ExportJob, Trade
+from registrations.models import Association, Business, DownloadLog, ExportJob, Membership, Prefecture, Trade
 
 HEADERS = [column.header for column in BusinessRows.columns]
 # Rows fetched per query while exporting, and how often progress is saved.
 EXPORT_CHUNK = 2_000
+EXPORT_FIELDS = (
+    "pk", "ccus_id", "corporate_number", "name", "name_kana", "representative", "capital", "is_sole_proprietor",
+    "entity_type", "postal_code", "prefecture_id", "address", "phone", "email", "permit_number", "registered_on",
+    "expires_on",
+)  # fmt: skip
 
 
 def business_rows(queryset: QuerySet) -> Iterator[list[str]]:
-    """Each business as the cells of an import row, formulas neutralised."""
-    businesses = queryset.select_related("prefecture").prefetch_related(
-        Prefetch("trades", queryset=Trade.objects.only("code", "name")),
-        Prefetch("associations", queryset=Association.objects.only("code")),
-    )
-    for business in businesses.iterator(chunk_size=EXPORT_CHUNK):
-        cells = [
-            business.ccus_id,
-            business.corporate_number,
-            business.name,
-            business.name_kana,
-            business.representative,
-            "" if business.capital is None else str(business.capital),
-            "1" if business.is_sole_proprietor else "0",
-            "法人" if business.entity_type == Business.EntityType.CORPORATION else "個人",
-            f"{business.postal_code[:3]}-{business.postal_code[3:]}",
-            business.prefecture.name,
-            business.address,
-            business.phone,
-            business.email,
-            "・".join(t.name for t in sorted(business.trades.all(), key=lambda t: t.code)),
-            business.permit_number,
-            business.registered_on.isoformat(),
-            business.expires_on.isoformat(),
-            " ".join(sorted(a.code for a in business.associations.all())),
-        ]
-        yield [neutralise(cell) for cell in cells]
+    """Each business as the cells of an import row, formulas neutralised.
+
+    Plain tuples and one lookup query per chunk for trades and memberships: building
+    model instances and prefetching was most of an export's time.
+    """
+    prefectures = dict(Prefecture.objects.values_list("code", "name"))
+    trade_names = dict(Trade.objects.values_list("code", "name"))
+    association_codes = dict(Association.objects.values_list("pk", "code"))
+    corporation = Business.EntityType.CORPORATION
+    rows = queryset.values_list(*EXPORT_FIELDS).iterator(chunk_size=EXPORT_CHUNK)
+    while chunk := list(itertools.islice(rows, EXPORT_CHUNK)):
+        ids = [row[0] for row in chunk]
+        trades: dict[int, list[str]] = defaultdict(list)
+        for business_id, code in _pairs(Business.trades.through, "trade_id", ids):
+            trades[business_id].append(code)
+        associations: dict[int, list[str]] = defaultdict(list)
+        for business_id, association_id in _pairs(Membership, "association_id", ids):
+            associations[business_id].append(association_codes[association_id])
+        for pk, ccus_id, corporate, name, kana, rep, capital, sole, entity, postal, pref, *rest in chunk:
+            address, phone, email, permit, registered_on, expires_on = rest
+            cells = [
+                ccus_id,
+                corporate,
+                name,
+                kana,
+                rep,
+                "" if capital is None else str(capital),
+                "1" if sole else "0",
+                "法人" if entity == corporation else "個人",
+                f"{postal[:3]}-{postal[3:]}",
+                prefectures[pref],
+                address,
+                phone,
+                email,
+                "・".join(trade_names[code] for code in sorted(trades[pk])),
+                permit,
+                registered_on.isoformat(),
+                expires_on.isoformat(),
+                " ".join(sorted(associations[pk])),
+            ]
+            yield [neutralise(cell) for cell in cells]
+
+
+def _pairs(model, column: str, ids: list[int]) -> list[tuple]:
+    """(business_id, column) of the chunk's rows in `model`.
+
+    One array parameter on PostgreSQL: preparing 2,000 IN parameters took longer than
+    fetching the rows.
+    """
+    if connection.vendor != "postgresql":
+        return list(model.objects.filter(business_id__in=ids).values_list("business_id", column))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT business_id, {column} FROM {model._meta.db_table} WHERE business_id = ANY(%s)", [ids])
+        return cursor.fetchall()
 
 
 def export_csv_stream(*, queryset: QuerySet) -> Iterator[bytes]:

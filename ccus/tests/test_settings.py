@@ -41,3 +41,16 @@ def test_embedded_default_runs_tasks_in_process_and_writes_mail_to_files():
     code = "from django.conf import settings as s; print(s.DEBUG, s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND)"
     result = run_manage("shell", "-v0", "-c", code, CELERY_BROKER_URL="")
     assert result.stdout.split() == ["True", "True", "django.core.mail.backends.filebased.EmailBackend"]
+
+
+def test_queue_by_kind_routes_each_named_task_to_its_queue():
+    script = (
+        "from ccus.celery import app; from django.conf import settings; app.loader.import_default_modules(); "
+        "names = [n for names in settings.TASK_QUEUES.values() for n in names]; "
+        "missing = [n for n in names if n not in app.tasks]; "
+        "print(missing, app.amqp.router.route({}, 'outreach.tasks.send_email_task')['queue'].name, "
+        "app.amqp.router.route({}, 'outreach.tasks.run_reminders_task')['queue'].name)"
+    )
+    result = run_manage("shell", "-v", "0", "-c", script, CELERY_QUEUE_BY_KIND="true", CELERY_BROKER_URL="memory://")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["[]", "mail", "celery"]

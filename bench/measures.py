@@ -1,0 +1,153 @@
+"""One measurement per call, run by the suite as its own process: python -m bench.measures NAME [options].
+
+Each measurement prints what it did and ends with one line `RESULT {json}` that the
+suite reads (`count` units done in `seconds`, and whether it was a time-capped sample).
+Peak memory is not measured here: the suite takes it from the process's rusage.
+"""
+
+import argparse
+import json
+import os
+import pickle
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "var" / "bench"
+
+
+def setup() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccus.settings")
+    import django
+
+    django.setup()
+
+
+def result(count: int, seconds: float, **extra) -> None:
+    print("RESULT " + json.dumps({"count": count, "seconds": seconds, **extra}, ensure_ascii=False))
+
+
+def bench_user():
+    from django.contrib.auth.models import User
+
+    user, _ = User.objects.get_or_create(username="bench", defaults={"is_staff": True, "is_superuser": True})
+    return user
+
+
+def export_ours(args) -> None:
+    """The register's own export: an ExportJob written by services.export_write, as the worker does."""
+    from registrations import services
+    from registrations.models import Business, ExportJob
+
+    file_format = ExportJob.Format.XLSX if args.format == "xlsx" else ExportJob.Format.CSV_UTF8
+    queryset = Business.objects.order_by("pk")
+    job = ExportJob.objects.create(
+        created_by=bench_user(), format=file_format, query=pickle.dumps(queryset.query), total=queryset.count()
+    )
+    started = time.perf_counter()
+    services.export_write(job_id=job.pk)
+    seconds = time.perf_counter() - started
+    job.refresh_from_db()
+    size = job.file.size
+    job.file.delete(save=False)
+    job.delete()
+    result(job.total, seconds, note=f"{size / 1e6:.1f} MB")
+
+
+def export_default(args) -> None:
+    """django-import-export's default ModelResource export, on the first --rows businesses (a sample if capped)."""
+    from import_export.resources import modelresource_factory
+
+    from registrations.models import Business
+
+    total = Business.objects.count()
+    rows = min(args.rows, total)
+    queryset = Business.objects.order_by("pk")[:rows]
+    started = time.perf_counter()
+    dataset = modelresource_factory(Business)().export(queryset=queryset)
+    data = dataset.xlsx if args.format == "xlsx" else dataset.csv.encode()
+    seconds = time.perf_counter() - started
+    result(rows, seconds, sample=rows < total, note=f"{len(data) / 1e6:.1f} MB")
+
+
+COPY_SQL = """
+COPY (
+  SELECT b.ccus_id, b.corporate_number, b.name, b.name_kana, b.representative, b.capital,
+         CASE WHEN b.is_sole_proprietor THEN '1' ELSE '0' END,
+         CASE WHEN b.entity_type = 'corporation' THEN '法人' ELSE '個人' END,
+         substr(b.postal_code, 1, 3) || '-' || substr(b.postal_code, 4), p.name, b.address, b.phone, b.email,
+         (SELECT string_agg(t.name, '・' ORDER BY t.code) FROM registrations_business_trades bt
+            JOIN registrations_trade t ON t.code = bt.trade_id WHERE bt.business_id = b.id),
+         b.permit_number, b.registered_on, b.expires_on,
+         (SELECT string_agg(a.code, ' ' ORDER BY a.code) FROM registrations_membership m
+            JOIN registrations_association a ON a.id = m.association_id WHERE m.business_id = b.id)
+  FROM registrations_business b JOIN registrations_prefecture p ON p.code = b.prefecture_id
+  ORDER BY b.id
+) TO STDOUT WITH (FORMAT csv, HEADER)
+"""
+
+
+def export_copy(args) -> None:
+    """PostgreSQL COPY … TO STDOUT of the same columns into a file: the physical limit."""
+    from django.db import connection
+
+    from registrations.models import Business
+
+    total = Business.objects.count()
+    path = OUT / "copy.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection.ensure_connection()
+    started = time.perf_counter()
+    with path.open("wb") as out, connection.connection.cursor() as cursor, cursor.copy(COPY_SQL) as copy:
+        for data in copy:
+            out.write(data)
+    seconds = time.perf_counter() - started
+    size = path.stat().st_size
+    path.unlink()
+    result(total, seconds, note=f"{size / 1e6:.1f} MB")
+
+
+def import_ours(args) -> None:
+    """manage.py import_businesses of a generated file, then the imported businesses removed again."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    started = time.perf_counter()
+    call_command("import_businesses", args.file, verbosity=0)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:  # the generated IDs start at 3…; seeded ones at 1…
+        new = "SELECT id FROM registrations_business WHERE ccus_id >= '3'"
+        for table in ("registrations_business_trades", "registrations_membership", "renewals_term"):
+            cursor.execute(f"DELETE FROM {table} WHERE business_id IN ({new})")
+        cursor.execute("DELETE FROM registrations_business WHERE ccus_id >= '3'")
+        removed = cursor.rowcount
+    result(removed, seconds)
+
+
+def scan(args) -> None:
+    """manage.py run_reminders in this process, timed without Django's start-up."""
+    from django.core.management import call_command
+
+    from renewals.models import Term
+
+    started = time.perf_counter()
+    call_command("run_reminders", date=args.date, verbosity=0)
+    result(Term.objects.filter(is_current=True).count(), time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("name", choices=["export_ours", "export_default", "export_copy", "import_ours", "scan"])
+    parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--file")
+    parser.add_argument("--date")
+    args = parser.parse_args()
+    setup()
+    globals()[args.name](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""The benchmark suite: every row, ours beside its baseline, each side its own process.
+
+    python -m bench.suite --scale 50k            # seed, run every row, rewrite BENCHMARKS.md
+    python -m bench.suite --scale 50k --only csv # one row again (the register is already seeded)
+
+Each side runs as a child process; its wall time and peak RSS come from os.wait4's
+rusage of that child alone, and its work (`count` units in `seconds`) from the last
+`RESULT {json}` line it prints. Results are kept per scale in bench/results/SCALE.json,
+and BENCHMARKS.md is rebuilt whole from all of them (see bench/report.py).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bench import report
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+OUT = ROOT / "var" / "bench"
+SCALES = {"smoke": 2_000, "50k": 50_000, "500k": 500_000, "1m": 1_000_000}
+PY = sys.executable
+# E-mail sends stay queued during the scan rows (sending hours closed), tasks run in process.
+QUIET = {"SENDING_HOUR_FROM": "0", "SENDING_HOUR_TO": "0", "CELERY_BROKER_URL": ""}
+NO_CAPS = {"DAILY_CAP_EMAIL": "0", "DAILY_CAP_POSTCARD": "0", "DAILY_CAP_PHONE": "0"}
+
+
+@dataclass
+class Side:
+    label: str
+    argv: list[str]
+    env: dict = field(default_factory=dict)
+
+
+@dataclass
+class Row:
+    key: str
+    title: str
+    unit: str
+    ours: Side
+    baselines: list[Side] = field(default_factory=list)
+    prepare: list[list[str]] = field(default_factory=list)
+
+
+def run(argv: list[str], env: dict | None = None) -> dict:
+    """Run one command as a child; wall time, peak RSS of that child, its RESULT and output tail."""
+    print("$ " + " ".join(argv), flush=True)
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        argv, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    output = child.stdout.read()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    lines = output.strip().splitlines()
+    found = [json.loads(line[7:]) for line in lines if line.startswith("RESULT ")]
+    measured = {"wall": wall, "peak_mb": usage.ru_maxrss / 1024, "status": os.waitstatus_to_exitcode(status)}
+    measured |= {"result": found[-1] if found else None, "tail": [line for line in lines if "RESULT" not in line][-3:]}
+    if measured["status"]:
+        print("\n".join(lines[-20:]))
+        raise SystemExit(f"failed ({measured['status']}): {' '.join(argv)}")
+    print(f"  wall {wall:.1f} s, peak RSS {measured['peak_mb']:.0f} MB", flush=True)
+    return measured
+
+
+def measure(side: Side) -> dict:
+    measured = run(side.argv, side.env)
+    result = measured["result"] or {"count": 0, "seconds": measured["wall"]}  # a seeding command
+    command = " ".join(f"{k}={v}" for k, v in side.env.items() if k not in QUIET) + " " + " ".join(side.argv)
+    return {
+        "label": side.label,
+        "command": command.strip().replace(PY, "python").replace(f"{ROOT}/", ""),
+        "count": result["count"],
+        "seconds": result["seconds"],
+        "rate": result["count"] / result["seconds"] if result["seconds"] else None,
+        "sample": bool(result.get("sample")),
+        "note": result.get("note", ""),
+        "pages": result.get("pages"),
+        "wall": measured["wall"],
+        "peak_mb": measured["peak_mb"],
+        "tail": measured["tail"],
+    }
+
+
+def today() -> datetime.date:
+    return datetime.datetime.now(tz=ZoneInfo("Asia/Tokyo")).date()
+
+
+def scan_date() -> datetime.date:
+    return today() + datetime.timedelta(days=7 * 4)
+
+
+def seed_steps(businesses: int) -> list[tuple[list[str], dict]]:
+    """Businesses and links (seed_demo, ≈6 links each), terms, renewal history, then notices from scans."""
+    manage = [PY, "manage.py"]
+    steps = [
+        ([*manage, "migrate", "--noinput", "-v0"], {}),
+        ([*manage, "seed_demo", "--businesses", str(businesses), "--if-empty"], {}),
+        ([*manage, "sync_terms"], {}),
+        ([*manage, "seed_demo_renewals"], {}),
+    ]
+    # Weekly scans without caps up to the scan row's date fill the notices table.
+    for week in range(4):
+        day = today() + datetime.timedelta(days=7 * week)
+        steps.append(([*manage, "run_reminders", "--date", day.isoformat()], {**QUIET, **NO_CAPS}))
+    return steps
+
+
+def rows(businesses: int, cap: float) -> list[Row]:
+    bench = [PY, "-m", "bench.measures"]
+    import_rows = min(200_000, businesses)
+    plain, fields = OUT / "businesses.csv", OUT / "businesses-fields.csv"
+    default_rows = min(businesses, 10_000)
+    xlsx_rows = min(businesses, 5_000)
+    day = scan_date().isoformat()
+    postcards = min(10_000, businesses // 5)
+    return [
+        Row(
+            "csv",
+            "CSV export of the whole register",
+            "rows/s",
+            Side("ours: ExportJob written by services.export_write", [*bench, "export_ours", "--format", "csv"]),
+            [
+                Side(
+                    "django-import-export default ModelResource",
+                    [*bench, "export_default", "--format", "csv", "--rows", str(default_rows)],
+                ),
+                Side("PostgreSQL COPY (SELECT …) TO STDOUT, same columns", [*bench, "export_copy"]),
+            ],
+        ),
+        Row(
+            "xlsx",
+            "XLSX export of the whole register",
+            "rows/s",
+            Side("ours: xlsxwriter constant_memory", [*bench, "export_ours", "--format", "xlsx"]),
+            [
+                Side(
+                    "django-import-export default ModelResource",
+                    [*bench, "export_default", "--format", "xlsx", "--rows", str(xlsx_rows)],
+                )
+            ],
+        ),
+        Row(
+            "import",
+            f"import of {import_rows:,} businesses",
+            "rows/s",
+            Side("ours: manage.py import_businesses (CP932 file)", [*bench, "import_ours", "--file", str(plain)]),
+            [
+                Side(
+                    "django-import-export default ModelResource (rolled back)",
+                    [PY, "bench/import_default_resource.py", str(fields), "--seconds", str(cap)],
+                )
+            ],
+            prepare=[
+                [PY, "bench/make_import_file.py", "--rows", str(import_rows), "--out", str(plain)],
+                [PY, "bench/make_import_file.py", "--rows", str(import_rows), "--out", str(fields), "--field-names"],
+            ],
+        ),
+        Row(
+            "scan",
+            f"daily reminder scan ({day}, steady state)",
+            "terms/s",
+            Side("ours: run_reminders (in process)", [*bench, "scan", "--date", day], QUIET),
+            [Side("per-business Python loop", [PY, "bench/scan_loop.py", "--date", day, "--seconds", str(cap)])],
+        ),
+        Row(
+            "lists",
+            "subcontractor lists for all member primes",
+            "primes/s",
+            Side("ours: recursive CTE, XLSX + CSV", [PY, "bench/subcontractor_lists.py", "--side", "sql"]),
+            [
+                Side(
+                    "per-prime Python traversal, query per node",
+                    [PY, "bench/subcontractor_lists.py", "--side", "python", "--python-seconds", str(cap)],
+                )
+            ],
+        ),
+        Row(
+            "postcards",
+            f"postcard batch of {postcards:,}",
+            "postcards/s",
+            Side("ours: claim, render, PDF + CSVs", [PY, "bench/postcards.py", "--postcards", str(postcards)]),
+        ),
+        Row(
+            "dashboard",
+            "dashboard, segments and committee report",
+            "reports/s",
+            Side("ours: test client in process", [PY, "bench/dashboard.py", "--requests", "5"]),
+        ),
+        Row(
+            "admin",
+            "admin pages over HTTP (gunicorn, 2 workers)",
+            "pages",
+            Side("ours vs stock ModelAdmin", [PY, "-m", "bench.http_pages", "--requests", "20"]),
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="50k", help="smoke, 50k, 500k, 1m, or a number of businesses")
+    parser.add_argument("--only", action="append", help="run only this row (repeatable); skips seeding")
+    parser.add_argument("--cap", type=float, default=60, help="seconds for time-capped baselines")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("Set DATABASE_URL to a PostgreSQL database of its own: the suite seeds it.")
+    businesses = SCALES.get(args.scale.lower()) or int(args.scale)
+    name = args.scale.lower()
+    RESULTS.mkdir(exist_ok=True)
+    store = RESULTS / f"{name}.json"
+    stored = json.loads(store.read_text()) if store.exists() else {}
+    stored |= {"scale": name, "businesses": businesses, "cap": args.cap, "date": today().isoformat()}
+    stored.setdefault("rows", {})
+    if not args.only or "seed" in args.only:
+        stored["seed"] = [measure(Side(" ".join(argv[2:]), argv, env)) for argv, env in seed_steps(businesses)]
+        stored["register"] = run([PY, "-m", "bench.counts"])["result"]["register"]
+    for row in rows(businesses, args.cap):
+        if args.only and row.key not in args.only:
+            continue
+        for argv in row.prepare:
+            run(argv)
+        stored["rows"][row.key] = {
+            "title": row.title,
+            "unit": row.unit,
+            "ours": measure(row.ours),
+            "baselines": [measure(side) for side in row.baselines],
+        }
+        store.write_text(json.dumps(stored, indent=1, ensure_ascii=False))
+    store.write_text(json.dumps(stored, indent=1, ensure_ascii=False))
+    text = report.render([json.loads(path.read_text()) for path in sorted(RESULTS.glob("*.json"))])
+    (ROOT / "BENCHMARKS.md").write_text(text)
+    print(report.table(stored))
+
+
+if __name__ == "__main__":
+    main()

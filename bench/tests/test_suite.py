@@ -1,0 +1,55 @@
+"""The suite measures each side in its own process and marks targets from the figures."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bench import report
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def child(megabytes: int) -> list[str]:
+    script = (
+        f"block = bytearray({megabytes} * 1024 * 1024); "
+        'print(\'RESULT {"count": 500, "seconds": 2.0, "sample": true}\')'
+    )
+    return [sys.executable, "-c", script]
+
+
+def test_each_side_reports_its_own_peak_memory_and_rate():
+    # From a fresh, small parent as in `make bench`: a child starts at its parent's size.
+    script = (
+        "import json; from bench import suite; from bench.tests.test_suite import child; "
+        "print(json.dumps([suite.measure(suite.Side(str(mb), child(mb))) for mb in (200, 1)]))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    big, small = json.loads(found.stdout.strip().splitlines()[-1])
+    assert big["peak_mb"] >= 200
+    assert small["peak_mb"] < 100  # not the earlier, bigger child's peak
+    assert (small["rate"], small["sample"]) == (250, True)
+
+
+def side(rate: float, peak_mb: float = 100) -> dict:
+    return {"label": "x", "command": "python x", "count": rate, "seconds": 1.0, "rate": rate, "sample": False,
+            "note": "", "pages": None, "wall": 1.0, "peak_mb": peak_mb, "tail": []}  # fmt: skip
+
+
+def test_report_marks_csv_slower_than_half_of_copy_as_missed():
+    stored = {
+        "scale": "test",
+        "businesses": 1_000,
+        "date": "2026-11-27",
+        "rows": {
+            "csv": {"title": "CSV", "unit": "rows/s", "ours": side(30_000), "baselines": [side(100), side(70_000)]},
+            "xlsx": {"title": "XLSX", "unit": "rows/s", "ours": side(3_000, 350), "baselines": [side(100)]},
+        },
+    }
+    text = report.render([stored])
+    assert "CSV ≥ ½ COPY: 0.429 of COPY — **missed**" in text
+    assert "CSV ≥ 10× default: 300.0× — met" in text
+    assert "every batch < 300 MB peak: **missed**: xlsx 350 MB" in text
+    assert "| 30,000 |" in text and "| 300.00× |" in text

@@ -71,6 +71,8 @@ only 1M figures. Rerun with `make bench SCALE=1m` to replace them.
 | daily scan, steady state | `manage.py run_reminders --date 2026-12-29` | 16.1 s | 94 MB |
 | daily scan, go-live (full term sync) | `manage.py run_reminders --date 2026-11-27` | 23.0 s | 94 MB |
 | per-business loop, sample | `bench/scan_loop.py --date 2026-12-30 --seconds 60` | 1,955 terms/s (8.5 min) | 108 MB |
+| lists of all 279,014 member primes (1,341,650 rows) | `bench/subcontractor_lists.py` | 2,527.8 s | 229 MB |
+| per-prime traversal, sample: 38 primes in 60 s | same command | ≈ 441,473 s extrapolated | 229 MB |
 
 Changelist at 1M through Django's test client in process (no HTTP server), DEBUG off:
 p95 30 ms (first page), 14 ms (事業者ID), 37 ms (phone), 66 ms (name, 5 characters),

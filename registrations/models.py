@@ -72,6 +72,9 @@ class Association(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    def clean(self) -> None:
+        validation.check_no_control_characters(self, ["name"])
+
 
 class CapitalBand(models.IntegerChoices):
     """The fee table's bands (DOMAIN.md), lowest first."""

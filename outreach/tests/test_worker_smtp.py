@@ -23,7 +23,8 @@ from outreach.tests.test_idempotency_postgres import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 ROOT = Path(__file__).resolve().parents[2]
-QUEUE = "test-outreach-smtp"
+# One queue per test run, so that two runs sharing a Redis never take each other's tasks.
+QUEUE = f"test-outreach-smtp-{os.getpid()}"
 
 
 class Inbox:
@@ -55,12 +56,11 @@ def smtp_server():
 @pytest.fixture
 def broker(redis_url, postgres):
     url = redis_url.rsplit("/", 1)[0] + "/11"
-    redis.Redis.from_url(url).flushdb()
     previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
     celery_app.conf.update(broker_url=url, task_always_eager=False, task_default_queue=QUEUE)
     yield url
     celery_app.conf.update(previous)
-    redis.Redis.from_url(url).flushdb()
+    redis.Redis.from_url(url).delete(QUEUE)
 
 
 @pytest.fixture

@@ -98,7 +98,7 @@ def scan_date() -> datetime.date:
 
 
 def seed_steps(businesses: int) -> list[tuple[list[str], dict]]:
-    """Businesses and links (seed_demo, ≈6 links each), terms, renewal history, then notices from scans."""
+    """Businesses and links (seed_demo, ≈6 links each), terms, renewal history, notices from scans, past notices."""
     manage = [PY, "manage.py"]
     steps = [
         ([*manage, "migrate", "--noinput", "-v0"], {}),
@@ -110,6 +110,8 @@ def seed_steps(businesses: int) -> list[tuple[list[str], dict]]:
     for week in range(4):
         day = today() + datetime.timedelta(days=7 * week)
         steps.append(([*manage, "run_reminders", "--date", day.isoformat()], {**QUIET, **NO_CAPS}))
+    # Then years of sent notices, ten per business in all.
+    steps.append(([*manage, "seed_demo_notices", "--per-business", "10"], {}))
     return steps
 
 

@@ -187,7 +187,11 @@ CELERY_TASK_IGNORE_RESULT = True
 # (`celery -A ccus worker -Q mail`). Off by default, where one worker takes everything.
 CELERY_QUEUE_BY_KIND = env.bool("CELERY_QUEUE_BY_KIND", default=False)
 TASK_QUEUES = {
-    "mail": ["outreach.tasks.send_email_task", "outreach.tasks.sweep_outbox_task"],
+    "mail": [
+        "outreach.tasks.send_email_task",
+        "outreach.tasks.enqueue_scan_emails_task",
+        "outreach.tasks.sweep_outbox_task",
+    ],
     "pdf": [
         "outreach.tasks.build_postcard_batch_task",
         "outreach.tasks.weekly_postcard_batch_task",

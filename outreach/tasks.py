@@ -77,12 +77,25 @@ def enqueue_sends(notice_ids, *, event: str) -> int:
     return count
 
 
-def enqueue_scan_emails(run_id: int) -> int:
-    """Enqueue a send for every queued e-mail notice a scan created (called after commit)."""
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def enqueue_scan_emails_task(run_id: int) -> int:
+    """Enqueue a send for every queued e-mail notice a scan created.
+
+    A task of its own, so the scan ends at its commit and a worker publishes the sends;
+    running it twice only enqueues sends that find their notice already claimed.
+    """
     ids = Notice.objects.filter(scan_run_id=run_id, channel=Channel.EMAIL, status=Notice.Status.QUEUED)
     count = enqueue_sends(ids.values_list("pk", flat=True).iterator(chunk_size=2_000), event="scan")
     log_batch(logger, "scan.enqueued", scan_run=run_id, enqueued=count)
     return count
+
+
+def enqueue_scan_emails(run_id: int) -> None:
+    """Hand a committed scan's e-mails to a worker; if the broker is down, the sweeper sends them later."""
+    try:
+        enqueue_scan_emails_task.delay(run_id)
+    except BrokerError as error:
+        log_batch(logger, "scan.enqueue_failed", logging.WARNING, scan_run=run_id, error=str(error))
 
 
 @shared_task(acks_late=True, soft_time_limit=3300, time_limit=3600)

@@ -71,6 +71,24 @@ def test_scan_finishes_and_keeps_its_notices_when_the_broker_is_down(
     assert failure["enqueued"] == 0
 
 
+def test_scan_finishes_when_the_broker_is_down_before_the_fan_out(
+    caplog, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broker_down(*args, **kwargs):
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    policy_with_steps(("email", 60, 0))
+    business_expiring(D(2026, 12, 31), email="a@example.jp")
+    monkeypatch.setattr(tasks.enqueue_scan_emails_task, "delay", broker_down)
+    with caplog.at_level(logging.INFO, logger="outreach"), django_capture_on_commit_callbacks(execute=True):
+        run = scan.run_scan(today=D(2026, 11, 15))
+    run.refresh_from_db()
+    assert run.finished_at is not None
+    assert Notice.objects.get().status == "queued"
+    [failure] = json_lines(caplog, "scan.enqueue_failed")
+    assert failure["scan_run"] == run.pk
+
+
 def test_scan_task_retries_when_the_database_connection_drops(monkeypatch):
     calls = []
 

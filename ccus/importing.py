@@ -116,6 +116,9 @@ class RowKind(abc.ABC):
     def write(self, changes: list[Change]) -> None:
         """Write the created and updated rows of a chunk."""
 
+    def finish(self) -> None:  # noqa: B027 (most kinds write everything in `write`)
+        """After the last chunk of a good file: write what the chunks staged."""
+
 
 @dataclass
 class Outcome:
@@ -172,8 +175,9 @@ def run_import(kind: RowKind, table: Table, *, dry_run: bool) -> Outcome:
 
     Steps: match the header row; then per chunk of `kind.chunk_size` rows, check
     (the kind resolves references with a query or two per chunk) and, while no error
-    has been seen and this is no dry run, write. Everything happens in one
-    transaction, rolled back at the end if any row was bad.
+    has been seen and this is no dry run, write; after the last chunk of a good file,
+    `kind.finish()`. Everything happens in one transaction, rolled back at the end if
+    any row was bad.
     """
     started = time.monotonic()
     outcome = Outcome(dry_run=dry_run)
@@ -196,6 +200,8 @@ def run_import(kind: RowKind, table: Table, *, dry_run: bool) -> Outcome:
             _process(kind, chunk, outcome)
         if not outcome.rows and not outcome.errors:
             outcome.errors.append(RowError(2, "", _("The file has a header row but no data rows.")))
+        if outcome.written:
+            kind.finish()
         if not outcome.written:
             transaction.set_rollback(True)
     outcome.seconds = time.monotonic() - started

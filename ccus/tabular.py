@@ -114,7 +114,7 @@ def _csv_records(reader, headers: list[str]) -> Iterator[tuple[int, dict[str, st
     try:
         for values in reader:
             number += 1
-            yield number, dict(zip(headers, (v.strip() for v in values), strict=False))
+            yield number, dict(zip(headers, map(str.strip, values), strict=False))
     except (UnicodeDecodeError, csv.Error) as exc:
         raise TabularError(_("Row %(row)s could not be read: %(error)s") % {"row": number + 1, "error": exc}) from exc
 

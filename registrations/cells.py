@@ -16,6 +16,7 @@ from registrations.models import Business, Prefecture, Trade
 
 # What Excel shows for a long number in a General cell, then saves into the CSV.
 _EXPONENT_RE = re.compile(r"\d+(\.\d+)?e\+?\d+", re.IGNORECASE)
+_SIX_DIGITS_RE = re.compile(r"\d{6}")
 _DATE_RE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _LIST_SEPARATORS_RE = re.compile(r"[・,、\s]+")
 TRUE_WORDS = {"1", "はい", "○", "◯", "〇", "true", "yes", "y"}
@@ -44,7 +45,7 @@ def number_text(text: str) -> str:
 def postal_code(text: str) -> str:
     """Postal code text; 6 digits lost their leading zero in Excel and get it back."""
     text = number_text(text)
-    return f"0{text}" if re.fullmatch(r"\d{6}", text) else text
+    return f"0{text}" if _SIX_DIGITS_RE.fullmatch(text) else text
 
 
 def capital(text: str) -> int | None:

@@ -1,10 +1,15 @@
 """The register's files: businesses, associations, memberships and subcontract links.
 
 Each kind checks a chunk of rows with a query or two for the chunk (existing rows and
-references), validates every row through the model's own rules (field validators and
-`clean()`, as the admin form does) and writes with bulk operations. Rows are matched
-by 事業者ID (businesses), 団体コード (associations) or the pair of IDs, so importing the
-same file again changes nothing.
+references), validates every row by the model's own rules (field validators and
+`clean()`, as the admin form runs them) and writes with bulk operations. Rows are
+matched by 事業者ID (businesses), 団体コード (associations) or the pair of IDs, so
+importing the same file again changes nothing.
+
+Businesses, the big file, are checked as plain values: each column's parser, then the
+model's field rules compiled once per import (validation.FieldRules) and the rules
+across fields of `Business.clean()` (validation.check_business), with no model instance
+per row; business_writes.py writes them (COPY on PostgreSQL).
 """
 
 from django.core.exceptions import ValidationError
@@ -12,24 +17,32 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ccus.importing import CREATED, UNCHANGED, UPDATED, Change, Column, Row, RowKind
-from registrations import cells
+from registrations import cells, postal, validation
+from registrations.business_writes import COLUMNS, BusinessWrite, writer_for_connection
 from registrations.expiry import expiry_for
 from registrations.forms import NORMALISERS
-from registrations.models import Association, Business, Membership, SubcontractLink
+from registrations.models import TEXT_FIELDS, Association, Business, Membership, SubcontractLink
 
 # Fields the business file sets, each under the column of the same key.
 BUSINESS_FIELDS = [
     "corporate_number", "entity_type", "name", "name_kana", "representative", "capital", "is_sole_proprietor",
     "postal_code", "prefecture", "address", "phone", "email", "permit_number", "registered_on", "expires_on",
 ]  # fmt: skip
-# Not validated per row: derived fields (written by derive_fields), and the prefecture,
-# which comes from the table loaded once per import (validating the foreign key would
-# run an existence query for every row).
-BUSINESS_DERIVED = [f.name for f in Business._meta.fields if not f.editable]
-BUSINESS_SKIP_CLEAN = [*BUSINESS_DERIVED, "prefecture"]
+# Validated per row: the fields of the file and the text fields clean() reads. Not the
+# prefecture: it comes from the table loaded once per import (validating the foreign
+# key would run an existence query for every row).
+BUSINESS_RULES = validation.FieldRules(Business, {"ccus_id", *BUSINESS_FIELDS, *TEXT_FIELDS} - {"prefecture"})
+# A new business's columns before the file's values are set.
+NEW_BUSINESS = {f.column: f.get_default() for f in Business._meta.concrete_fields if not f.primary_key} | {
+    "prefecture_id": None,
+    "registered_on": None,
+    "expires_on": None,
+}
 
 
 def _shown(value) -> str:
+    if type(value) is str:  # most cells: checked first, for 100,000s of rows
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -54,6 +67,7 @@ def business_id_cells(rows: list[Row], *keys: str) -> dict[int, dict[str, str]]:
 
 class BusinessRows(RowKind):
     name = "businesses"
+    chunk_size = 5_000
     columns = (
         Column("ccus_id", "事業者ID", ("ccus_id", "business id")),
         Column("corporate_number", "法人番号", ("corporate_number",), required=False),
@@ -75,21 +89,21 @@ class BusinessRows(RowKind):
         Column("associations", "所属団体", ("associations",), required=False),
     )
 
-    def __init__(self):
+    def __init__(self, *, orm: bool = False):
         self.references = cells.References()
+        self.prefecture_names = {p.code: p.name for p in self.references.prefectures.values()}
         self.associations = dict(Association.objects.values_list("code", "pk"))
         self.association_codes = {pk: code for code, pk in self.associations.items()}
         self.seen: set[str] = set()
+        self.writer = writer_for_connection(orm=orm)
+        self.now = timezone.now()
 
     def check(self, rows: list[Row]) -> list[Change]:
+        """Parse every row of the chunk, then validate each against what is stored, and plan."""
         ids = business_id_cells(rows, "ccus_id")
-        existing = {
-            b.ccus_id: b
-            for b in Business.objects.select_related("prefecture").filter(
-                ccus_id__in=[i["ccus_id"] for i in ids.values() if i]
-            )
-        }
-        pks = [b.pk for b in existing.values()]
+        wanted = [i["ccus_id"] for i in ids.values() if i]
+        existing = {b["ccus_id"]: b for b in Business.objects.filter(ccus_id__in=wanted).values("id", *COLUMNS)}
+        pks = [b["id"] for b in existing.values()]
         trades: dict[int, set[str]] = {pk: set() for pk in pks}
         for business_id, trade_id in Business.trades.through.objects.filter(business_id__in=pks).values_list(
             "business_id", "trade_id"
@@ -101,64 +115,81 @@ class BusinessRows(RowKind):
         ):
             members[business_id].add(association_id)
 
-        changes = []
+        parsed = {}
         for row in rows:
             ccus_id = ids[row.number].get("ccus_id")
             if ccus_id in self.seen:
                 row.fail("ccus_id", _("The business ID %(id)s appears more than once in the file.") % {"id": ccus_id})
             elif ccus_id:
                 self.seen.add(ccus_id)
-            business = existing.get(ccus_id)
-            change = self._plan(row, ccus_id, business, trades, members)
+            trade_codes = row.parse("trades", self.references.trade_codes) if "trades" in row.present else None
+            parsed[row.number] = (ccus_id, self._values(row), trade_codes, self._association_ids(row))
+        postal.prefetch(values["postal_code"] for _id, values, _trades, _members in parsed.values())
+
+        changes = []
+        for row in rows:
+            ccus_id, values, trade_codes, association_ids = parsed[row.number]
+            stored = existing.get(ccus_id)
+            old_trades, old_members = (trades[stored["id"]], members[stored["id"]]) if stored else (set(), set())
+            new_trades = None if trade_codes is None else set(trade_codes)
+            change = self._plan(
+                row, ccus_id, values, stored, old_trades, new_trades, set(association_ids) - old_members
+            )
             if change and not row.errors:
                 changes.append(change)
         return changes
 
-    def _plan(self, row: Row, ccus_id, business, trades, members) -> Change | None:
-        values = self._values(row)
-        trade_codes = row.parse("trades", self.references.trade_codes) if "trades" in row.present else None
-        association_ids = self._association_ids(row)
+    def _plan(self, row: Row, ccus_id, values, stored, old_trades, new_trades, added_members) -> Change | None:
+        """Validate the row's values merged into the stored business; what importing it does."""
         failed = {key for key, _message in row.errors}
         if "registered_on" in failed:
             failed.add("expires_on")  # computed from it
-        if business is None:
-            business = Business(ccus_id=ccus_id or "")
-            before, old_trades, old_members = {}, set(), set()
-        else:
-            before = {key: _shown(getattr(business, key)) for key in values}
-            old_trades, old_members = trades[business.pk], members[business.pk]
+        if "prefecture" in failed:
+            failed.add("prefecture_id")
+        merged = dict(stored or NEW_BUSINESS)
+        merged["ccus_id"] = ccus_id or ""
         for key, value in values.items():
             if key not in failed:
-                setattr(business, key, value)
-        business.derive_fields(getattr(business, "_loaded_contact", None))
+                merged[key] = value
+        # The model's own rules, as the admin form runs them; uniqueness is the file's and the chunk's.
+        for name, messages in BUSINESS_RULES.errors(merged, skip=failed):
+            for message in messages:
+                row.fail(name, message)
         try:
-            # The model's own rules, as the admin form runs them; uniqueness is the file's and the chunk's.
-            business.full_clean(
-                exclude=[*BUSINESS_SKIP_CLEAN, *failed],
-                validate_unique=False,
-                validate_constraints=False,
-            )
+            validation.check_business(merged, self.prefecture_names.get(merged["prefecture_id"]), TEXT_FIELDS)
         except ValidationError as exc:
             row.fail_validation(exc)
         if row.errors:
             return None
-        new_trades = old_trades if trade_codes is None else set(trade_codes)
-        added_members = set(association_ids) - old_members
-        after = {key: _shown(getattr(business, key)) for key in values}
-        if trade_codes is not None:
+
+        shown = {key: value for key, value in values.items() if key != "prefecture_id"}
+        after = {key: _shown(value) for key, value in shown.items()}
+        after["prefecture"] = self.prefecture_names[values["prefecture_id"]]
+        before = {}
+        if stored:
+            before = {key: _shown(stored[key]) for key in shown}
+            before["prefecture"] = self.prefecture_names[stored["prefecture_id"]]
+        if new_trades is not None:
             before["trades"], after["trades"] = _shown(old_trades), _shown(new_trades)
-        if business.pk is None:
+        if stored is None:
             action, before = CREATED, {}
         elif after != before or added_members:
             action = UPDATED
         else:
             action = UNCHANGED
         after["associations"] = _shown([self.association_codes[pk] for pk in added_members])
-        trades_to_write = new_trades if business.pk is None or new_trades != old_trades else None
-        return Change(row.number, action, (business, trades_to_write, added_members), before, after)
+        plan = None
+        if action != UNCHANGED:
+            merged |= Business.derived(merged, stored)
+            merged["updated_at"] = self.now
+            if stored is None:
+                merged["created_at"] = self.now
+            replaced = None if new_trades is None or (stored and new_trades == old_trades) else new_trades
+            plan = BusinessWrite(merged, replaced, added_members)
+        return Change(row.number, action, plan, before, after)
 
     def _values(self, row: Row) -> dict:
-        """The model field values the row gives (absent columns keep what is stored)."""
+        """The column values the row gives (absent columns keep what is stored)."""
         present = row.present
         values = {}
         for key in ("name", "representative", "address", "phone", "permit_number"):
@@ -172,9 +203,10 @@ class BusinessRows(RowKind):
             values["capital"] = row.parse("capital", cells.capital)
         if "is_sole_proprietor" in present:
             values["is_sole_proprietor"] = row.parse("is_sole_proprietor", cells.flag)
-        postal = row.parse("postal_code", cells.postal_code)
-        values["postal_code"] = NORMALISERS["postal_code"](postal or "")
-        values["prefecture"] = row.parse("prefecture", self.references.prefecture)
+        postal_code = row.parse("postal_code", cells.postal_code)
+        values["postal_code"] = NORMALISERS["postal_code"](postal_code or "")
+        prefecture = row.parse("prefecture", self.references.prefecture)
+        values["prefecture_id"] = prefecture.code if prefecture else None
         registered_on = row.parse("registered_on", cells.date)
         if registered_on is None and "registered_on" not in {key for key, _message in row.errors}:
             row.fail("registered_on", _("The registration date is required."))
@@ -198,30 +230,10 @@ class BusinessRows(RowKind):
         return [self.associations[code] for code in codes if code in self.associations]
 
     def write(self, changes: list[Change]) -> None:
-        now = timezone.now()
-        created = [c.target[0] for c in changes if c.action == CREATED]
-        updated = [c.target[0] for c in changes if c.action == UPDATED]
-        for business in created:
-            business.created_at = business.updated_at = now
-        Business.objects.bulk_create(created)
-        if any(b.pk is None for b in created):
-            pks = dict(Business.objects.filter(ccus_id__in=[b.ccus_id for b in created]).values_list("ccus_id", "pk"))
-            for business in created:
-                business.pk = pks[business.ccus_id]
-        for business in updated:
-            business.updated_at = now
-        Business.objects.bulk_update(updated, [*BUSINESS_FIELDS, *BUSINESS_DERIVED, *Business.FLAG_SOURCES])
+        self.writer.write([c.target for c in changes])
 
-        through = Business.trades.through
-        replaced = [c.target[0].pk for c in changes if c.target[1] is not None and c.action == UPDATED]
-        through.objects.filter(business_id__in=replaced).delete()
-        through.objects.bulk_create(
-            [through(business_id=c.target[0].pk, trade_id=code) for c in changes if c.target[1] for code in c.target[1]]
-        )
-        Membership.objects.bulk_create(
-            [Membership(business_id=c.target[0].pk, association_id=pk) for c in changes for pk in c.target[2]],
-            ignore_conflicts=True,
-        )
+    def finish(self) -> None:
+        self.writer.finish()
 
 
 class AssociationRows(RowKind):

@@ -73,7 +73,7 @@ class Association(models.Model):
         return f"{self.name} ({self.code})"
 
     def clean(self) -> None:
-        validation.check_no_control_characters(self, ["name"])
+        validation.check_no_control_characters({"name": self.name}, ["name"])
 
 
 class CapitalBand(models.IntegerChoices):
@@ -229,30 +229,48 @@ class Business(models.Model):
         return instance
 
     def clean(self) -> None:
-        validation.check_no_control_characters(self, TEXT_FIELDS)
-        if self.postal_code and self.prefecture_id:
-            validation.check_postal_in_prefecture(self.postal_code, self.prefecture.name)
-        validation.check_expiry_after_registration(self.registered_on, self.expires_on)
+        values = {name: getattr(self, name) for name in (*TEXT_FIELDS, "postal_code", "registered_on", "expires_on")}
+        prefecture_name = self.prefecture.name if self.prefecture_id else None
+        validation.check_business(values, prefecture_name, TEXT_FIELDS)
 
     def derive_fields(self, previous: dict | None = None) -> None:
-        """Recompute derived columns; bulk writers call this, save() does too.
+        """Recompute derived columns; save() calls this (imports use `derived` on plain values)."""
+        values = {name: getattr(self, name) for name in self.DERIVED_FROM}
+        for name, value in self.derived(values, previous).items():
+            setattr(self, name, value)
+
+    # What the derived columns and the contact flags are computed from.
+    DERIVED_FROM = (
+        "name", "name_kana", "phone", "capital", "is_sole_proprietor", "entity_type", "email", "postal_code",
+        "prefecture_id", "address",
+    )  # fmt: skip
+
+    @classmethod
+    def derived(cls, values: dict, previous: dict | None = None) -> dict:
+        """The derived columns of a business's values, and the contact flags to clear.
 
         `previous` holds the contact fields as they were stored: a contact flag is
         cleared when the data it is about has changed since.
         """
-        self.name_key = normalize.search_key(self.name)
-        self.kana_key = normalize.search_key(self.name_kana)
-        self.search_text = f"{self.name_key}\n{self.kana_key}"
-        self.phone_digits = normalize.digits(self.phone)
-        self.capital_band = CapitalBand.for_capital(
-            self.capital,
-            sole_proprietor=self.is_sole_proprietor,
-            individual=self.entity_type == self.EntityType.INDIVIDUAL,
-        )
+        name_key, kana_key = normalize.search_key(values["name"]), normalize.search_key(values["name_kana"])
+        derived = {
+            "name_key": name_key,
+            "kana_key": kana_key,
+            "search_text": f"{name_key}\n{kana_key}",
+            "phone_digits": normalize.digits(values["phone"]),
+            "capital_band": int(
+                CapitalBand.for_capital(
+                    values["capital"],
+                    sole_proprietor=values["is_sole_proprietor"],
+                    individual=values["entity_type"] == cls.EntityType.INDIVIDUAL,
+                )
+            ),
+        }
         if previous:
-            for flag, fields in self.FLAG_SOURCES.items():
-                if any(f in previous and previous[f] != getattr(self, f) for f in fields):
-                    setattr(self, flag, None)
+            for flag, fields in cls.FLAG_SOURCES.items():
+                if any(f in previous and previous[f] != values[f] for f in fields):
+                    derived[flag] = None
+        return derived
 
     def days_left(self, today: datetime.date | None = None) -> int:
         return (self.expires_on - (today or timezone.localdate())).days

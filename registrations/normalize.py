@@ -35,6 +35,7 @@ LEGAL_FORMS = sorted(
 )  # fmt: skip
 _LEGAL_FORM_RE = re.compile("|".join(re.escape(form) for form in LEGAL_FORMS))
 # Spaces, punctuation and symbols carry no meaning in a name search; ー does.
+_NON_DIGITS_RE = re.compile(r"\D")
 _NOISE_RE = re.compile(r"[\s\u3000・･.,、。\-‐－―'\"`!?()\[\]{}「」『』/\\&＆]+")
 
 
@@ -53,7 +54,7 @@ def search_key(text: str) -> str:
 
 def digits(text: str) -> str:
     """Only the ASCII digits of a value typed or imported in any width and format."""
-    return re.sub(r"\D", "", unicodedata.normalize("NFKC", text or ""))
+    return _NON_DIGITS_RE.sub("", unicodedata.normalize("NFKC", text or ""))
 
 
 def katakana(text: str) -> str:

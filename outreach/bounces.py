@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
+from ccus.history import update_with_history
 from ccus.importing import shown
 from outreach.models import Bounce
 from registrations.models import Business
@@ -121,7 +122,10 @@ def bounces_record_list(*, data: bytes, file_name: str, bounced_on: datetime.dat
             Bounce(business_id=pk, email=b.email, bounced_on=bounced_on, file_name=file_name[:200], recorded_by=user)
             for pk, b in businesses.items()
         )
-        Business.objects.filter(pk__in=list(businesses), email_bounced_since__isnull=True).update(
-            email_bounced_since=bounced_on
+        update_with_history(
+            Business.objects.filter(pk__in=list(businesses), email_bounced_since__isnull=True),
+            operation=f"bounce list {file_name}",
+            user=user,
+            email_bounced_since=bounced_on,
         )
     return len(businesses)

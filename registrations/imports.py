@@ -11,6 +11,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ccus.history import CHANGED as CHANGED_ROW
+from ccus.history import CREATED as CREATED_ROW
+from ccus.history import history_record_bulk
 from ccus.importing import CREATED, UNCHANGED, UPDATED, Change, Column, Row, RowKind
 from registrations import cells
 from registrations.expiry import expiry_for
@@ -211,6 +214,14 @@ class BusinessRows(RowKind):
         for business in updated:
             business.updated_at = now
         Business.objects.bulk_update(updated, [*BUSINESS_FIELDS, *BUSINESS_DERIVED, *Business.FLAG_SOURCES])
+        for rows, history_type in ((created, CREATED_ROW), (updated, CHANGED_ROW)):
+            if rows:
+                history_record_bulk(
+                    Business.objects.filter(pk__in=[b.pk for b in rows]),
+                    operation=self.operation,
+                    user=self.user,
+                    history_type=history_type,
+                )
 
         through = Business.trades.through
         replaced = [c.target[0].pk for c in changes if c.target[1] is not None and c.action == UPDATED]

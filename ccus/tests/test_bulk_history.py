@@ -9,10 +9,12 @@ from django.core.management import call_command
 
 from ccus import roles
 from ccus.history import history_record_bulk, update_with_history
-from outreach import bounces, scan, services
+from outreach import bounces, scan, services, targeting
 from outreach.models import Notice
+from outreach.tests import dashboard_data
+from outreach.tests.dashboard_data import TODAY
 from outreach.tests.factories import business_expiring, policy_with_steps
-from registrations.models import Business
+from registrations.models import Business, TradeGroup
 from registrations.tests.factories import BusinessFactory, staff_user
 from registrations.tests.files import business_row, csv_bytes
 from renewals import services as renewal_services
@@ -147,3 +149,12 @@ def test_returned_mail_records_each_flagged_business(django_user_model):
     business = BusinessFactory()
     services.returned_mail_record(business_ids=[business.pk], returned_on=D(2026, 11, 12), user=user)
     assert history(Business, id=business.pk)[-1] == ("~", "returned mail", "desk3")
+
+
+def test_handing_a_segment_to_the_phone_desk_records_each_new_notice():
+    register = dashboard_data.build()
+    group = TradeGroup.objects.get(name="設備")
+    saved = targeting.segment_list_create(kind="prefecture_trade_group", keys=("13", group.pk), today=TODAY)
+    assert targeting.segment_list_calls(segment_list=saved, today=TODAY)["created"] == 1
+    notice = Notice.objects.get(business=register["F"], channel="phone")
+    assert history(Notice, id=notice.pk) == [("+", f"segment list {saved.pk}: calls", None)]

@@ -27,7 +27,7 @@ class ImportCommand(BaseCommand):
         with translation.override(settings.LANGUAGE_CODE):
             try:
                 with file.open("rb") as stream, open_table(stream) as table:
-                    outcome = run_import(self.kind(), table, dry_run=dry_run)
+                    outcome = run_import(self.kind(), table, dry_run=dry_run, source=file.name)
             except (OSError, TabularError) as exc:
                 raise CommandError(f"{file}: {exc}", returncode=FILE_UNREADABLE) from exc
             for error in outcome.errors:

@@ -104,6 +104,9 @@ class RowKind(abc.ABC):
     name = ""
     columns: tuple[Column, ...] = ()
     chunk_size = 2_000
+    # Who runs the import and what it is called in the history of the rows it writes.
+    user = None
+    operation = ""
 
     def header(self, key: str) -> str:
         return next((c.header for c in self.columns if c.key == key), key)
@@ -150,6 +153,12 @@ class Outcome:
         return text
 
 
+def shown(value: str, limit: int = 40) -> str:
+    """A cell as an error message quotes it: control characters made visible, long values cut."""
+    text = "".join(char if char.isprintable() else "\ufffd" for char in value[:limit])
+    return text + "…" if len(value) > limit else text
+
+
 def match_headers(kind: RowKind, headers: Iterable[str]) -> tuple[dict[str, str], list[RowError]]:
     """Map the file's headers to column keys; errors for required columns it lacks."""
     names = {}
@@ -170,7 +179,7 @@ def _header_key(name: str) -> str:
     return unicodedata.normalize("NFKC", name or "").strip().lower()
 
 
-def run_import(kind: RowKind, table: Table, *, dry_run: bool) -> Outcome:
+def run_import(kind: RowKind, table: Table, *, dry_run: bool, user=None, source: str = "") -> Outcome:
     """Check every row of `table`; write the changes only if there is no error.
 
     Steps: match the header row; then per chunk of `kind.chunk_size` rows, check
@@ -180,6 +189,7 @@ def run_import(kind: RowKind, table: Table, *, dry_run: bool) -> Outcome:
     any row was bad.
     """
     started = time.monotonic()
+    kind.user, kind.operation = user, f"import {kind.name}: {source}".strip(": ")
     outcome = Outcome(dry_run=dry_run)
     mapping, header_errors = match_headers(kind, table.headers)
     if header_errors:

@@ -139,9 +139,9 @@ def _xlsx_table(stream: BinaryIO) -> Iterator[Table]:
         workbook.close()
 
 
-def neutralise(value: str) -> str:
-    """A cell that a spreadsheet would run as a formula, made inert with a leading quote."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+def neutralise(value):
+    """A text cell that a spreadsheet would run as a formula, made inert with a leading quote."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def to_cp932(value: str) -> tuple[str, list[str]]:

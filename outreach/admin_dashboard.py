@@ -142,7 +142,8 @@ def segment_list_file(segment_list: SegmentList, file_format: str):
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     else:
         buffer = io.BytesIO()
-        workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+        options = {"constant_memory": True, "in_memory": True, "strings_to_formulas": False}
+        workbook = xlsxwriter.Workbook(buffer, options)
         sheet = workbook.add_worksheet()
         sheet.write_row(0, 0, targeting.export_headers(), workbook.add_format({"bold": True}))
         for index, row in enumerate(targeting.export_rows(segment_list), start=1):

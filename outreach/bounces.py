@@ -18,6 +18,8 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
+from ccus.history import update_with_history
+from ccus.importing import shown
 from outreach.models import Bounce
 from registrations.models import Business
 
@@ -46,7 +48,13 @@ def _decode(data: bytes) -> str:
 
 def _cells(text: str) -> list[tuple[int, str]]:
     """(row number, cell) for the column holding addresses or IDs, without the header."""
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error as error:
+        # A quote left open (a file cut short) or a cell over the csv module's limit.
+        message = _("Row %(row)s could not be read as CSV (is the file cut short?): %(error)s")
+        raise BounceListError([message % {"row": reader.line_num, "error": error}]) from error
     column, start = 0, 0
     if rows:
         header = [unicodedata.normalize("NFKC", cell).strip().lower() for cell in rows[0]]
@@ -79,7 +87,7 @@ def _classify(cells: list[tuple[int, str]]) -> tuple[dict[str, int], dict[str, i
         else:
             problem = _("Row %(row)s: %(value)s is neither an e-mail address nor a 14-digit business ID.")
         if problem:
-            errors.append((number, problem % {"row": number, "value": cell}))
+            errors.append((number, problem % {"row": number, "value": shown(cell)}))
     return emails, ids, errors
 
 
@@ -114,7 +122,10 @@ def bounces_record_list(*, data: bytes, file_name: str, bounced_on: datetime.dat
             Bounce(business_id=pk, email=b.email, bounced_on=bounced_on, file_name=file_name[:200], recorded_by=user)
             for pk, b in businesses.items()
         )
-        Business.objects.filter(pk__in=list(businesses), email_bounced_since__isnull=True).update(
-            email_bounced_since=bounced_on
+        update_with_history(
+            Business.objects.filter(pk__in=list(businesses), email_bounced_since__isnull=True),
+            operation=f"bounce list {file_name}",
+            user=user,
+            email_bounced_since=bounced_on,
         )
     return len(businesses)

@@ -117,7 +117,7 @@ def _tables(data: dict) -> list[tuple[str, list[str], list[list]]]:
 def committee_xlsx(data: dict) -> bytes:
     """One sheet per table."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True, "strings_to_formulas": False})
     bold = workbook.add_format({"bold": True})
     for index, (title, headers, rows) in enumerate(_tables(data), start=1):
         sheet = workbook.add_worksheet(f"{index}")

@@ -53,7 +53,7 @@ def effect_report_xlsx(report: EffectReport) -> bytes:
     """Three sheets: outcomes by month, last contact before each application, rate by channel mix."""
     rows = present(report)
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True, "strings_to_formulas": False})
     bold = workbook.add_format({"bold": True})
     percent = workbook.add_format({"num_format": "0.0%"})
 

@@ -18,24 +18,13 @@ from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ccus.tabular import neutralise
 from outreach.models import Channel, Notice, SubcontractorList, SubcontractorListRow
 from registrations.models import Business
 from renewals.models import RenewalStatus
 
 CHUNK = 2_000
-# Characters a spreadsheet reads as the start of a formula (and DDE payloads).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
-def neutralise(value):
-    """A text cell that cannot run as a formula: a leading apostrophe before = + - @ tab CR.
-
-    A local helper until the shared export helper lands (another branch).
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def headers() -> list[str]:

@@ -9,6 +9,7 @@ import csv
 import functools
 from typing import TextIO
 
+from ccus.tabular import neutralise
 from outreach.postcard_pdf import Card
 
 HEADER = ["連番", "事業者ID", "郵便番号", "住所", "宛名", "件名", "本文"]
@@ -52,7 +53,8 @@ def code_points(chars: str) -> str:
 
 
 def row_of(number: int, card: Card) -> list[str]:
-    return [str(number), card.ccus_id, card.postal_code_display, card.address, card.addressee, card.subject, card.body]
+    cells = [card.ccus_id, card.postal_code_display, card.address, card.addressee, card.subject, card.body]
+    return [str(number), *(neutralise(cell) for cell in cells)]
 
 
 class PostcardCsv:

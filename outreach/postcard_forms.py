@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ccus.importing import shown
 from registrations.models import Business
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -24,8 +25,8 @@ def id_problem(value: str) -> str:
     if re.fullmatch(r"\d{14}", value):
         return ""
     if re.fullmatch(r"\d+(\.\d+)?[eE]\+?\d+", value):
-        return gettext("“%(value)s” lost its digits when it was saved as a number in Excel.") % {"value": value}
-    return gettext("“%(value)s” is not a 14-digit business ID.") % {"value": value}
+        return gettext("“%(value)s” lost its digits when it was saved as a number in Excel.") % {"value": shown(value)}
+    return gettext("“%(value)s” is not a 14-digit business ID.") % {"value": shown(value)}
 
 
 class PostedForm(forms.Form):
@@ -82,6 +83,9 @@ class ReturnedMailUploadForm(forms.Form):
     def _business_ids(text: str) -> list[int]:
         errors, lines = [], {}
         for number, line in enumerate(text.splitlines(), start=1):
+            if line.count('"') % 2:
+                errors.append((number, gettext("a quote is not closed (is the file cut short?).")))
+                continue
             value = normalise_id(re.split(r"[,\t]", line)[0].strip().strip('"'))
             if not value or (number == 1 and not value[0].isdigit()):
                 continue  # blank line, or a header such as 事業者ID

@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
+from ccus.history import history_record_bulk
 from outreach import rendering
 from outreach.models import Channel, Notice, PostcardBatch
 from outreach.postcard_csv import PostcardCsv
@@ -48,7 +49,13 @@ def claim(batch: PostcardBatch) -> int:
                 "now": timezone.now(),
             },
         )
-        return cursor.rowcount
+        claimed = cursor.rowcount
+    history_record_bulk(
+        batch.notices.filter(status=Notice.Status.PRINTING),
+        operation=f"postcard batch {batch.pk} claimed",
+        user=batch.created_by,
+    )
+    return claimed
 
 
 def exclusion_reason(*, postal_code: str, prefecture: str, undeliverable_since: datetime.date | None) -> str:
@@ -140,6 +147,11 @@ def write_files(batch: PostcardBatch, *, today: datetime.date, progress: Callabl
                     pdf.add(card)
                     problems += _problems(written, card, sheet.add(written, card))
                 Notice.objects.bulk_update(chunk, ["subject", "body", "recipient"])
+                history_record_bulk(
+                    Notice.objects.filter(pk__in=[n.pk for n in chunk]),
+                    operation=f"postcard batch {batch.pk} printed",
+                    user=batch.created_by,
+                )
                 progress(written)
             if written:
                 pdf.close()

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
+from ccus.history import CREATED, history_record_bulk, update_with_history
 from ccus.oplog import log_batch
 from outreach import calendar
 from outreach.models import Channel, Fallback, Notice, ReminderPolicy, ReminderStep, ScanRun
@@ -180,13 +181,20 @@ def cancel_unneeded(*, today: datetime.date) -> int:
     )
     queued = Notice.objects.filter(status=Notice.Status.QUEUED, step__isnull=False)
     before_expiry = Q(step__days_before__gte=0)
-    cancelled = (
-        queued.filter(before_expiry)
-        .filter(Exists(applied))
-        .update(status=Notice.Status.CANCELLED, reason=Notice.Reason.APPLIED, updated_at=timezone.now())
+    operation = f"cancelled by the scan of {today:%Y-%m-%d}"
+    cancelled = update_with_history(
+        queued.filter(before_expiry).filter(Exists(applied)),
+        operation=operation,
+        status=Notice.Status.CANCELLED,
+        reason=Notice.Reason.APPLIED,
+        updated_at=timezone.now(),
     )
-    cancelled += queued.filter(term__is_current=False).update(
-        status=Notice.Status.CANCELLED, reason=Notice.Reason.TERM_ENDED, updated_at=timezone.now()
+    cancelled += update_with_history(
+        queued.filter(term__is_current=False),
+        operation=operation,
+        status=Notice.Status.CANCELLED,
+        reason=Notice.Reason.TERM_ENDED,
+        updated_at=timezone.now(),
     )
     return cancelled
 
@@ -224,6 +232,9 @@ def run_scan(*, today: datetime.date, dry_run: bool = False) -> ScanRun:
                 steps = list(policy.steps.select_related("template"))
                 for step in sorted(steps, key=lambda s: (s.days_before < 0, s.days_before)):
                     _insert_step(step, steps, policy, today, run)
+            history_record_bulk(
+                Notice.objects.filter(scan_run=run), operation=f"scan of {today:%Y-%m-%d}", history_type=CREATED
+            )
             call_tasks_create()
             counts = {**summarise(run, cancelled), "lapsed": lapsed, "policy": policy.name if policy else None}
             if dry_run:

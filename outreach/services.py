@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ccus.history import history_record_bulk, update_with_history
 from outreach import calendar, graph, listfiles, postcards, rendering, scan
 from outreach.models import (
     AssociationStaff,
@@ -114,7 +115,12 @@ def email_send(*, notice_id: int) -> str:
         return "not claimed"
     notice = Notice.objects.select_related("business", "term", "step", "template").get(pk=notice_id)
     if cancel_reason := _still_needed(notice):
-        Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.CANCELLED, reason=cancel_reason)
+        update_with_history(
+            Notice.objects.filter(pk=notice.pk),
+            operation="sender: no longer needed",
+            status=Notice.Status.CANCELLED,
+            reason=cancel_reason,
+        )
         return "cancelled"
     if _unusable_reason(notice.business, Channel.EMAIL):
         reroute(notice, ReminderPolicy.objects.filter(is_active=True).first())
@@ -137,7 +143,9 @@ def email_send(*, notice_id: int) -> str:
     except (smtplib.SMTPException, OSError) as error:
         # Refused or unreachable: the server did not take the message, so it may go again.
         final = notice.attempts >= settings.OUTREACH_EMAIL_MAX_ATTEMPTS
-        Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING).update(
+        update_with_history(
+            Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING),
+            operation="sender: refused",
             status=Notice.Status.FAILED if final else Notice.Status.QUEUED,
             last_error=f"{type(error).__name__}: {error}"[:2000],
             updated_at=timezone.now(),
@@ -145,8 +153,13 @@ def email_send(*, notice_id: int) -> str:
         if final:
             return "failed"
         raise TemporaryFailure(str(error)) from error
-    Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING).update(
-        status=Notice.Status.SENT, sent_at=timezone.now(), last_error="", updated_at=timezone.now()
+    update_with_history(
+        Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING),
+        operation="sender: sent",
+        status=Notice.Status.SENT,
+        sent_at=timezone.now(),
+        last_error="",
+        updated_at=timezone.now(),
     )
     return "sent"
 
@@ -158,7 +171,9 @@ def sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     stale_sending = now - datetime.timedelta(minutes=settings.OUTREACH_SENDING_TIMEOUT_MINUTES)
-    uncertain = Notice.objects.filter(status=Notice.Status.SENDING, updated_at__lt=stale_sending).update(
+    uncertain = update_with_history(
+        Notice.objects.filter(status=Notice.Status.SENDING, updated_at__lt=stale_sending),
+        operation="sweeper: no confirmation",
         status=Notice.Status.UNCERTAIN,
         last_error=_("No confirmation after the sending timeout: check whether the message went out."),
         updated_at=now,
@@ -210,11 +225,21 @@ def notices_resolve_uncertain(*, notices, went_out: bool) -> int:
     """The desk's verdict on failed or uncertain notices: it went out, or send it again."""
     unresolved = notices.filter(status__in=[Notice.Status.UNCERTAIN, Notice.Status.FAILED])
     if went_out:
-        return unresolved.filter(status=Notice.Status.UNCERTAIN).update(
-            status=Notice.Status.SENT, sent_at=timezone.now(), updated_at=timezone.now()
+        return update_with_history(
+            unresolved.filter(status=Notice.Status.UNCERTAIN),
+            operation="desk: it went out",
+            status=Notice.Status.SENT,
+            sent_at=timezone.now(),
+            updated_at=timezone.now(),
         )
     ids = list(unresolved.values_list("pk", flat=True))
-    Notice.objects.filter(pk__in=ids).update(status=Notice.Status.QUEUED, attempts=0, updated_at=timezone.now())
+    update_with_history(
+        Notice.objects.filter(pk__in=ids),
+        operation="desk: send again",
+        status=Notice.Status.QUEUED,
+        attempts=0,
+        updated_at=timezone.now(),
+    )
     from outreach.tasks import send_email_task
 
     for notice_id in Notice.objects.filter(pk__in=ids, channel=Channel.EMAIL).values_list("pk", flat=True):
@@ -358,11 +383,19 @@ def subcontractor_list_deliver(
         )
         first = SubcontractorList.objects.filter(pk=snapshot.pk, delivered_at__isnull=True).update(delivered_at=now)
         if first:
-            Notice.objects.filter(
-                channel=Channel.PRIME_LIST,
-                status=Notice.Status.QUEUED,
-                business_id__in=SubcontractorListRow.objects.filter(snapshot=snapshot).values("business_id"),
-            ).update(status=Notice.Status.SENT, sent_at=now, updated_at=now, recipient=str(snapshot)[:300])
+            update_with_history(
+                Notice.objects.filter(
+                    channel=Channel.PRIME_LIST,
+                    status=Notice.Status.QUEUED,
+                    business_id__in=SubcontractorListRow.objects.filter(snapshot=snapshot).values("business_id"),
+                ),
+                operation=f"subcontractor list {snapshot.pk} delivered",
+                user=user,
+                status=Notice.Status.SENT,
+                sent_at=now,
+                updated_at=now,
+                recipient=str(snapshot)[:300],
+            )
     return delivery
 
 
@@ -409,6 +442,9 @@ def postcard_batch_start(*, for_date: datetime.date, user=None) -> PostcardBatch
     Notice.objects.bulk_update(
         notices, ["channel", "status", "reason", "fallback_reason", "scheduled_for", "batch", "updated_at"]
     )
+    history_record_bulk(
+        Notice.objects.filter(pk__in=list(left_out)), operation=f"postcard batch {batch.pk}: left out", user=user
+    )
     PostcardExclusion.objects.bulk_create(
         PostcardExclusion(batch=batch, notice=notice, reason=left_out[notice.pk]) for notice in notices
     )
@@ -448,9 +484,14 @@ def postcard_batch_build(*, batch_id: int) -> PostcardBatch:
     return batch
 
 
-def _release(batch: PostcardBatch) -> int:
-    return batch.notices.filter(status=Notice.Status.PRINTING).update(
-        status=Notice.Status.QUEUED, batch=None, updated_at=timezone.now()
+def _release(batch: PostcardBatch, user=None) -> int:
+    return update_with_history(
+        batch.notices.filter(status=Notice.Status.PRINTING),
+        operation=f"postcard batch {batch.pk} released",
+        user=user,
+        status=Notice.Status.QUEUED,
+        batch=None,
+        updated_at=timezone.now(),
     )
 
 
@@ -463,8 +504,13 @@ def postcard_batch_mark_posted(*, batch: PostcardBatch, posted_on: datetime.date
     if moved != 1:
         raise OutreachError(_("Only a batch that is ready to print can be marked posted."))
     posted_at = timezone.make_aware(datetime.datetime.combine(posted_on, datetime.time(12)))
-    return batch.notices.filter(status=Notice.Status.PRINTING).update(
-        status=Notice.Status.SENT, sent_at=posted_at, updated_at=timezone.now()
+    return update_with_history(
+        batch.notices.filter(status=Notice.Status.PRINTING),
+        operation=f"postcard batch {batch.pk} posted",
+        user=user,
+        status=Notice.Status.SENT,
+        sent_at=posted_at,
+        updated_at=timezone.now(),
     )
 
 
@@ -476,7 +522,7 @@ def postcard_batch_cancel(*, batch: PostcardBatch, user=None) -> int:
     )
     if moved != 1:
         raise OutreachError(_("Only a batch that is ready to print and not yet posted can be cancelled."))
-    return _release(batch)
+    return _release(batch, user=user)
 
 
 @transaction.atomic
@@ -503,7 +549,11 @@ def returned_mail_record(*, business_ids: list[int], returned_on: datetime.date,
         )
         for business_id in ids
     )
-    Business.objects.filter(pk__in=ids, address_undeliverable_since__isnull=True).update(
-        address_undeliverable_since=returned_on, updated_at=timezone.now()
+    update_with_history(
+        Business.objects.filter(pk__in=ids, address_undeliverable_since__isnull=True),
+        operation="returned mail",
+        user=user,
+        address_undeliverable_since=returned_on,
+        updated_at=timezone.now(),
     )
     return len(ids)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ccus.history import CREATED, history_record_bulk
 from ccus.tabular import neutralise
 from outreach import calendar, scan
 from outreach.calls import call_tasks_create
@@ -132,7 +133,7 @@ def segment_list_calls(*, segment_list: SegmentList, today: datetime.date | None
         "manual": Notice.Reason.MANUAL.value,
         "today": today,
         "day": calendar.next_business_day(today),
-        "now": now,
+        "now": connection.ops.adapt_datetimefield_value(now),
         "list": segment_list.pk,
         "true": True,
     }
@@ -158,6 +159,10 @@ def segment_list_calls(*, segment_list: SegmentList, today: datetime.date | None
             params,
         )
         created = cursor.rowcount
+    new = Notice.objects.filter(created_at=now, channel=Channel.PHONE, reason=Notice.Reason.MANUAL, step=None)
+    history_record_bulk(
+        new, operation=f"segment list {segment_list.pk}: calls", user=segment_list.created_by, history_type=CREATED
+    )
     call_tasks_create()
     SegmentList.objects.filter(pk=segment_list.pk).update(calls_created=F("calls_created") + created)
     return {"created": created, "left_out": segment_list.entries.count() - created}

@@ -61,7 +61,13 @@ class EngineResource(resources.Resource):
     def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs) -> Result:
         headers = list(dataset.headers or [])
         records = ((number, dict(zip(headers, values, strict=False))) for number, values in enumerate(dataset, 2))
-        outcome = run_import(self.kind(), Table(headers, records, "dataset"), dry_run=dry_run)
+        outcome = run_import(
+            self.kind(),
+            Table(headers, records, "dataset"),
+            dry_run=dry_run,
+            user=kwargs.get("user"),
+            source=kwargs.get("file_name") or "",
+        )
         return self.result_of(outcome)
 
     def result_of(self, outcome: Outcome) -> Result:

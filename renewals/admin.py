@@ -254,7 +254,7 @@ class RenewalCaseAdmin(SimpleHistoryAdmin):
     def withdraw(self, request, queryset):
         count = 0
         for case in queryset.filter(status=RenewalCase.Status.PENDING):
-            services.renewal_withdraw(case=case)
+            services.renewal_withdraw(case=case, user=request.user)
             count += 1
         self.message_user(request, _("%(count)s applications withdrawn.") % {"count": count}, messages.SUCCESS)
 

@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ccus.history import CREATED, history_record_bulk, update_with_history
 from registrations.models import Business
 from renewals import terms
 from renewals.models import FeeRate, RenewalCase, Term
@@ -50,9 +51,11 @@ def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> 
               AND b.id IN ({scope})
               AND NOT EXISTS (SELECT 1 FROM renewals_term t WHERE t.business_id = b.id)
             """,
-            [True, now, *params],
+            [True, connection.ops.adapt_datetimefield_value(now), *params],
         )
         created = cursor.rowcount
+        if created:
+            history_record_bulk(Term.objects.filter(created_at=now), operation="terms sync", history_type=CREATED)
         cursor.execute(
             f"""
             UPDATE renewals_term SET expires_on = (
@@ -62,10 +65,14 @@ def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> 
               AND EXISTS (
                 SELECT 1 FROM registrations_business b WHERE b.id = renewals_term.business_id
                 AND b.expires_on <> renewals_term.expires_on AND b.expires_on > renewals_term.starts_on)
+            RETURNING id
             """,
             params,
         )
-        moved = cursor.rowcount
+        moved_ids = [row[0] for row in cursor.fetchall()]
+        moved = len(moved_ids)
+        for start in range(0, moved, 5_000):
+            history_record_bulk(Term.objects.filter(pk__in=moved_ids[start : start + 5_000]), operation="terms sync")
     reregistered = 0
     stale = Term.objects.filter(
         business=OuterRef("pk"), is_current=True, ended=Term.End.LAPSED, expires_on__lt=OuterRef("registered_on")
@@ -140,7 +147,10 @@ def renewal_approve(*, case: RenewalCase, approved_on: datetime.date, user=None)
     if approved_on < case.received_on:
         raise RenewalError(_("%(business)s: approval cannot come before the application.") % name)
     old = case.term
-    Term.objects.filter(pk=old.pk).update(is_current=False, ended=Term.End.RENEWED)
+    operation = f"renewal approved: application {case.pk}"
+    update_with_history(
+        Term.objects.filter(pk=old.pk), operation=operation, user=user, is_current=False, ended=Term.End.RENEWED
+    )
     new = Term.objects.create(
         business=case.business,
         starts_on=old.expires_on + datetime.timedelta(days=1),
@@ -152,14 +162,23 @@ def renewal_approve(*, case: RenewalCase, approved_on: datetime.date, user=None)
     case.approved_by = user
     case.new_term = new
     case.save(update_fields=["status", "approved_on", "approved_by", "new_term"])
-    Business.objects.filter(pk=case.business_id).update(expires_on=new.expires_on, updated_at=timezone.now())
+    update_with_history(
+        Business.objects.filter(pk=case.business_id),
+        operation=operation,
+        user=user,
+        expires_on=new.expires_on,
+        updated_at=timezone.now(),
+    )
     return new
 
 
 @transaction.atomic
-def renewal_withdraw(*, case: RenewalCase) -> None:
-    updated = RenewalCase.objects.filter(pk=case.pk, status=RenewalCase.Status.PENDING).update(
-        status=RenewalCase.Status.WITHDRAWN
+def renewal_withdraw(*, case: RenewalCase, user=None) -> None:
+    updated = update_with_history(
+        RenewalCase.objects.filter(pk=case.pk, status=RenewalCase.Status.PENDING),
+        operation="application withdrawn",
+        user=user,
+        status=RenewalCase.Status.WITHDRAWN,
     )
     if not updated:
         raise RenewalError(_("Only a pending application can be withdrawn."))
@@ -168,13 +187,13 @@ def renewal_withdraw(*, case: RenewalCase) -> None:
 def mark_lapsed(*, today: datetime.date) -> int:
     """Record every expired term without a pending application as lapsed; returns how many.
 
-    One UPDATE; running it again the same day, or twice at once, changes nothing more.
+    Set-based, each lapsed term kept in its history; running it again the same day, or
+    twice at once, changes nothing more.
     """
     pending = RenewalCase.objects.filter(business=OuterRef("business"), status=RenewalCase.Status.PENDING)
-    return (
-        Term.objects.filter(is_current=True, ended="", expires_on__lt=today)
-        .exclude(Exists(pending))
-        .update(ended=Term.End.LAPSED, lapse_recorded_on=today)
+    expired = Term.objects.filter(is_current=True, ended="", expires_on__lt=today).exclude(Exists(pending))
+    return update_with_history(
+        expired, operation=f"lapsed on {today:%Y-%m-%d}", ended=Term.End.LAPSED, lapse_recorded_on=today
     )
 
 
@@ -193,13 +212,22 @@ def registration_restart(
             _("%(business)s has not lapsed: renew it instead.") % {"business": f"{business.name} ({business.ccus_id})"}
         )
     if old:
-        Term.objects.filter(pk=old.pk).update(is_current=False, ended=old.ended or Term.End.LAPSED)
+        update_with_history(
+            Term.objects.filter(pk=old.pk),
+            operation="registered again",
+            is_current=False,
+            ended=old.ended or Term.End.LAPSED,
+        )
     if not expires_on or expires_on <= registered_on:
         expires_on = terms.expiry_for_registration(registered_on)
     term = Term.objects.create(
         business=business, starts_on=registered_on, expires_on=expires_on, origin=Term.Origin.REREGISTRATION
     )
-    Business.objects.filter(pk=business.pk).update(
-        registered_on=registered_on, expires_on=expires_on, updated_at=timezone.now()
+    update_with_history(
+        Business.objects.filter(pk=business.pk),
+        operation="registered again",
+        registered_on=registered_on,
+        expires_on=expires_on,
+        updated_at=timezone.now(),
     )
     return term

@@ -1,0 +1,137 @@
+"""Hostile bounce lists and returned-mail ID lists, and uploads over the size limit in every admin upload.
+
+Each hostile file is refused with a Japanese message on the page and nothing is written.
+"""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import RequestFactory
+
+from ccus import roles
+from ccus.uploads import TooLargeUpload
+from outreach.models import Bounce, ReturnedMail
+from registrations.models import Association, Business, Membership, SubcontractLink
+from registrations.tests.factories import BusinessFactory, staff_user
+
+pytestmark = pytest.mark.django_db
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+KNOWN_ID, KNOWN_EMAIL = "12345678901234", "sato@example.jp"
+BOUNCES = "/admin/outreach/bounce/upload/"
+RETURNED = "/admin/outreach/returnedmail/upload/"
+
+
+def hostile_cases(header: str, good: str) -> dict[str, bytes]:
+    """The cases of the import corpus that apply to a one-column list, around one good row."""
+    return {
+        "UTF-16": f"{header}\r\n{good}\r\n".encode("utf-16"),
+        "mixed UTF-8 and CP932": f"{header}\r\n{good}\r\n".encode() + "株式会社髙橋工務店\r\n".encode("cp932"),
+        "truncated inside a multibyte character": f"{header}\r\n{good}\r\n株式会社".encode()[:-1],
+        "truncated inside a quoted cell": f'{header}\r\n"{good}'.encode(),
+        "truncated value": f"{header}\r\n{good[:-3]}".encode(),
+        "empty file": b"",
+        "header only": f"{header}\r\n".encode("cp932"),
+        "control character": f"{header}\r\n{good[:5]}\x07{good[5:]}\r\n".encode(),
+        "NUL byte": f"{header}\r\n{good}\x00\r\n".encode(),
+        "over-long value": f"{header}\r\n{good}\r\n{'9' * 200_000}\r\n".encode(),
+        "formula": f'{header}\r\n{good}\r\n=HYPERLINK("http://evil.example","x")\r\n'.encode(),
+        "HTML and script": f"{header}\r\n{good}\r\n<script>alert(1)</script>\r\n".encode(),
+        "unknown ID": f"{header}\r\n{good}\r\n99999999999999\r\n".encode(),
+        "binary garbage": bytes(range(256)) * 4,
+    }
+
+
+BOUNCE_CASES = hostile_cases("メールアドレス", KNOWN_EMAIL) | {
+    "unknown address": f"メールアドレス\r\n{KNOWN_EMAIL}\r\nnobody@example.jp\r\n".encode(),
+}
+RETURNED_CASES = hostile_cases("事業者ID", KNOWN_ID)
+
+
+@pytest.fixture
+def desk(client):
+    BusinessFactory(ccus_id=KNOWN_ID, email=KNOWN_EMAIL)
+    client.force_login(staff_user(roles.DESK))
+    return client
+
+
+def refusal(response) -> str:
+    """The page's error text; fails if the upload was accepted."""
+    assert response.status_code == 200, response.status_code
+    page = response.content.decode()
+    errors = re.findall(r'<(?:ul class="errorlist"|div class="errornote")[^>]*>(.*?)</(?:ul|div)>', page, re.S)
+    assert errors, page
+    return " ".join(errors)
+
+
+@pytest.mark.parametrize("case", list(BOUNCE_CASES))
+def test_a_hostile_bounce_list_is_refused_in_japanese_and_records_nothing(desk, case):
+    file = SimpleUploadedFile("bounces.csv", BOUNCE_CASES[case], content_type="text/csv")
+    errors = refusal(desk.post(BOUNCES, {"file": file, "bounced_on": "2027-01-05"}))
+    assert JAPANESE.search(errors), errors
+    assert "<script>" not in errors
+    assert not Bounce.objects.exists()
+    assert not Business.objects.filter(email_bounced_since__isnull=False).exists()
+
+
+@pytest.mark.parametrize("case", list(RETURNED_CASES))
+def test_a_hostile_returned_mail_list_is_refused_in_japanese_and_records_nothing(desk, case):
+    file = SimpleUploadedFile("ids.csv", RETURNED_CASES[case], content_type="text/csv")
+    errors = refusal(desk.post(RETURNED, {"file": file, "returned_on": "2026-11-12"}))
+    assert JAPANESE.search(errors), errors
+    assert "<script>" not in errors
+    assert not ReturnedMail.objects.exists()
+    assert not Business.objects.filter(address_undeliverable_since__isnull=False).exists()
+
+
+def test_an_over_long_value_is_quoted_cut_short(desk):
+    file = SimpleUploadedFile("ids.csv", RETURNED_CASES["over-long value"])
+    errors = refusal(desk.post(RETURNED, {"file": file, "returned_on": "2026-11-12"}))
+    assert "9" * 40 + "…" in errors and "9" * 41 not in errors
+
+
+def test_markup_in_a_bounce_list_is_shown_escaped(desk):
+    file = SimpleUploadedFile("bounces.csv", BOUNCE_CASES["HTML and script"])
+    page = desk.post(BOUNCES, {"file": file, "bounced_on": "2027-01-05"}).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+
+
+# Every admin page that takes a file: (url, file field, other fields, models that must stay empty).
+IMPORT = {"format": "0", "resource": "0"}
+UPLOADS = {
+    "businesses": ("/admin/registrations/business/import/", "import_file", IMPORT, [Business]),
+    "associations": ("/admin/registrations/association/import/", "import_file", IMPORT, [Association]),
+    "memberships": ("/admin/registrations/membership/import/", "import_file", IMPORT, [Membership]),
+    "links": ("/admin/registrations/subcontractlink/import/", "import_file", IMPORT, [SubcontractLink]),
+    "bounces": (BOUNCES, "file", {"bounced_on": "2027-01-05"}, [Bounce]),
+    "returned mail": (RETURNED, "file", {"returned_on": "2026-11-12"}, [ReturnedMail]),
+}
+
+
+@pytest.mark.parametrize("page", list(UPLOADS))
+def test_a_file_over_the_limit_is_refused_with_the_limit_named(admin_client, settings, page):
+    settings.IMPORT_MAX_UPLOAD_MB = 1
+    url, field, fields, models = UPLOADS[page]
+    # Valid text all the way, so only the size can refuse it.
+    data = ("事業者ID\r\n" + "12345678901234\r\n" * 100_000).encode()  # 1.6 MB
+    response = admin_client.post(url, {**fields, field: SimpleUploadedFile("big.csv", data)})
+    errors = refusal(response)
+    assert "1MB" in errors.replace(" ", "") and JAPANESE.search(errors), errors
+    assert all(not model.objects.exists() for model in models)
+
+
+def test_an_upload_past_the_limit_is_cut_off_while_it_streams_in(settings):
+    """The parser keeps the limit's worth of bytes at most; the form sees the true size."""
+    settings.IMPORT_MAX_UPLOAD_MB = 1
+    size = 3 * 1024 * 1024
+    upload = RequestFactory().post("/", {"file": SimpleUploadedFile("big.csv", b"1" * size)}).FILES["file"]
+    assert isinstance(upload, TooLargeUpload)
+    assert upload.size == size and upload.read() == b""
+
+
+def test_an_upload_within_the_limit_reaches_the_form_whole(settings):
+    settings.IMPORT_MAX_UPLOAD_MB = 1
+    data = b"12345678901234\r\n" * 1000
+    upload = RequestFactory().post("/", {"file": SimpleUploadedFile("small.csv", data)}).FILES["file"]
+    assert not isinstance(upload, TooLargeUpload)
+    assert upload.read() == data

@@ -218,6 +218,6 @@ def test_references_are_resolved_per_chunk_not_per_row(django_assert_max_num_que
     rows = [business_row(事業者ID=f"1234567890{n:04d}", 業種="電・管") for n in range(600)]
     assert import_file(csv_bytes(rows[:300])).ok
     rows[0]["商号"] = "株式会社改名"
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(24):
         outcome = import_file(csv_bytes(rows))
     assert (outcome.counts["created"], outcome.counts["updated"], outcome.counts["unchanged"]) == (300, 1, 299)

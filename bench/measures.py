@@ -176,7 +176,8 @@ def scan(args) -> None:
     sends = enqueue_scan_emails_task(run.pk)
     fan_out = time.perf_counter() - started
     app.control.purge()
-    note = f"then a worker's fan-out: {sends:,} sends published in {fan_out:.1f} s"
+    created = sum(entry["created"] for entry in run.counts.values() if isinstance(entry, dict))
+    note = f"{created:,} notices written; then a worker's fan-out: {sends:,} sends published in {fan_out:.1f} s"
     result(Term.objects.filter(is_current=True).count(), seconds, note=note)
 
 

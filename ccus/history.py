@@ -52,7 +52,8 @@ def update_with_history(queryset: QuerySet, *, operation: str, user=None, **valu
     """
     changed = 0
     with transaction.atomic():
-        ids = list(queryset.select_for_update(of=("self",)).values_list("pk", flat=True))
+        # In key order: no join for the model's ordering, and locks always taken in one order.
+        ids = list(queryset.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
         manager = queryset.model._default_manager
         for start in range(0, len(ids), CHUNK):
             rows = manager.filter(pk__in=ids[start : start + CHUNK])

@@ -255,6 +255,8 @@ class Notice(models.Model):
             models.Index(fields=["channel", "status", "scheduled_for"], name="notice_work_idx"),
             models.Index(fields=["status", "updated_at"], name="notice_status_age_idx"),
             models.Index(fields=["business", "-created_at"], name="notice_business_idx"),
+            # The scan's daily caps count today's notices.
+            models.Index(fields=["due_on"], name="notice_due_idx"),
         ]
 
     def __str__(self) -> str:

@@ -116,12 +116,18 @@ def _next_same_channel(step: ReminderStep, steps: list[ReminderStep]) -> Reminde
     return max(later, key=lambda other: other.days_before, default=None)
 
 
-def _created_today(channel: str, today: datetime.date) -> int:
-    return Notice.objects.filter(due_on=today, step__channel=channel).count()
+def created_today(today: datetime.date) -> dict[str, int]:
+    """Notices the ladder's steps have written for today so far, per step channel (the caps' tally)."""
+    rows = Notice.objects.filter(due_on=today, step__isnull=False).values_list("step__channel").annotate(n=Count("pk"))
+    return dict(rows.order_by())
 
 
-def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, run: ScanRun) -> int:
-    """INSERT … SELECT the notices of one step that are due today; returns rows written."""
+def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, run: ScanRun, tally: dict) -> int:
+    """INSERT … SELECT the notices of one step that are due today; returns rows written.
+
+    `tally` (from created_today) holds what today's steps wrote per channel, for the caps;
+    the rows written here are added to it.
+    """
     following = _next_same_channel(step, steps)
     overtaken = "t.expires_on <= %(overtaken_limit)s" if following else "1 = 0"
     sql = StepSQL.build(fallback_chain(policy, step.channel), overtaken)
@@ -130,7 +136,7 @@ def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, r
     cap = settings.OUTREACH_DAILY_CAPS.get(step.channel, 0)
     limit = ""
     if cap:
-        remaining = cap - _created_today(step.channel, today)
+        remaining = cap - tally.get(step.channel, 0)
         if remaining <= 0:
             return 0
         limit = f"LIMIT {int(remaining)}"
@@ -171,16 +177,18 @@ def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, r
     """
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        return cursor.rowcount
+    tally[step.channel] = tally.get(step.channel, 0) + cursor.rowcount
+    return cursor.rowcount
 
 
 def cancel_unneeded(*, today: datetime.date) -> int:
-    """Cancel queued notices of terms that got an application or ended (renewed, lapsed)."""
+    """Cancel the ladder's pre-expiry notices of terms with an application, and any queued notice of an ended term."""
     applied = RenewalCase.objects.filter(
         term=OuterRef("term"), status__in=[RenewalCase.Status.PENDING, RenewalCase.Status.APPROVED]
     )
-    queued = Notice.objects.filter(status=Notice.Status.QUEUED, step__isnull=False)
-    before_expiry = Q(step__days_before__gte=0)
+    queued = Notice.objects.filter(status=Notice.Status.QUEUED)
+    # Ladder notices only (a desk's own notice stays); step ids, not a join, for a hash join plan.
+    before_expiry = Q(step_id__in=list(ReminderStep.objects.filter(days_before__gte=0).values_list("pk", flat=True)))
     operation = f"cancelled by the scan of {today:%Y-%m-%d}"
     cancelled = update_with_history(
         queued.filter(before_expiry).filter(Exists(applied)),
@@ -230,8 +238,9 @@ def run_scan(*, today: datetime.date, dry_run: bool = False) -> ScanRun:
             cancelled = cancel_unneeded(today=today)
             if policy:
                 steps = list(policy.steps.select_related("template"))
+                tally = created_today(today)
                 for step in sorted(steps, key=lambda s: (s.days_before < 0, s.days_before)):
-                    _insert_step(step, steps, policy, today, run)
+                    _insert_step(step, steps, policy, today, run, tally)
             history_record_bulk(
                 Notice.objects.filter(scan_run=run), operation=f"scan of {today:%Y-%m-%d}", history_type=CREATED
             )

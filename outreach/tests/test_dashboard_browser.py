@@ -27,7 +27,7 @@ def test_supervisor_opens_the_dashboard_and_sees_the_numbers(page, tmp_path):
 
         assert shot.stat().st_size > 10_000
         assert page.locator("#target-income").inner_text().count("¥78,000") == 1
-        assert "¥132,000" in page.locator("#target-forecast").inner_text()
+        assert "¥144,349" in page.locator("#target-forecast").inner_text()
         assert page.locator("#carried-over").is_visible()
         assert page.locator("#calendar-chart svg rect").count() >= 4
         assert page.locator("#funnel-email").inner_text().split()[1:] == ["2", "1", "1", "1"]

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 def test_supervisor_opens_the_dashboard_and_sees_the_numbers(page, tmp_path):
     with time_machine.travel(datetime.datetime(2026, 11, 27, 3, tzinfo=datetime.UTC), tick=True):
-        dashboard_data.build()
+        register = dashboard_data.build()
         staff_user(roles.SUPERVISOR, "boss")
 
         log_in(page, "boss")
@@ -31,3 +31,9 @@ def test_supervisor_opens_the_dashboard_and_sees_the_numbers(page, tmp_path):
         assert page.locator("#carried-over").is_visible()
         assert page.locator("#calendar-chart svg rect").count() >= 4
         assert page.locator("#funnel-email").inner_text().split()[1:] == ["2", "1", "1", "1"]
+
+        dashboard_data._apply(register["E"], dashboard_data.TODAY)  # a new application, then 再計算
+        page.click("#snapshot button")
+        page.wait_for_url("**/admin/outreach/dashboard/")
+        assert "再計算しました" in page.locator(".messagelist").inner_text()
+        assert page.locator("#target-renewals td.num").first.inner_text() == "4"

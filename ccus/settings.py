@@ -293,3 +293,5 @@ POSTCARD_DRAW_POSTAL_BOXES = env.bool("POSTCARD_DRAW_POSTAL_BOXES", default=True
 HEALTH_HEARTBEAT_MAX_AGE_MINUTES = env.float("HEALTH_HEARTBEAT_MAX_AGE_MINUTES", default=5)
 HEALTH_SWEEP_MAX_AGE_MINUTES = env.float("HEALTH_SWEEP_MAX_AGE_MINUTES", default=15)
 HEALTH_SCAN_MAX_AGE_HOURS = env.float("HEALTH_SCAN_MAX_AGE_HOURS", default=26)
+# The dashboard shows a snapshot refreshed by a beat task; an older one is flagged on the page.
+DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES = env.float("DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES", default=30)

@@ -1,12 +1,14 @@
 """The renewal dashboard, segment targeting, segment lists and committee reports in the admin."""
 
+import datetime
 import io
 
 import xlsxwriter
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,10 +19,11 @@ from django.utils.translation import gettext_lazy
 
 from ccus.admin_mixins import ReadOnlyAdminMixin
 from ccus.tabular import UTF8_BOM, CsvLines
-from outreach import charts, dashboard, targeting
+from outreach import charts, snapshots, targeting
 from outreach.committee import outcome_labels
 from outreach.forms import CommitteeReportForm
 from outreach.models import CommitteeReport, Dashboard, SegmentList
+from outreach.tasks import refresh_dashboard_task
 from renewals import stats
 
 PREVIEW_ROWS = 100
@@ -58,6 +61,7 @@ class DashboardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("segments/", view(self.segments_view), name="outreach_dashboard_segments"),
+            path("refresh/", view(self.refresh_view), name="outreach_dashboard_refresh"),
             *super().get_urls(),
         ]
 
@@ -67,17 +71,34 @@ class DashboardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        data = dashboard.dashboard(today=timezone.localdate())
+        snapshot = snapshots.latest() or snapshots.snapshot_refresh(today=timezone.localdate())
+        data = snapshots.dashboard_from(snapshot)
+        max_age = datetime.timedelta(minutes=settings.DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES)
         rates = [(DIMENSION_LABELS[name], rows) for name, rows in data["rates"].items()]
         context = {
             **self._context(request, _("Renewal dashboard")),
             **data,
             **_charts(data),
+            "snapshot": snapshot,
+            "snapshot_stale": snapshots.is_stale(snapshot, now=timezone.now(), max_age=max_age),
             "rate_tables": rates,
             "outcome_labels": [outcome_labels()[o] for o in stats.OUTCOMES],
             "calendar_rows": [(m, [c[o] for o in stats.OUTCOMES], sum(c.values())) for m, c in data["calendar"]],
         }
         return TemplateResponse(request, "admin/outreach/dashboard.html", context)
+
+    def refresh_view(self, request):
+        """POST: recompute the snapshot in a task (in process without a broker), then back to the page."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        transaction.on_commit(refresh_dashboard_task.delay)
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            messages.success(request, _("The dashboard was recomputed."))
+        else:
+            messages.success(request, _("The dashboard is being recomputed: reload the page in a moment."))
+        return redirect("admin:outreach_dashboard_changelist")
 
     def segments_view(self, request):
         """Segments ranked; POST saves one as a list and exports it or hands it to the phone desk."""

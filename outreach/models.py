@@ -661,6 +661,23 @@ class Dashboard(Term):
         verbose_name_plural = _("renewal dashboard")
 
 
+class DashboardSnapshot(models.Model):
+    """The dashboard's aggregates as computed at `computed_at`: one row per day, replaced by each refresh."""
+
+    as_of = models.DateField(_("as of"), unique=True)
+    computed_at = models.DateTimeField(_("computed at"))
+    seconds = models.FloatField(_("seconds to compute"))
+    data = models.JSONField(_("figures"))
+
+    class Meta:
+        default_permissions = ()  # written by the refresh task, shown on the dashboard page
+        verbose_name = _("dashboard snapshot")
+        verbose_name_plural = _("dashboard snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.as_of} ({timezone.localtime(self.computed_at):%H:%M:%S})"
+
+
 class SegmentList(models.Model):
     """A saved segment: the businesses of a region/trade/capital band at risk on the day it was saved."""
 

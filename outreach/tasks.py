@@ -9,7 +9,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from ccus.oplog import log_batch
-from outreach import calendar, scan, services
+from outreach import calendar, scan, services, snapshots
 from outreach.models import Channel, Heartbeat, Notice
 
 logger = logging.getLogger(__name__)
@@ -147,3 +147,12 @@ def committee_report_task(report_id: int) -> str:
 
     report = CommitteeReport.objects.get(pk=report_id)
     return committee_report_build(report=report).status
+
+
+@shared_task(acks_late=True, soft_time_limit=540, time_limit=600)
+def refresh_dashboard_task() -> dict:
+    """Recompute the dashboard's snapshot (beat, every few minutes, and the page's 再計算 button)."""
+    snapshot = snapshots.snapshot_refresh(today=timezone.localdate())
+    counts = {"as_of": snapshot.as_of.isoformat(), "seconds": round(snapshot.seconds, 3)}
+    log_batch(logger, "dashboard.refresh", **counts)
+    return counts

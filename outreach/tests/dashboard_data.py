@@ -18,7 +18,9 @@ Worked out:
 - new registrations: G = 1 (H is 一人親方); fees 24,000. Income 78,000.
 - target: none for FY2026, so FY2025's (32,000 / 15,000 / ¥898,215,000) carried over.
 - observed (expired 2025-11-27 … 2026-11-26): A, B, C, D; applied A, C, D → 75%.
-- forecast: (E 24,000 + F 48,000) × 0.75 = 54,000; projected 132,000.
+- forecast: renewals (E 24,000 + F 48,000) × 0.75 = 54,000; new registrations at the run rate
+  24,000 × 124 days left (11-28 … 03-31) ÷ 241 days elapsed (04-01 … 11-27) = 12,348.5 → 12,349;
+  projected 78,000 + 54,000 + 12,349 = 144,349.
 - calendar: 2026-12 window open 1 (E), 2027-01 window open 1 (F), 2027-03 pending 1 (I), 2027-08 active 1 (J).
 - lapses: 2026-08: 1 (B).
 - rates: 東京 1/2, 大阪 2/2; 設備 1/2, 住宅 1/1; 管 1/2, 大工 1/1.

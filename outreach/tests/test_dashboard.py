@@ -33,7 +33,8 @@ def test_year_progress_counts_renewals_registrations_and_fees_against_the_carrie
     assert progress["budget"] == 898_215_000
     assert progress["observed"] == {"terms": 4, "renewed": 3, "rate": 0.75}
     assert progress["forecast"] == 54_000
-    assert progress["projected"] == 132_000
+    assert progress["registrations_forecast"] == 12_349
+    assert progress["projected"] == 144_349
     assert progress["renewals_share"] == 3 / 32_000
 
 
@@ -115,7 +116,7 @@ def test_supervisor_sees_the_dashboard_linked_from_the_admin_home(client, regist
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="carried-over"' in html
-    assert "¥78,000" in html and "¥132,000" in html and "¥898,215,000" in html
+    assert "¥78,000" in html and "¥144,349" in html and "¥898,215,000" in html
     assert "<svg" in html
 
 

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 def test_supervisor_opens_the_dashboard_and_sees_the_numbers(page, tmp_path):
     with time_machine.travel(datetime.datetime(2026, 11, 27, 3, tzinfo=datetime.UTC), tick=True):
-        dashboard_data.build()
+        register = dashboard_data.build()
         staff_user(roles.SUPERVISOR, "boss")
 
         log_in(page, "boss")
@@ -27,7 +27,13 @@ def test_supervisor_opens_the_dashboard_and_sees_the_numbers(page, tmp_path):
 
         assert shot.stat().st_size > 10_000
         assert page.locator("#target-income").inner_text().count("¥78,000") == 1
-        assert "¥132,000" in page.locator("#target-forecast").inner_text()
+        assert "¥144,349" in page.locator("#target-forecast").inner_text()
         assert page.locator("#carried-over").is_visible()
         assert page.locator("#calendar-chart svg rect").count() >= 4
         assert page.locator("#funnel-email").inner_text().split()[1:] == ["2", "1", "1", "1"]
+
+        dashboard_data._apply(register["E"], dashboard_data.TODAY)  # a new application, then 再計算
+        page.click("#snapshot button")
+        page.wait_for_url("**/admin/outreach/dashboard/")
+        assert "再計算しました" in page.locator(".messagelist").inner_text()
+        assert page.locator("#target-renewals td.num").first.inner_text() == "4"

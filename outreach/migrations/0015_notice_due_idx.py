@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("outreach", "0013_least_privilege_after_merges"),
+        ("outreach", "0014_dashboard_snapshot"),
         ("registrations", "0010_merge_access"),
         ("renewals", "0006_merge_access"),
     ]

@@ -6,16 +6,18 @@ postal code hyphenated, trades and memberships joined, dates as ISO text. Python
 only hands whole chunks of tuples to csv.writer.
 """
 
+from collections.abc import Iterator
+
 from django.contrib.postgres.aggregates import StringAgg
-from django.db.models import Case, F, OuterRef, QuerySet, Subquery, TextField, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, OuterRef, QuerySet, Subquery, TextField, Value, When
 from django.db.models.functions import Cast, Concat, Substr
 
 from ccus.tabular import FORMULA_STARTS
 from registrations.models import Business, Membership
 
-# A cell starting with one of these characters gets a leading quote (ccus.tabular.neutralise)
-# (the hyphen goes last in the bracket, where it is literal).
-FORMULA_PATTERN = "^[" + "".join(sorted(FORMULA_STARTS, key=lambda char: char == "-")) + "]"
+STARTS = ", ".join(f"chr({ord(char)})" for char in FORMULA_STARTS)
+NEUTRALISED = "CASE WHEN left({0}, 1) IN ({1}) THEN '''' || {0} ELSE {0} END"
 
 
 def _text(expression) -> Cast:
@@ -30,41 +32,55 @@ def _joined(queryset: QuerySet, column: str, delimiter: str, order_by: str) -> S
 
 
 def _cells() -> dict:
-    """The raw cells of an import row, in the import's column order."""
+    """The cells of an import row, in the import's column order."""
     corporation = Business.EntityType.CORPORATION
     return {
-        "c_ccus_id": _text("ccus_id"),
-        "c_corporate_number": _text("corporate_number"),
-        "c_name": _text("name"),
-        "c_name_kana": _text("name_kana"),
-        "c_representative": _text("representative"),
-        "c_capital": _text("capital"),
-        "c_sole": Case(When(is_sole_proprietor=True, then=Value("1")), default=Value("0"), output_field=TextField()),
-        "c_entity": Case(
+        "cell_ccus_id": _text("ccus_id"),
+        "cell_corporate_number": _text("corporate_number"),
+        "cell_name": _text("name"),
+        "cell_name_kana": _text("name_kana"),
+        "cell_representative": _text("representative"),
+        "cell_capital": _text("capital"),
+        "cell_sole": Case(When(is_sole_proprietor=True, then=Value("1")), default=Value("0"), output_field=TextField()),
+        "cell_entity": Case(
             When(entity_type=corporation, then=Value("法人")), default=Value("個人"), output_field=TextField()
         ),
-        "c_postal": Concat(Substr("postal_code", 1, 3), Value("-"), Substr("postal_code", 4), output_field=TextField()),
-        "c_prefecture": _text("prefecture__name"),
-        "c_address": _text("address"),
-        "c_phone": _text("phone"),
-        "c_email": _text("email"),
-        "c_trades": _joined(Business.trades.through.objects.all(), "trade__name", "・", "trade_id"),
-        "c_permit": _text("permit_number"),
-        "c_registered_on": _text("registered_on"),
-        "c_expires_on": _text("expires_on"),
-        "c_associations": _joined(Membership.objects.all(), "association__code", " ", "association__code"),
+        "cell_postal": Concat(
+            Substr("postal_code", 1, 3), Value("-"), Substr("postal_code", 4), output_field=TextField()
+        ),
+        "cell_prefecture": _text("prefecture__name"),
+        "cell_address": _text("address"),
+        "cell_phone": _text("phone"),
+        "cell_email": _text("email"),
+        "cell_trades": _joined(Business.trades.through.objects.all(), "trade__name", "・", "trade_id"),
+        "cell_permit": _text("permit_number"),
+        "cell_registered_on": _text("registered_on"),
+        "cell_expires_on": _text("expires_on"),
+        "cell_associations": _joined(Membership.objects.all(), "association__code", " ", "association__code"),
     }
 
 
-def csv_cells(queryset: QuerySet) -> QuerySet:
-    """The queryset as tuples of neutralised text cells, in its own order."""
+def statement(queryset: QuerySet) -> tuple[str, tuple]:
+    """The SELECT of the queryset's businesses, in its order, as neutralised text cells.
+
+    The inner query is Django's, so filters, joins and ordering are the queryset's; each
+    cell is computed once there, and OFFSET 0 keeps PostgreSQL from pulling it up into
+    the outer SELECT, where each use of a cell would compute it again.
+    """
     cells = _cells()
-    neutralised = {
-        f"out_{name}": Case(
-            When(**{f"{name}__regex": FORMULA_PATTERN}, then=Concat(Value("'"), F(name))),
-            default=F(name),
-            output_field=TextField(),
-        )
-        for name in cells
-    }
-    return queryset.alias(**cells).annotate(**neutralised).values_list(*neutralised)
+    inner, params = queryset.annotate(**cells).values_list(*cells).query.sql_with_params()
+    neutralised = ", ".join(NEUTRALISED.format(name, STARTS) for name in cells)
+    return f"SELECT {neutralised} FROM ({inner} OFFSET 0) AS cells", params
+
+
+def csv_chunks(queryset: QuerySet, size: int) -> Iterator[list[tuple]]:
+    """The rows of `statement`, `size` at a time, through a server-side cursor."""
+    sql, params = statement(queryset)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # Plan for the whole result, as COPY would, not for the first rows of a cursor.
+            cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while chunk := cursor.fetchmany(size):
+                yield chunk

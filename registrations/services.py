@@ -181,11 +181,10 @@ def _write_csv_chunks(job: ExportJob, queryset: QuerySet, path, problems: list[s
     encoding = "cp932" if cp932 else "utf-8"
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    rows = export_sql.csv_cells(queryset).iterator(chunk_size=EXPORT_CHUNK)
     written = 0
     with path.open("wb") as out:
         out.write(CsvLines(encoding).line(HEADERS) if cp932 else "\ufeff".encode() + CsvLines(encoding).line(HEADERS))
-        while chunk := list(itertools.islice(rows, EXPORT_CHUNK)):
+        for chunk in export_sql.csv_chunks(queryset, EXPORT_CHUNK):
             buffer.seek(0)
             buffer.truncate()
             writer.writerows(chunk)

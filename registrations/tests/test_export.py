@@ -10,9 +10,10 @@ import pytest
 from ccus import roles
 from ccus.importing import run_import
 from ccus.tabular import open_table
+from registrations import export_sql
 from registrations.imports import BusinessRows
 from registrations.models import Business, ExportJob, Trade
-from registrations.services import HEADERS, export_csv_stream
+from registrations.services import HEADERS, business_rows, export_csv_stream
 from registrations.tests.factories import AssociationFactory, BusinessFactory, MembershipFactory, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +157,12 @@ def test_on_postgresql_the_job_writes_the_very_bytes_of_the_python_rows(export, 
     expected = b"".join(export_csv_stream(queryset=Business.objects.all()))
     assert Path(job.file.path).read_bytes() == expected
     assert job.written == 3
+
+
+def test_on_postgresql_the_sql_cells_keep_the_querysets_order_and_filters(register, postgres):
+    for n in range(3, 8):
+        BusinessFactory(ccus_id=f"2000000000000{n}", name=f"+{n}")
+    picked = Business.objects.exclude(ccus_id="20000000000005").order_by("-ccus_id")
+    from_sql = [list(row) for chunk in export_sql.csv_chunks(picked, 2) for row in chunk]
+    assert [[cell or "" for cell in row] for row in from_sql] == list(business_rows(picked))
+    assert [row[0] for row in from_sql][:2] == ["20000000000007", "20000000000006"]

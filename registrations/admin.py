@@ -3,7 +3,7 @@
 import datetime
 
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -198,10 +198,12 @@ class BusinessAdmin(
         """The first LINKS_SHOWN links, and a link to the full, paginated list."""
         if not obj.pk:
             return "-"
+        # One query: the window counts every link before LIMIT keeps the first few.
         links = getattr(obj, relation).select_related(other).order_by(f"{other}__ccus_id")
-        total = links.count()
-        if not total:
+        shown = list(links.annotate(total=Window(Count("pk")))[:LINKS_SHOWN])
+        if not shown:
             return "-"
+        total = shown[0].total
         rows = format_html_join(
             "",
             '<li><a href="{}">{}</a> {} ({}次)</li>',
@@ -212,7 +214,7 @@ class BusinessAdmin(
                     getattr(link, other).name,
                     link.tier,
                 )
-                for link in links[:LINKS_SHOWN]
+                for link in shown
             ),
         )
         full_list = f"{reverse('admin:registrations_subcontractlink_changelist')}?{filter_param}={obj.pk}"

@@ -88,6 +88,16 @@ def test_change_page_shows_memberships_and_links(desk_client):
     assert "テスト協会" in page
 
 
+def test_change_page_lists_the_first_links_and_counts_them_all(desk_client):
+    business = BusinessFactory()
+    subs = sorted((LinkFactory(prime=business).subcontractor for _ in range(23)), key=lambda b: b.ccus_id)
+    response = desk_client.get(reverse("admin:registrations_business_change", args=[business.pk]))
+    page = response.content.decode()
+    assert "全 23 件を表示" in page
+    assert all(sub.ccus_id in page for sub in subs[:20])
+    assert not any(sub.ccus_id in page for sub in subs[20:])
+
+
 def test_desk_adds_a_business(desk_client):
     response = desk_client.post(
         reverse("admin:registrations_business_add"),

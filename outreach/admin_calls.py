@@ -37,7 +37,7 @@ class CallTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["business", "phone", "days_left", "due_at", "kind", "assigned_to", "status"]
     list_select_related = ["notice__business", "assigned_to"]
     list_filter = [CallTaskStatusFilter, "kind", "assigned_to"]
-    ordering = ["notice__business__expires_on", "due_at"]
+    ordering = ["expires_on", "due_at", "pk"]
     show_full_result_count = False
     change_list_template = "admin/outreach/calltask/change_list.html"
 
@@ -49,7 +49,7 @@ class CallTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def phone(self, task):
         return task.notice.business.phone
 
-    @admin.display(description=_("days left"), ordering="notice__business__expires_on")
+    @admin.display(description=_("days left"), ordering="expires_on")
     def days_left(self, task):
         return task.notice.business.days_left()
 

@@ -62,8 +62,10 @@ def call_tasks_create() -> int:
         for day in list(days):
             cursor.execute(
                 """
-                INSERT INTO outreach_calltask (notice_id, kind, due_at, status, assigned_to_id, claimed_at, created_at)
-                SELECT n.id, %s, %s, %s, NULL, NULL, %s FROM outreach_notice n
+                INSERT INTO outreach_calltask (
+                    notice_id, kind, due_at, status, assigned_to_id, claimed_at, expires_on, created_at)
+                SELECT n.id, %s, %s, %s, NULL, NULL, b.expires_on, %s
+                FROM outreach_notice n JOIN registrations_business b ON b.id = n.business_id
                 WHERE n.channel = %s AND n.status = %s AND n.scheduled_for = %s
                   AND NOT EXISTS (SELECT 1 FROM outreach_calltask t WHERE t.notice_id = n.id AND t.status = %s)
                 ON CONFLICT DO NOTHING
@@ -126,7 +128,7 @@ def call_claim_next(*, operator, now: datetime.datetime | None = None) -> CallTa
             _callable_tasks(now)
             .filter(free)
             .select_for_update(skip_locked=True, of=("self",))
-            .order_by("notice__business__expires_on", "due_at", "pk")
+            .order_by("expires_on", "due_at", "pk")
             .first()
         )
         if task is None:
@@ -215,7 +217,9 @@ def call_record(
         notice.business.phone_invalid_since = today
         reroute(notice, _policy_for(notice))
     else:
-        CallTask.objects.create(notice=notice, kind=CallTask.Kind.CALLBACK, due_at=callback_at)
+        CallTask.objects.create(
+            notice=notice, kind=CallTask.Kind.CALLBACK, due_at=callback_at, expires_on=notice.business.expires_on
+        )
     notice.save(update_fields=NOTICE_FIELDS)
     return attempt
 
@@ -230,4 +234,6 @@ def _after_no_answer(notice: Notice, now: datetime.datetime) -> None:
         return
     day = calendar.next_business_day(timezone.localdate(now), include_today=False)
     notice.scheduled_for = day
-    CallTask.objects.create(notice=notice, kind=CallTask.Kind.RETRY, due_at=opening(day))
+    CallTask.objects.create(
+        notice=notice, kind=CallTask.Kind.RETRY, due_at=opening(day), expires_on=notice.business.expires_on
+    )

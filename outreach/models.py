@@ -300,6 +300,8 @@ class CallTask(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("operator")
     )
     claimed_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    # The business's expiry when the task was made: the queue's order, read without a join.
+    expires_on = models.DateField(_("expires on"), editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -310,7 +312,12 @@ class CallTask(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["notice"], condition=Q(status="open"), name="calltask_one_open_per_notice")
         ]
-        indexes = [models.Index(fields=["status", "due_at"], name="calltask_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="calltask_queue_idx"),
+            models.Index(
+                fields=["expires_on", "due_at", "id"], condition=Q(status="open"), name="calltask_open_order_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.notice.business} {self.due_at:%Y-%m-%d %H:%M}"

@@ -29,4 +29,5 @@ class EstimatedCountPaginator(Paginator):
                 row = cursor.fetchone()
             if row and row[0] > COUNT_CAP:
                 return int(row[0])
-        return queryset[: COUNT_CAP + 1].count()
+        # Unordered: an ORDER BY here would make PostgreSQL walk the ordering's index.
+        return queryset.order_by()[: COUNT_CAP + 1].count()

@@ -73,6 +73,41 @@ def test_the_pdf_has_two_postcard_sized_pages_per_notice_with_the_font_embedded(
     assert second.ccus_id in reader.pages[3].extract_text()
 
 
+def font_files(page) -> dict[str, int]:
+    """BaseFont → object number of its embedded TrueType file, for the page and the forms it places."""
+    found = {}
+    resources = [page["/Resources"]]
+    resources += [form.get_object()["/Resources"] for form in page["/Resources"].get("/XObject", {}).values()]
+    for resource in resources:
+        for font in resource.get("/Font", {}).values():
+            font = font.get_object()
+            found[str(font["/BaseFont"])] = font["/FontDescriptor"].get_object().raw_get("/FontFile2").idnum
+    return found
+
+
+def test_a_batch_drawn_in_parts_is_one_valid_pdf_that_embeds_each_font_once_per_part(postcard_policy, monkeypatch):
+    monkeypatch.setattr("outreach.postcard_pdf.CARDS_PER_PART", 2)
+    businesses = queued_postcards(*({"postal_code": f"100000{digit}"} for digit in range(1, 6)))
+    batch = build()
+    with default_storage.open(batch.pdf.name, "rb") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()), strict=True)
+    assert reader.metadata.title == f"CCUS はがき 印刷バッチ #{batch.pk} ({TODAY})"
+    assert reader.trailer["/Root"]["/Pages"]["/Count"] == 10 and len(reader.pages) == 10
+    for number in range(1, reader.trailer["/Size"]):
+        reader.get_object(number)  # every cross-reference entry points at its object
+    ids = [business.ccus_id for business in businesses]  # postal codes ascending: the print order
+    for number, ccus_id in enumerate(ids):
+        assert f"事業者ID {ccus_id}" in reader.pages[2 * number].extract_text()
+        assert f"事業者ID：{ccus_id}" in reader.pages[2 * number + 1].extract_text()
+    parts = [reader.pages[start : start + 4] for start in range(0, 10, 4)]  # 2 cards, 4 pages per part
+    embedded = [{file for page in part for file in font_files(page).values()} for part in parts]
+    for part, files in zip(parts, embedded, strict=True):
+        names = {name for page in part for name in font_files(page)}
+        assert len(files) == len(names), "a font subset embedded twice within one part"
+    assert sum(len(files) for files in embedded) == len(set().union(*embedded)), "parts share no font objects"
+    assert all(page.mediabox.width == reader.pages[0].mediabox.width for page in reader.pages)
+
+
 def test_each_notice_stores_the_text_printed_for_it(postcard_policy):
     (business,) = queued_postcards({"name": "株式会社髙橋工務店"})
     build()

@@ -1,15 +1,17 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from pypdf import PdfReader
 
-from outreach import scan, services
+from outreach import customer_barcode, scan, services
 from outreach.models import Notice, PostcardBatch
 from outreach.tests.factories import business_expiring, policy_with_steps
+from registrations.models import Prefecture
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -238,3 +240,32 @@ def test_the_weekly_schedule_builds_a_batch():
 
     task = PeriodicTask.objects.get(task="outreach.tasks.weekly_postcard_batch_task")
     assert task.enabled and task.crontab.day_of_week == "1"
+
+
+def bar_rects(page) -> list[tuple[float, float, float, float]]:
+    """Filled rectangles 0.6 mm wide and at most 3.6 mm tall: the customer barcode's bars."""
+    content = page.get_contents().get_data().decode("latin-1")
+    rects = [tuple(map(float, found)) for found in re.findall(r"([\d.-]+) ([\d.-]+) ([\d.-]+) ([\d.-]+) re", content)]
+    return [r for r in rects if abs(r[2] - 0.6 * MM) < 0.01 and r[3] <= 3.6 * MM + 0.01]
+
+
+def test_the_address_side_carries_the_bars_below_the_name(postcard_policy):
+    chiba = Prefecture.objects.get(code="12")
+    queued_postcards(
+        {"prefecture": chiba, "postal_code": "2630023", "address": "千葉市稲毛区緑町3丁目30-8 郵便ビル403号"},
+        {"postal_code": "1000013", "address": "千代田区霞が関1丁目3番2号 ABCビル"},
+    )
+    reader = pdf_of(build())
+    with_letters, chiba_card = reader.pages[0], reader.pages[2]  # sorted by postal code
+    assert bar_rects(with_letters) == []
+    rects = bar_rects(chiba_card)
+    bars = customer_barcode.bars("26300233-30-8-403")
+    assert len(rects) == 67
+    bottom = min(r[1] for r in rects)
+    heights = {"F": (0, 3.6), "A": (1.2, 3.6), "D": (0, 2.4), "T": (1.2, 2.4)}
+    for rect, bar in zip(rects, bars, strict=True):
+        low, high = heights[bar]
+        assert rect[1] - bottom == pytest.approx(low * MM, abs=0.01)
+        assert rect[1] + rect[3] - bottom == pytest.approx(high * MM, abs=0.01)
+    assert [round((r[0] - rects[0][0]) / MM, 2) for r in rects[:3]] == [0, 1.2, 2.4]  # 1.2 mm pitch
+    assert rects[0][0] >= 10 * MM and rects[-1][0] + 0.6 * MM <= 90.5 * MM  # quiet zones on the card

@@ -202,7 +202,8 @@ class PostcardPdf:
         top = self._text(wrap(card.address, 11, width), x=14 * mm, top=30 * mm, size=11, leading=15)
         top = self._text(wrap(card.addressee, 15, width), x=14 * mm, top=top + 8 * mm, size=15, leading=21)
         if card.customer_barcode:
-            self._customer_barcode(card.customer_barcode, left=10 * mm, top=top + 4 * mm)
+            # Japan Post: directly below the name, 10 mm or more from the card's edges (79.8 mm wide).
+            self._customer_barcode(card.customer_barcode, left=10.1 * mm, top=top + 4 * mm)
             top += 8 * mm
         # The 事業者ID as a barcode, so returned mail can be scanned at the desk.
         barcode = Code128(card.ccus_id, barHeight=7 * mm, barWidth=0.3 * mm, humanReadable=False)

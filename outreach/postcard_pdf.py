@@ -11,6 +11,7 @@ stays that of one part however large the batch, and each part embeds the font su
 """
 
 import functools
+import gc
 import io
 import zlib
 from dataclasses import dataclass
@@ -30,9 +31,9 @@ from outreach.pdf_stream import PdfStreamWriter
 FONT_NAME = "IPAexGothic"
 FONT_PATH = Path(__file__).resolve().parent / "fonts" / "ipaexg.ttf"
 PAGE_WIDTH, PAGE_HEIGHT = 100 * mm, 148 * mm
-# Cards drawn per ReportLab document: its memory (about 8 MB per 1,000 cards) against one more
-# copy of the font subsets in the file per part (100–250 kB).
-CARDS_PER_PART = 2_000
+# Cards drawn per ReportLab document: the batch's peak memory is that of one part, and each
+# part adds a copy of the font subsets it uses to the file (measured in README: Postcards).
+CARDS_PER_PART = 1_000
 # Printed instead of a character the font has no glyph for (reported on the batch).
 MISSING_GLYPH = "〓"
 # Japan Post's 郵便番号枠: 12 mm from the top, the last box 8 mm from the right edge.
@@ -120,7 +121,7 @@ class PostcardPdf:
         _font()
         self.writer = PdfStreamWriter(fileobj, info={"Title": title, "Creator": "CCUS renewal back office"})
         self.cards_per_part = cards_per_part or CARDS_PER_PART
-        self.part = io.BytesIO()
+        self.part: io.BytesIO | None = None
         self.canvas: Canvas | None = None
         self.cards_in_part = 0
         self.pages = 0
@@ -153,7 +154,10 @@ class PostcardPdf:
         self.canvas.save()
         self.part.seek(0)
         self.writer.append(self.part)
-        self.canvas, self.part, self.cards_in_part = None, io.BytesIO(), 0
+        self.canvas, self.part, self.cards_in_part = None, None, 0
+        # ReportLab's document and pypdf's reader are full of reference cycles: free them now,
+        # before the next part is drawn on top of them.
+        gc.collect()
 
     def _end_page(self) -> None:
         """Finish a page and keep only its compressed content.
@@ -213,12 +217,15 @@ class PostcardPdf:
 
     def _customer_barcode(self, data: str, *, left: float, top: float) -> None:
         """Japan Post's bars at the manual's 10-point size (3.6 mm tall, 1.2 mm pitch) below the name."""
-        unit = customer_barcode.UNIT * mm
-        bottom = PAGE_HEIGHT - top - 6 * unit
+        c, unit = self.canvas, customer_barcode.UNIT * mm
+        c.saveState()
+        # Drawn in 0.6 mm units, so each bar is a few small integers in the page's content.
+        c.translate(left, PAGE_HEIGHT - top - 6 * unit)
+        c.scale(unit, unit)
         for number, bar in enumerate(customer_barcode.bars(data)):
             low, high = customer_barcode.EXTENTS[bar]
-            x = left + number * customer_barcode.PITCH * unit
-            self.canvas.rect(x, bottom + low * unit, unit, (high - low) * unit, stroke=0, fill=1)
+            c.rect(number * customer_barcode.PITCH, low, 1, high - low, stroke=0, fill=1)
+        c.restoreState()
 
     def _message_side(self, card: Card) -> None:
         width = PAGE_WIDTH - 20 * mm

@@ -242,14 +242,21 @@ def test_the_weekly_schedule_builds_a_batch():
     assert task.enabled and task.crontab.day_of_week == "1"
 
 
-def bar_rects(page) -> list[tuple[float, float, float, float]]:
-    """Filled rectangles 0.6 mm wide and at most 3.6 mm tall: the customer barcode's bars."""
+def customer_barcodes(page) -> list[tuple[float, float, list[tuple[float, ...]]]]:
+    """(left, bottom, bars) of each customer barcode: rectangles drawn in 0.6 mm units after a translation."""
     content = page.get_contents().get_data().decode("latin-1")
-    rects = [tuple(map(float, found)) for found in re.findall(r"([\d.-]+) ([\d.-]+) ([\d.-]+) ([\d.-]+) re", content)]
-    return [r for r in rects if abs(r[2] - 0.6 * MM) < 0.01 and r[3] <= 3.6 * MM + 0.01]
+    found = []
+    for scale, left, bottom, rects in re.findall(
+        r"([\d.]+) 0 0 \1 ([\d.]+) ([\d.]+) cm\s+((?:n [\d. ]+ re f\*\s+)+)", content
+    ):
+        if abs(float(scale) - 0.6 * MM) > 0.001:
+            continue  # another drawing (the Code 128 of the 事業者ID is drawn after a translation too)
+        bars = [tuple(map(float, rect.split())) for rect in re.findall(r"n ([\d. ]+) re", rects)]
+        found.append((float(left), float(bottom), bars))
+    return found
 
 
-def test_the_address_side_carries_the_bars_below_the_name(postcard_policy):
+def test_the_address_side_carries_the_customer_barcode_below_the_name(postcard_policy):
     chiba = Prefecture.objects.get(code="12")
     queued_postcards(
         {"prefecture": chiba, "postal_code": "2630023", "address": "千葉市稲毛区緑町3丁目30-8 郵便ビル403号"},
@@ -257,15 +264,27 @@ def test_the_address_side_carries_the_bars_below_the_name(postcard_policy):
     )
     reader = pdf_of(build())
     with_letters, chiba_card = reader.pages[0], reader.pages[2]  # sorted by postal code
-    assert bar_rects(with_letters) == []
-    rects = bar_rects(chiba_card)
-    bars = customer_barcode.bars("26300233-30-8-403")
-    assert len(rects) == 67
-    bottom = min(r[1] for r in rects)
-    heights = {"F": (0, 3.6), "A": (1.2, 3.6), "D": (0, 2.4), "T": (1.2, 2.4)}
-    for rect, bar in zip(rects, bars, strict=True):
-        low, high = heights[bar]
-        assert rect[1] - bottom == pytest.approx(low * MM, abs=0.01)
-        assert rect[1] + rect[3] - bottom == pytest.approx(high * MM, abs=0.01)
-    assert [round((r[0] - rects[0][0]) / MM, 2) for r in rects[:3]] == [0, 1.2, 2.4]  # 1.2 mm pitch
-    assert rects[0][0] >= 10 * MM and rects[-1][0] + 0.6 * MM <= 90 * MM  # 10 mm from the card's edges
+    assert customer_barcodes(with_letters) == []
+    ((left, bottom, bars),) = customer_barcodes(chiba_card)
+    # In 0.6 mm units: long bars 0–6 (3.6 mm), semi-long 2–6 or 0–4, timing 2–4; 1.2 mm pitch.
+    extents = {"F": (0, 6), "A": (2, 6), "D": (0, 4), "T": (2, 4)}
+    expected = [
+        (2 * number, extents[bar][0], 1, extents[bar][1] - extents[bar][0])
+        for number, bar in enumerate(customer_barcode.bars("26300233-30-8-403"))
+    ]
+    assert bars == expected and len(bars) == 67
+    assert left >= 10 * MM and left + 133 * 0.6 * MM <= 90 * MM  # 10 mm from the card's edges
+    name_baseline = next(y for y in baselines(chiba_card, "御中"))
+    assert name_baseline - 6 * MM < bottom + 3.6 * MM < name_baseline  # directly below the name
+
+
+def baselines(page, text: str) -> list[float]:
+    """Baselines (points from the bottom) of the text runs on a page that contain `text`."""
+    found = []
+
+    def visit(run, cm, tm, font, size):
+        if text in run:
+            found.append(tm[5] * cm[3] + cm[5])
+
+    page.extract_text(visitor_text=visit)
+    return found

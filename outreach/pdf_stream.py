@@ -8,6 +8,7 @@ keeps its own resources (the font subsets it used), so a font is embedded at mos
 part. The page tree has one node per part under the root.
 """
 
+from array import array
 from typing import BinaryIO
 
 from pypdf import PdfReader
@@ -30,7 +31,8 @@ class PdfStreamWriter:
     def __init__(self, fileobj: BinaryIO, *, info: dict[str, str]):
         self.out = fileobj
         self.out.write(HEADER)
-        self.offsets: list[int] = [0]  # offsets[n] is where object n starts; object 0 is the free-list head
+        # offsets[n] is where object n starts (object 0 is the free-list head): 8 bytes per object.
+        self.offsets = array("q", [0])
         self.root_pages = self._reserve()
         self.parts: list[int] = []
         self.pages = 0

@@ -22,6 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccus.settings")
+# As in production: with DEBUG on, Django keeps the SQL of the last 9,000 queries, and each
+# chunk's bulk_update of rendered wording is a large statement (tens of MB for a big batch).
+os.environ.setdefault("DEBUG", "false")
 
 import django
 

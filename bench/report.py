@@ -54,9 +54,10 @@ figures of the latest run at each scale.
   queries; `refresh_dashboard_task` rewrites it every 5 minutes (beat) and on the page's 再計算
   button, in one transaction with JIT off. Its own time is the "snapshot refresh" line of the
   dashboard table: that one still grows with the register, the page no longer does.
-- **Postcard batch memory (< 300 MB, flat).** ReportLab keeps every page object until
-  `save()` (≈15 KB per postcard), so a batch's peak grows with the batch (not with the
-  register); 10,000 postcards stay just under 300 MB.
+- **Postcard batch memory (< 300 MB, flat).** The PDF is drawn in parts of 1,000
+  postcards, each a ReportLab document appended to the one file as soon as it is drawn
+  (`outreach/pdf_stream.py`), so the peak is that of one part, not of the batch
+  (`python bench/postcards.py --postcards N` shows it for any N).
 - **Notices ×10.** The suite's four weekly scans without caps give the notices the demo
   register's expiry dates allow (see the register line); ten per business would need
   years of synthetic history and is not seeded.

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ccus.history import history_record_bulk
-from outreach import rendering
+from outreach import customer_barcode, rendering
 from outreach.models import Channel, Notice, PostcardBatch
 from outreach.postcard_csv import PostcardCsv
 from outreach.postcard_pdf import Card, PostcardPdf, missing_glyphs
@@ -89,13 +89,15 @@ def card_for(notice: Notice, *, today: datetime.date) -> Card:
     """Render the notice's wording and address; the text is stored on the notice too."""
     business = notice.business
     notice.subject, notice.body = rendering.render_notice(notice, today=today)
+    address = f"{business.prefecture.name}{business.address}"
     card = Card(
         ccus_id=business.ccus_id,
         postal_code=business.postal_code,
-        address=f"{business.prefecture.name}{business.address}",
+        address=address,
         name=business.name,
         subject=notice.subject,
         body=notice.body.strip(),
+        customer_barcode=customer_barcode.data(business.postal_code, address) or "",
     )
     notice.recipient = f"〒{card.postal_code_display} {card.address} {card.addressee}"
     return card

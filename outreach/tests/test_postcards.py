@@ -1,15 +1,17 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from pypdf import PdfReader
 
-from outreach import scan, services
+from outreach import customer_barcode, scan, services
 from outreach.models import Notice, PostcardBatch
 from outreach.tests.factories import business_expiring, policy_with_steps
+from registrations.models import Prefecture
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -71,6 +73,41 @@ def test_the_pdf_has_two_postcard_sized_pages_per_notice_with_the_font_embedded(
     assert f"事業者ID：{first.ccus_id}" in message_side and "2027年1月31日" in message_side
     assert "1600023" in "".join(reader.pages[2].extract_text().split())  # sorted by postal code
     assert second.ccus_id in reader.pages[3].extract_text()
+
+
+def font_files(page) -> dict[str, int]:
+    """BaseFont → object number of its embedded TrueType file, for the page and the forms it places."""
+    found = {}
+    resources = [page["/Resources"]]
+    resources += [form.get_object()["/Resources"] for form in page["/Resources"].get("/XObject", {}).values()]
+    for resource in resources:
+        for font in resource.get("/Font", {}).values():
+            font = font.get_object()
+            found[str(font["/BaseFont"])] = font["/FontDescriptor"].get_object().raw_get("/FontFile2").idnum
+    return found
+
+
+def test_a_batch_drawn_in_parts_is_one_valid_pdf_that_embeds_each_font_once_per_part(postcard_policy, monkeypatch):
+    monkeypatch.setattr("outreach.postcard_pdf.CARDS_PER_PART", 2)
+    businesses = queued_postcards(*({"postal_code": f"100000{digit}"} for digit in range(1, 6)))
+    batch = build()
+    with default_storage.open(batch.pdf.name, "rb") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()), strict=True)
+    assert reader.metadata.title == f"CCUS はがき 印刷バッチ #{batch.pk} ({TODAY})"
+    assert reader.trailer["/Root"]["/Pages"]["/Count"] == 10 and len(reader.pages) == 10
+    for number in range(1, reader.trailer["/Size"]):
+        reader.get_object(number)  # every cross-reference entry points at its object
+    ids = [business.ccus_id for business in businesses]  # postal codes ascending: the print order
+    for number, ccus_id in enumerate(ids):
+        assert f"事業者ID {ccus_id}" in reader.pages[2 * number].extract_text()
+        assert f"事業者ID：{ccus_id}" in reader.pages[2 * number + 1].extract_text()
+    parts = [reader.pages[start : start + 4] for start in range(0, 10, 4)]  # 2 cards, 4 pages per part
+    embedded = [{file for page in part for file in font_files(page).values()} for part in parts]
+    for part, files in zip(parts, embedded, strict=True):
+        names = {name for page in part for name in font_files(page)}
+        assert len(files) == len(names), "a font subset embedded twice within one part"
+    assert sum(len(files) for files in embedded) == len(set().union(*embedded)), "parts share no font objects"
+    assert all(page.mediabox.width == reader.pages[0].mediabox.width for page in reader.pages)
 
 
 def test_each_notice_stores_the_text_printed_for_it(postcard_policy):
@@ -203,3 +240,51 @@ def test_the_weekly_schedule_builds_a_batch():
 
     task = PeriodicTask.objects.get(task="outreach.tasks.weekly_postcard_batch_task")
     assert task.enabled and task.crontab.day_of_week == "1"
+
+
+def customer_barcodes(page) -> list[tuple[float, float, list[tuple[float, ...]]]]:
+    """(left, bottom, bars) of each customer barcode: rectangles drawn in 0.6 mm units after a translation."""
+    content = page.get_contents().get_data().decode("latin-1")
+    found = []
+    for scale, left, bottom, rects in re.findall(
+        r"([\d.]+) 0 0 \1 ([\d.]+) ([\d.]+) cm\s+((?:n [\d. ]+ re f\*\s+)+)", content
+    ):
+        if abs(float(scale) - 0.6 * MM) > 0.001:
+            continue  # another drawing (the Code 128 of the 事業者ID is drawn after a translation too)
+        bars = [tuple(map(float, rect.split())) for rect in re.findall(r"n ([\d. ]+) re", rects)]
+        found.append((float(left), float(bottom), bars))
+    return found
+
+
+def test_the_address_side_carries_the_customer_barcode_below_the_name(postcard_policy):
+    chiba = Prefecture.objects.get(code="12")
+    queued_postcards(
+        {"prefecture": chiba, "postal_code": "2630023", "address": "千葉市稲毛区緑町3丁目30-8 郵便ビル403号"},
+        {"postal_code": "1000013", "address": "千代田区霞が関1丁目3番2号 ABCビル"},
+    )
+    reader = pdf_of(build())
+    with_letters, chiba_card = reader.pages[0], reader.pages[2]  # sorted by postal code
+    assert customer_barcodes(with_letters) == []
+    ((left, bottom, bars),) = customer_barcodes(chiba_card)
+    # In 0.6 mm units: long bars 0–6 (3.6 mm), semi-long 2–6 or 0–4, timing 2–4; 1.2 mm pitch.
+    extents = {"F": (0, 6), "A": (2, 6), "D": (0, 4), "T": (2, 4)}
+    expected = [
+        (2 * number, extents[bar][0], 1, extents[bar][1] - extents[bar][0])
+        for number, bar in enumerate(customer_barcode.bars("26300233-30-8-403"))
+    ]
+    assert bars == expected and len(bars) == 67
+    assert left >= 10 * MM and left + 133 * 0.6 * MM <= 90 * MM  # 10 mm from the card's edges
+    name_baseline = next(y for y in baselines(chiba_card, "御中"))
+    assert name_baseline - 6 * MM < bottom + 3.6 * MM < name_baseline  # directly below the name
+
+
+def baselines(page, text: str) -> list[float]:
+    """Baselines (points from the bottom) of the text runs on a page that contain `text`."""
+    found = []
+
+    def visit(run, cm, tm, font, size):
+        if text in run:
+            found.append(tm[5] * cm[3] + cm[5])
+
+    page.extract_text(visitor_text=visit)
+    return found

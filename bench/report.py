@@ -21,69 +21,82 @@ queries per page come from a separate in-process pass with `CaptureQueriesContex
 Every row can be rerun alone: `python -m bench.suite --scale SCALE --only ROW`.
 """
 
-ANALYSIS = """## Where targets are missed, and why
+ANALYSIS = """## What was tuned, and where targets are still missed
 
 Hand-written from the runs and profiles of 2026-11-27 (issue 10); the tables above are the
-figures of the latest run at each scale.
+figures of the latest run at each scale. The machine was shared with other engineers' test
+runs throughout (load average 3–8 on 2 cores), so absolute times are on the slow side.
 
-- **CSV export vs COPY (≥ ½).** Cheap win made in this issue: `registrations.services.business_rows`
-  built a model instance per business with two prefetches; it now reads plain tuples
-  (`values_list`) and fetches each chunk's trades and memberships in one query with a
-  single array parameter (`= ANY(%s)` on PostgreSQL; cProfile showed Django preparing the
-  2,000 `IN` parameters cost more than fetching the rows). At 50,000 businesses that took
-  the export from ≈7,000 to ≈26,000–30,000 rows/s. What is left is Python's own per-row
-  work (tuple unpacking, formula neutralisation of 18 cells, `csv.writer`), about 60 % of
-  the remaining time; reaching ½ COPY reliably would mean building the row in the SELECT
-  (string_agg, a CASE for the leading quote) and streaming COPY output through a CP932
-  encoder — not done here.
-- **Import (≥ 10,000 rows/s).** cProfile of importing 5,000 rows (8.9 s under profile):
-  `full_clean` 28 % (every field's validators, then `Business.clean()`), `bulk_create`
-  34 % (half of it Django compiling the INSERT's 170,000 parameters), postal-code checks
-  11 %, the rest the chunk's lookups and change detection. Ours stays 15–30× the default
-  resource, but 10,000 rows/s would need validation without model instances and COPY
-  for the writes; not done.
-- **Scan at 1M (< 10 s).** Not run at 1M on this branch; the earlier 1M run below measured
-  16.1 s steady state (the nine per-step `INSERT … SELECT`s and the after-commit enqueue of
-  ~16,000 e-mail sends). The growth table shows the scan per scale measured here.
-- **Dashboard p95 (< 300 ms).** Profiled at 100,000 businesses (issue 9): computed on every
-  request the page took ≈2 s and 15 queries on this shared machine. The expiry calendar's two
-  `EXISTS` per term push its estimated cost past `jit_above_cost`, and JIT compiling took longer
-  (≈0.7 s in EXPLAIN ANALYZE) than running it; the fiscal year's fee, rate and forecast queries
-  made most of the rest, all growing with the register. The page now renders the latest
-  snapshot (`outreach.DashboardSnapshot`, the aggregates as JSON, one row per day) in a few
-  queries; `refresh_dashboard_task` rewrites it every 5 minutes (beat) and on the page's 再計算
-  button, in one transaction with JIT off. Its own time is the "snapshot refresh" line of the
-  dashboard table: that one still grows with the register, the page no longer does.
+- **CSV export vs COPY (≥ ½).** On PostgreSQL the CSV task no longer builds rows in Python:
+  `registrations/export_sql.py` has Django's own SELECT of the changelist's queryset compute
+  each cell once (casts, hyphenated postal code, trades and memberships joined with
+  `string_agg`), an outer SELECT neutralises formulas (`left(cell, 1) IN (…)`; a regex was
+  3× dearer), and `OFFSET 0` keeps PostgreSQL from pulling the inner SELECT up (which had
+  evaluated the two joined-list subqueries once per use). Python hands each chunk of tuples
+  to `csv.writer.writerows` and encodes it at once; only a chunk CP932 cannot hold goes
+  cell by cell to report what it replaced. The server-side cursor is planned for the whole
+  result (`cursor_tuple_fraction = 1`), not for its first rows. A test holds the bytes equal
+  to the Python rows (SQLite, XLSX and streamed exports still use those). Profile at 1M:
+  our SELECT through COPY 22.7 s against the baseline COPY's 20.4 s in the same minute; the
+  rest is fetching and `writerows`.
+- **Import (≥ 10,000 rows/s): missed.** Rows are now checked as plain values against the
+  model's field rules compiled once per import (a failing value goes through the field's
+  own `clean()`, so the messages are the model's), postal codes are looked up once per
+  chunk, and on PostgreSQL the file is COPYed into temporary staging tables and written by
+  one `INSERT … SELECT … ON CONFLICT (ccus_id) DO UPDATE` once the whole file is good.
+  Measured by the engineer who built it on a 200,000-business register (`python -m
+  bench.measures import_ours --file F [--updates]`, load ≈5): 50,000 new rows 48.8 → 27.8 s;
+  50,000 updates from more than 6.5 minutes (stopped) to 32.5 s; memory flat at ≈150 MB.
+  What is left is per-row Python: reading the CSV alone is 30–40 µs a row on this machine,
+  against a budget of 100 µs a row for the whole import; the field checks, the preview's
+  before/after and the search keys take the rest. Next steps: build each row straight from
+  the CSV lists instead of dicts, a cheaper before/after, search keys in SQL.
+- **Scan at 1M (< 10 s).** The row now scans a day on which a step reaches a month's
+  expiries (registrations expire at a month's end, so most days write nothing). Profile
+  (`EXPLAIN ANALYZE`, pyinstrument) at 1M found: each step's cap counted today's notices
+  with a sequential scan of the 10M-row notices table (now one grouped count per scan on an
+  index on `due_on`, then a running tally); the term sync's correlated UPDATE (now
+  `UPDATE … FROM`); re-registration candidates read through a server-side cursor, which
+  PostgreSQL plans for the first rows with nested loops (2.1 → 0.5 s as a plain query from
+  the lapsed terms); the cancellations joined the reminder steps and got a merge join over
+  the whole notices table (now step ids and a hash semi join: 3.4 → 0.3 s); and history's
+  row locks were taken in the model's ordering, a join (now key order). The e-mail fan-out
+  is a task of its own on the `mail` queue: the scan ends at its commit; the row's note gives
+  the fan-out's time. Note that this register was seeded within the hour before the scan,
+  so the scan's "changed since the last scan" term sync covered every business; on a real
+  day it covers the day's edits.
+- **Dashboard (< 300 ms).** The page renders the latest snapshot (`outreach.DashboardSnapshot`)
+  in 4 queries; `refresh_dashboard_task` rewrites it every 5 minutes (beat) and on the page's
+  再計算 button, in one transaction with JIT off (JIT compiling the calendar's plan cost more
+  than running it). The refresh's own time is the "snapshot refresh" line: it still grows with
+  the register (four grouped renewal-rate queries are most of it); the page does not.
+- **Admin pages at 1M.** Three fixes from the first 1M run: the call queue ordered open tasks by
+  their business's expiry, a join over every open task (383 ms p95) — the task now keeps the
+  expiry it was made with, under a partial index; the changelist's capped count kept the
+  ORDER BY, so a 2-character search walked the 事業者ID index (377 ms p95) — the count is now
+  unordered and uses the prefix indexes; the business page counted its links and then listed
+  them (21 queries) — one query with a window count now.
 - **Postcard batch memory (< 300 MB, flat).** The PDF is drawn in parts of 1,000
   postcards, each a ReportLab document appended to the one file as soon as it is drawn
   (`outreach/pdf_stream.py`), so the peak is that of one part, not of the batch
   (`python bench/postcards.py --postcards N` shows it for any N).
-- **Notices ×10.** The suite's four weekly scans without caps give the notices the demo
-  register's expiry dates allow (see the register line); ten per business would need
-  years of synthetic history and is not seeded.
+- **Notices ×10.** `seed_demo_notices --per-business 10` (the last seeding step) tops the
+  notices table up to ten per business with sent notices of the past five years (no step, so
+  the ladder's once-per-step rule is untouched), then `VACUUM (ANALYZE)` as autovacuum would.
+- **Not rerun here.** The subcontractor lists at 1M (42 minutes, see below) and the 500k
+  lists row.
 """
 
 
-EARLIER = """## Earlier runs at 1,000,000 businesses (not regenerated by this suite)
+EARLIER = """## Subcontractor lists at 1,000,000 businesses (not regenerated by this suite)
 
-Kept from the issues that built each part (database `wt3`, same machine, DEBUG on unless
-said, `/usr/bin/time`); the suite has not been run at 1m on this branch, so these are the
-only 1M figures. Rerun with `make bench SCALE=1m` to replace them.
+The lists row takes 42 minutes at 1M and was not rerun with the suite; these figures come
+from the issue that built the lists (same machine, `/usr/bin/time`, 6,053,371 links).
 
 | what | command | wall | peak RSS |
 |---|---|---|---|
-| seeding 1,000,000 businesses, 6,053,371 links (COPY) | `manage.py seed_demo --businesses 1000000` | 432 s | 205 MB |
-| import of 200,000 businesses into it | `manage.py import_businesses businesses.csv` | 59.1 s (3,420 rows/s) | 259 MB |
-| default ModelResource import, sample | `bench/import_default_resource.py … --seconds 60` | 182 rows/s | 583 MB |
-| daily scan, steady state | `manage.py run_reminders --date 2026-12-29` | 16.1 s | 94 MB |
-| daily scan, go-live (full term sync) | `manage.py run_reminders --date 2026-11-27` | 23.0 s | 94 MB |
-| per-business loop, sample | `bench/scan_loop.py --date 2026-12-30 --seconds 60` | 1,955 terms/s (8.5 min) | 108 MB |
 | lists of all 279,014 member primes (1,341,650 rows) | `bench/subcontractor_lists.py` | 2,527.8 s | 229 MB |
 | per-prime traversal, sample: 38 primes in 60 s | same command | ≈ 441,473 s extrapolated | 229 MB |
-
-Changelist at 1M through Django's test client in process (no HTTP server), DEBUG off:
-p95 30 ms (first page), 14 ms (事業者ID), 37 ms (phone), 66 ms (name, 5 characters),
-68 ms (1 character), 107 ms (prefecture filter); the stock ModelAdmin 428–3,430 ms.
 """
 
 

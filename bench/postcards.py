@@ -4,9 +4,10 @@
 
 Adds demo businesses when the register has fewer than N current terms (seed_demo), queues
 N postcard notices for today with one INSERT … SELECT, builds the batch exactly as the
-weekly task does (start, then build), prints one Markdown table row and the build's time
-per stage (CPU and wall time are both shown: on a shared machine wall time includes
-waiting), and removes the batch, its files and the queued notices again (the demo
+weekly task does (start, then build; it takes every queued postcard, the register's own
+too), prints one Markdown table row and the build's time per stage (CPU and wall time are
+both shown: on a shared machine wall time includes waiting), and removes the batch, its
+files and the added notices again, returning the register's own to the queue (the demo
 businesses stay).
 """
 
@@ -151,10 +152,13 @@ def main() -> None:
                 "peak_rss_mb": round(peak_rss_mb()),
                 "pdf_mb": round(pdf_mb, 1),
                 "build_cpu_seconds": round(cpu_finished - cpu_claimed, 1),
+                "note": f"{batch.done:,} postcards (every queued one), PDF {pdf_mb:.1f} MB",
             }
         )
     )
     Notice.objects.filter(pk__gt=last_notice).delete()
+    # The register's own queued postcards the batch took go back to the queue.
+    Notice.objects.filter(batch=batch).update(status=Notice.Status.QUEUED, batch=None)
     for field in (batch.pdf, batch.csv_cp932, batch.csv_utf8):
         field.delete(save=False)
     PostcardBatch.objects.filter(pk=batch.pk).delete()

@@ -202,7 +202,7 @@ def rows(businesses: int, cap: float) -> list[Row]:
         ),
         Row(
             "postcards",
-            f"postcard batch of {postcards:,}",
+            f"postcard batch of {postcards:,} added to the queued postcards",
             "postcards/s",
             Side("ours: claim, render, PDF + CSVs", [PY, "bench/postcards.py", "--postcards", str(postcards)]),
         ),

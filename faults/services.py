@@ -42,7 +42,11 @@ class PrivatePostgres:
         self.url = f"postgres://postgres@127.0.0.1:{port}/ccus_drill"
 
     def _run(self, *command: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True)
+        done = subprocess.run(["runuser", "-u", "postgres", "--", *command], capture_output=True, text=True)
+        if done.returncode:
+            log = self.data / "server.log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"{' '.join(command)} exited {done.returncode}: {done.stdout}{done.stderr}\n{tail}")
 
     def init(self) -> None:
         self.data.mkdir()
@@ -54,7 +58,9 @@ class PrivatePostgres:
     def _ctl(self, action: str, *extra: str) -> None:
         options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off"
         log = str(self.data / "server.log")
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", log, "-w", action, *extra)
+        # A long wait: on a loaded machine start-up can pass pg_ctl's default 60 s.
+        wait = ["-w", "-t", "300"]
+        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", log, *wait, action, *extra)
 
     def start(self) -> None:
         self._ctl("start")

@@ -9,7 +9,7 @@ only hands whole chunks of tuples to csv.writer.
 from collections.abc import Iterator
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Case, OuterRef, QuerySet, Subquery, TextField, Value, When
 from django.db.models.functions import Cast, Concat, Substr
 
@@ -74,13 +74,20 @@ def statement(queryset: QuerySet) -> tuple[str, tuple]:
 
 
 def csv_chunks(queryset: QuerySet, size: int) -> Iterator[list[tuple]]:
-    """The rows of `statement`, `size` at a time, through a server-side cursor."""
+    """The rows of `statement`, `size` at a time, through a server-side cursor.
+
+    Outside a transaction (a WITH HOLD cursor), so the export's progress updates between
+    chunks commit as they go and the admin shows them.
+    """
     sql, params = statement(queryset)
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            # Plan for the whole result, as COPY would, not for the first rows of a cursor.
-            cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+    with connection.cursor() as cursor:
+        # Plan for the whole result, as COPY would, not for the first rows of a cursor.
+        cursor.execute("SET cursor_tuple_fraction = 1.0")
+    try:
         with connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)
             while chunk := cursor.fetchmany(size):
                 yield chunk
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET cursor_tuple_fraction")

@@ -2,15 +2,18 @@
 
 import csv
 import io
+import pickle
 from pathlib import Path
 
 import openpyxl
+import psycopg
 import pytest
+from django.db import connection
 
 from ccus import roles
 from ccus.importing import run_import
 from ccus.tabular import open_table
-from registrations import export_sql
+from registrations import export_sql, services
 from registrations.imports import BusinessRows
 from registrations.models import Business, ExportJob, Trade
 from registrations.services import HEADERS, business_rows, export_csv_stream
@@ -166,3 +169,29 @@ def test_on_postgresql_the_sql_cells_keep_the_querysets_order_and_filters(regist
     from_sql = [list(row) for chunk in export_sql.csv_chunks(picked, 2) for row in chunk]
     assert [[cell or "" for cell in row] for row in from_sql] == list(business_rows(picked))
     assert [row[0] for row in from_sql][:2] == ["20000000000007", "20000000000006"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_on_postgresql_an_export_commits_its_progress_as_it_writes(postgres, settings, tmp_path, monkeypatch):
+    """Another connection (the admin's progress page) sees the count grow chunk by chunk."""
+    settings.MEDIA_ROOT = tmp_path
+    for n in range(3):
+        BusinessFactory(ccus_id=f"3000000000000{n}")
+    monkeypatch.setattr(services, "EXPORT_CHUNK", 1)
+    seen = []
+    chunks = export_sql.csv_chunks
+
+    def watched(queryset, size):
+        with psycopg.connect(**connection.get_connection_params()) as other:
+            for chunk in chunks(queryset, size):
+                seen.append(other.execute("SELECT written FROM registrations_exportjob").fetchone()[0])
+                yield chunk
+
+    monkeypatch.setattr(export_sql, "csv_chunks", watched)
+    job = ExportJob.objects.create(
+        format=ExportJob.Format.CSV_UTF8, query=pickle.dumps(Business.objects.all().query), total=3
+    )
+    services.export_write(job_id=job.pk)
+    assert seen == [0, 1, 2]
+    job.refresh_from_db()
+    assert (job.status, job.written) == (ExportJob.Status.DONE, 3)

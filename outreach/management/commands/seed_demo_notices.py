@@ -25,7 +25,9 @@ class Command(BaseCommand):
             raise CommandError("seed_demo_notices writes with generate_series: run it on PostgreSQL.")
         if per_business < 1:
             raise CommandError("--per-business must be at least 1")
-        templates = {t.channel: t.pk for t in NoticeTemplate.objects.order_by("-pk")}
+        templates = {}
+        for channel, pk in NoticeTemplate.objects.order_by("pk").values_list("channel", "pk"):
+            templates.setdefault(channel, pk)
         if missing := [c for c in CHANNELS if c not in templates]:
             raise CommandError(f"no notice template for {', '.join(missing)}: run migrate first")
         businesses = Business.objects.count()

@@ -5,9 +5,10 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from outreach import scan
-from outreach.models import Notice
+from outreach.models import Notice, NoticeTemplate
 from outreach.tests.factories import business_expiring, policy_with_steps
 from renewals import services as renewal_services
+from renewals.models import Term
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -78,6 +79,28 @@ def test_an_application_cancels_queued_pre_expiry_notices():
     notice = Notice.objects.get()
     assert (notice.status, notice.reason) == ("cancelled", "applied")
     assert run.counts["cancelled"] == 1
+
+
+def test_a_desk_notice_outlives_an_application_but_not_the_end_of_its_term():
+    policy_with_steps(("postcard", 90, 0))
+    business = business_expiring(D(2027, 1, 31))
+    term = Term.objects.get(business=business)
+    desk_notice = Notice.objects.create(
+        business=business,
+        term=term,
+        template=NoticeTemplate.objects.filter(channel="email").first(),
+        channel="email",
+        due_on=D(2026, 11, 3),
+        scheduled_for=D(2026, 11, 3),
+    )
+    case = renewal_services.renewal_record_application(business=business, received_on=D(2026, 11, 3), channel="online")
+    scan.run_scan(today=D(2026, 11, 4))
+    desk_notice.refresh_from_db()
+    assert desk_notice.status == "queued"  # only the ladder's pre-expiry notices give way to an application
+    renewal_services.renewal_approve(case=case, approved_on=D(2026, 11, 10))
+    scan.run_scan(today=D(2026, 11, 11))
+    desk_notice.refresh_from_db()
+    assert (desk_notice.status, desk_notice.reason) == ("cancelled", "term_ended")
 
 
 @override_settings(OUTREACH_DAILY_CAPS={"email": 2, "postcard": 0, "phone": 0, "prime_list": 0})

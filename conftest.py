@@ -9,7 +9,14 @@ import shutil
 import socket
 
 import pytest
+from django.conf import settings
 from django.db import connection
+
+
+def pytest_configure(config):
+    """A fast password hasher: the default one is slow on purpose, and tests log in often."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 
 CI = os.environ.get("CI", "").lower() == "true"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

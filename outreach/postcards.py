@@ -79,8 +79,9 @@ def unprintable(batch: PostcardBatch) -> list[tuple[int, str]]:
     template never stops the whole batch.
     """
     printing = batch.notices.filter(status=Notice.Status.PRINTING)
-    templates = NoticeTemplate.objects.filter(pk__in=printing.values("template_id")).values_list("pk", "subject", "body")
-    broken = {pk for pk, subject, body in templates if rendering.problems(subject) or rendering.problems(body)}
+    templates = NoticeTemplate.objects.filter(pk__in=printing.values("template_id"))
+    texts = templates.values_list("pk", "subject", "body")
+    broken = {pk for pk, subject, body in texts if rendering.problems(subject) or rendering.problems(body)}
     rows = printing.values_list(
         "pk",
         "template_id",

@@ -128,7 +128,7 @@ def _render_failed(notice: Notice, error: rendering.RenderError) -> str:
     )
     reroute(fallback, ReminderPolicy.objects.filter(is_active=True).first(), unusable=Notice.Reason.RENDER_FAILED)
     falls_back = fallback.status == Notice.Status.QUEUED
-    update_with_history(
+    failed = update_with_history(
         Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING),
         operation="sender: the wording could not be filled",
         status=Notice.Status.FAILED,
@@ -137,7 +137,7 @@ def _render_failed(notice: Notice, error: rendering.RenderError) -> str:
         updated_at=timezone.now(),
         **({"step": None} if falls_back else {}),
     )
-    if falls_back:
+    if failed and falls_back:  # not if the sweeper took the notice meanwhile: it keeps its rung
         fallback.save()
     return "failed"
 

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.template import TemplateSyntaxError
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -45,7 +44,7 @@ from outreach.models import (
 )
 from outreach.postcard_admin import ReturnedMailInline
 from registrations.models import Business
-from renewals.models import RenewalStatus
+from renewals.models import RenewalStatus, Term
 
 # How many list appearances the business page shows.
 APPEARANCES_SHOWN = 20
@@ -97,12 +96,19 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
         if business is None:
             error = _("No business with business ID %(id)s.") % {"id": ccus_id}
         else:
-            today = timezone.localdate()
-            context = rendering.notice_context(business=business, expires_on=business.expires_on, today=today)
+            # The expiry the sender uses: the current term's, as the scan wrote it on the notice.
+            term = Term.objects.filter(business=business, is_current=True).first()
+            expires_on = term.expires_on if term else business.expires_on
             try:
-                subject, body = rendering.render(template, channel=template.channel, context=context)
-            except TemplateSyntaxError as syntax_error:
-                error = _("The template has an error: %(error)s") % {"error": syntax_error}
+                subject, body = rendering.render(
+                    template,
+                    channel=template.channel,
+                    business=business,
+                    expires_on=expires_on,
+                    today=timezone.localdate(),
+                )
+            except rendering.RenderError as render_error:
+                error = _("The template has an error: %(error)s") % {"error": render_error}
         context = {
             **self.admin_site.each_context(request),
             "title": _("Preview: %(name)s") % {"name": template.name},

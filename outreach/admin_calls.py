@@ -4,7 +4,6 @@ numbers and the desk's list of businesses that said they had already applied."""
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
-from django.template import Context, Template, TemplateSyntaxError
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -117,14 +116,12 @@ class CallTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def _call_context(self, request, task, form, error):
         notice, business = task.notice, task.notice.business
         today = timezone.localdate()
-        expires_on = notice.term.expires_on if notice.term_id else business.expires_on
-        script_text = (notice.step.call_script if notice.step_id else "") or notice.template.body
+        expires_on = rendering.expiry_of(notice)
         script, script_error = "", ""
         try:
-            context = rendering.notice_context(business=business, expires_on=expires_on, today=today)
-            script = Template(script_text).render(Context(context))
-        except TemplateSyntaxError as syntax_error:
-            script_error = _("The call script has an error: %(error)s") % {"error": syntax_error}
+            script = rendering.call_script(notice, today=today)
+        except rendering.RenderError as render_error:
+            script_error = _("The call script has an error: %(error)s") % {"error": render_error}
         days_left = (expires_on - today).days
         return {
             **self.admin_site.each_context(request),

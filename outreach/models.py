@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from outreach import rendering
 from registrations.models import Association, Business
 from renewals.models import RenewalStatus, Term
 
@@ -30,14 +31,10 @@ class NoticeTemplate(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
-    subject = models.CharField(_("subject"), max_length=200, blank=True)
-    body = models.TextField(
-        _("body"),
-        help_text=_(
-            "Django template text. Available: {{ business.name }}, {{ business.ccus_id }}, {{ expires_on }}, "
-            "{{ days_left }}, {{ renew_by }}, {{ desk_phone }}."
-        ),
+    subject = models.CharField(
+        _("subject"), max_length=200, blank=True, help_text=_("One line, with the same variables as the body.")
     )
+    body = models.TextField(_("body"), help_text=rendering.HELP_TEXT)
 
     class Meta:
         ordering = ["channel", "name"]
@@ -46,6 +43,13 @@ class NoticeTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        errors = {field: rendering.problems(getattr(self, field)) for field in ("subject", "body")}
+        if rendering.LINE_BREAKS.intersection(self.subject):
+            errors["subject"].append(_("The subject must be one line."))
+        if errors := {field: found for field, found in errors.items() if found}:
+            raise ValidationError(errors)
 
 
 class ReminderPolicy(models.Model):
@@ -99,7 +103,7 @@ class ReminderStep(models.Model):
         help_text=_("After this day a missed step is not caught up. Steps before expiry must stop by expiry (≥ 0)."),
     )
     template = models.ForeignKey(NoticeTemplate, models.PROTECT, verbose_name=_("template"))
-    call_script = models.TextField(_("call script"), blank=True)
+    call_script = models.TextField(_("call script"), blank=True, help_text=rendering.HELP_TEXT)
 
     # Who changed what and when, shown on the admin's history page (saves only, not bulk writes).
     history = HistoricalRecords()
@@ -125,6 +129,8 @@ class ReminderStep(models.Model):
         return self.days_before < 0
 
     def clean(self) -> None:
+        if found := rendering.problems(self.call_script):
+            raise ValidationError({"call_script": found})
         if self.last_days_before is None or self.days_before is None:
             return
         if self.last_days_before > self.days_before:
@@ -209,6 +215,7 @@ class Notice(models.Model):
         APPLIED = "applied", _("renewal application received")
         TERM_ENDED = "term_ended", _("the term is no longer current")
         MANUAL = "manual", _("sent by hand")
+        RENDER_FAILED = "render_failed", _("the wording could not be filled in")
 
     business = models.ForeignKey(Business, models.CASCADE, related_name="notices", verbose_name=_("business"))
     term = models.ForeignKey(

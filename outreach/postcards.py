@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ccus.history import history_record_bulk
 from outreach import customer_barcode, rendering
-from outreach.models import Channel, Notice, PostcardBatch
+from outreach.models import Channel, Notice, NoticeTemplate, PostcardBatch
 from outreach.postcard_csv import PostcardCsv
 from outreach.postcard_pdf import Card, PostcardPdf, missing_glyphs
 from registrations import postal
@@ -73,15 +73,27 @@ def exclusion_reason(*, postal_code: str, prefecture: str, undeliverable_since: 
 
 
 def unprintable(batch: PostcardBatch) -> list[tuple[int, str]]:
-    """(notice id, reason) of the batch's notices that cannot be printed, in one pass over the batch."""
-    rows = batch.notices.filter(status=Notice.Status.PRINTING).values_list(
-        "pk", "business__postal_code", "business__prefecture__name", "business__address_undeliverable_since"
+    """(notice id, reason) of the batch's notices that cannot be printed, in one pass over the batch.
+
+    A notice whose template's wording cannot be filled is left out too, so that one broken
+    template never stops the whole batch.
+    """
+    printing = batch.notices.filter(status=Notice.Status.PRINTING)
+    templates = NoticeTemplate.objects.filter(pk__in=printing.values("template_id"))
+    texts = templates.values_list("pk", "subject", "body")
+    broken = {pk for pk, subject, body in texts if rendering.problems(subject) or rendering.problems(body)}
+    rows = printing.values_list(
+        "pk",
+        "template_id",
+        "business__postal_code",
+        "business__prefecture__name",
+        "business__address_undeliverable_since",
     )
     found = []
-    for notice_id, postal_code, prefecture, since in rows.iterator(chunk_size=2_000):
+    for notice_id, template_id, postal_code, prefecture, since in rows.iterator(chunk_size=2_000):
         reason = exclusion_reason(postal_code=postal_code, prefecture=prefecture, undeliverable_since=since)
-        if reason:
-            found.append((notice_id, reason))
+        if reason or template_id in broken:
+            found.append((notice_id, reason or Notice.Reason.RENDER_FAILED))
     return found
 
 

@@ -106,6 +106,42 @@ def reroute(notice: Notice, policy: ReminderPolicy | None, *, unusable: str = ""
     notice.reason = reasons[-1]
 
 
+@transaction.atomic
+def _render_failed(notice: Notice, error: rendering.RenderError) -> str:
+    """The wording could not be filled, so nothing left: the notice failed, with the reason.
+
+    Its rung falls back as for a channel that cannot be used (reroute): a new notice on
+    the next channel of the policy that can reach the business takes over the step, so
+    the scan's cancellations and the call script still apply to it. Without one, the
+    failed notice keeps the step.
+    """
+    fallback = Notice(
+        business=notice.business,
+        term=notice.term,
+        step=notice.step,
+        template=notice.template,
+        channel=notice.channel,
+        reason=notice.reason,
+        fallback_reason=notice.fallback_reason,
+        due_on=notice.due_on,
+        scheduled_for=notice.scheduled_for,
+    )
+    reroute(fallback, ReminderPolicy.objects.filter(is_active=True).first(), unusable=Notice.Reason.RENDER_FAILED)
+    falls_back = fallback.status == Notice.Status.QUEUED
+    failed = update_with_history(
+        Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING),
+        operation="sender: the wording could not be filled",
+        status=Notice.Status.FAILED,
+        reason=Notice.Reason.RENDER_FAILED,
+        last_error=str(error)[:2000],
+        updated_at=timezone.now(),
+        **({"step": None} if falls_back else {}),
+    )
+    if failed and falls_back:  # not if the sweeper took the notice meanwhile: it keeps its rung
+        fallback.save()
+    return "failed"
+
+
 def email_send(*, notice_id: int) -> str:
     """Send one e-mail notice if it is still queued; returns what happened."""
     claimed = Notice.objects.filter(pk=notice_id, status=Notice.Status.QUEUED, channel=Channel.EMAIL).update(
@@ -127,7 +163,10 @@ def email_send(*, notice_id: int) -> str:
         notice.save(update_fields=["channel", "status", "reason", "fallback_reason", "scheduled_for", "updated_at"])
         return "rerouted"
     today = timezone.localdate()
-    notice.subject, notice.body = rendering.render_notice(notice, today=today)
+    try:
+        notice.subject, notice.body = rendering.render_notice(notice, today=today)
+    except rendering.RenderError as error:
+        return _render_failed(notice, error)
     notice.recipient = notice.business.email
     notice.save(update_fields=["subject", "body", "recipient", "updated_at"])
     message = EmailMessage(

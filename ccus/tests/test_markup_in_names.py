@@ -91,7 +91,7 @@ def test_the_committee_report_draws_text_as_written_and_writes_no_formula():
 def test_the_email_carries_the_name_as_written_in_plain_text_only(business):
     policy_with_steps(("email", 90, 0))
     template = NoticeTemplate.objects.get(name="test email")
-    template.subject = "{{ business.name }} 様"
+    template.subject = "{{ business_name }} 様"
     template.save()
     with time_machine.travel(datetime.datetime(2026, 11, 2, 7, 0, tzinfo=JST)):
         scan.run_scan(today=D(2026, 11, 2))

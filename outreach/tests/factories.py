@@ -22,7 +22,7 @@ def policy_with_steps(*steps: tuple[str, int, int], name: str = "test policy") -
     policy = ReminderPolicy.objects.create(name=name, is_active=True)
     for channel, days_before, last_days_before in steps:
         template, _ = NoticeTemplate.objects.get_or_create(
-            name=f"test {channel}", defaults={"channel": channel, "subject": "件名", "body": "{{ business.name }}"}
+            name=f"test {channel}", defaults={"channel": channel, "subject": "件名", "body": "{{ business_name }}"}
         )
         ReminderStep.objects.create(
             policy=policy,

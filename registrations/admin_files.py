@@ -65,7 +65,8 @@ class FileImportMixin(ImportMixin):
         return self.has_add_permission(request) and self.has_change_permission(request)
 
     def get_import_context_data(self, **kwargs):
-        return super().get_import_context_data(import_max_upload_mb=settings.IMPORT_MAX_UPLOAD_MB, **kwargs)
+        # django-import-export's get_context_data drops its keyword arguments: add ours after.
+        return {**super().get_import_context_data(**kwargs), "import_max_upload_mb": settings.IMPORT_MAX_UPLOAD_MB}
 
     def add_success_message(self, result, request):
         messages.success(request, result.outcome.summary())

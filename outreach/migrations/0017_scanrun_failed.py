@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outreach', '0016_calltask_expires_on'),
+        ("outreach", "0016_calltask_expires_on"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='scanrun',
-            name='error',
-            field=models.TextField(blank=True, verbose_name='error'),
+            model_name="scanrun",
+            name="error",
+            field=models.TextField(blank=True, verbose_name="error"),
         ),
         migrations.AddField(
-            model_name='scanrun',
-            name='failed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='failed at'),
+            model_name="scanrun",
+            name="failed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="failed at"),
         ),
     ]

@@ -19,13 +19,17 @@ CONFIRM = "/admin/registrations/business/process_import/"
 MORNING = datetime.datetime(2026, 11, 27, 1, tzinfo=datetime.UTC)
 
 
-@pytest.fixture(autouse=True)
-def spool(tmp_path, settings, monkeypatch):
+def private_directories(tmp_path, settings, monkeypatch):
     """MEDIA_ROOT and the temporary directory of this test, to see what a request leaves behind."""
     settings.MEDIA_ROOT = tmp_path / "media"
     (tmp_path / "tmp").mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def spool(tmp_path, settings, monkeypatch):
+    return private_directories(tmp_path, settings, monkeypatch)
 
 
 def leftovers(spool) -> list[str]:

@@ -164,7 +164,7 @@ class FileImportMixin(ImportMixin):
 
 def _index(value: str, choices: list) -> int | None:
     """A posted list index, if it is one of `choices`."""
-    return int(value) if value.isdigit() and int(value) < len(choices) else None
+    return int(value) if value.isascii() and value.isdigit() and int(value) < len(choices) else None
 
 
 def _overtaken(error: DatabaseError) -> bool:

@@ -71,9 +71,9 @@ def test_replaying_the_confirm_imports_nothing_twice_and_says_so_in_japanese(des
     assert leftovers(spool) == []
 
 
-@pytest.mark.parametrize("field", ["format", "resource"])
-def test_a_confirm_with_an_unknown_format_or_kind_is_refused_in_japanese(desk, spool, field):
-    confirm = {**preview(desk, good_file()).context["confirm_form"].initial, field: "7"}
+@pytest.mark.parametrize(("field", "value"), [("format", "7"), ("resource", "7"), ("format", "²"), ("format", "-1")])
+def test_a_confirm_with_an_unknown_format_or_kind_is_refused_in_japanese(desk, spool, field, value):
+    confirm = {**preview(desk, good_file()).context["confirm_form"].initial, field: value}
     response = desk.post(CONFIRM, confirm, follow=True)
     assert response.status_code == 200
     assert "知らないファイル形式または行の種類" in error_messages(response)

@@ -209,6 +209,8 @@ if CELERY_QUEUE_BY_KIND:
 
 # Admin uploads (imports) larger than this are refused with a message.
 IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=50)
+# A previewed upload nobody confirmed is removed after this (registrations/import_uploads.py).
+IMPORT_PENDING_MAX_HOURS = env.int("IMPORT_PENDING_MAX_HOURS", default=24)
 # A UTF-8 CSV export up to this many rows streams; larger ones, CP932 and XLSX run as a task.
 EXPORT_STREAM_MAX_ROWS = env.int("EXPORT_STREAM_MAX_ROWS", default=10_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -154,9 +154,9 @@ class NoticeAdmin(SimpleHistoryAdmin):
 
 @admin.register(ScanRun)
 class ScanRunAdmin(admin.ModelAdmin):
-    list_display = ["for_date", "dry_run", "started_at", "finished_at", "counts"]
+    list_display = ["for_date", "dry_run", "started_at", "finished_at", "failed_at", "counts"]
     list_filter = ["dry_run"]
-    readonly_fields = ["for_date", "dry_run", "started_at", "finished_at", "counts"]
+    readonly_fields = ["for_date", "dry_run", "started_at", "finished_at", "failed_at", "error", "counts"]
 
     def has_add_permission(self, request):
         return False

@@ -195,7 +195,8 @@ CUSTOM_URLS = {
 for _model in ("business", "association", "membership", "subcontractlink"):
     _import = [f"registrations.add_{_model}", f"registrations.change_{_model}"]
     CUSTOM_URLS[f"registrations_{_model}_import"] = (_import, "get", 200)
-    CUSTOM_URLS[f"registrations_{_model}_process_import"] = (_import, "post", 200)
+    # An empty confirm goes back to the import screen with a message.
+    CUSTOM_URLS[f"registrations_{_model}_process_import"] = (_import, "post", 302)
 # Admin actions: the permissions a role needs to be offered each one.
 ACTIONS = {
     "delete_selected": "delete",

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outreach', '0017_plain_wording'),
-        ('outreach', '0017_scanrun_failed'),
+        ("outreach", "0017_plain_wording"),
+        ("outreach", "0017_scanrun_failed"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -2,7 +2,9 @@
 
 Association staff see their association's member companies and those members'
 subcontractor lists, nothing else. Every changelist, change view, export and file
-download asks `scoped()`; anything it does not know is hidden from them.
+download asks `scoped()` which rows a user may see, and every page that shows a row's
+fields (change page, history, list columns, filters, search) asks `visible_fields()`
+which of them; anything either does not know is hidden from association staff.
 """
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -13,6 +15,8 @@ from registrations.models import Association, Business, Membership
 
 # Fields of a business association staff may see: what a list shows, no contact data.
 ASSOCIATION_STAFF_BUSINESS_FIELDS = ["ccus_id", "name", "prefecture", "trades", "expires_on"]
+# Models association staff see whole, once `scoped()` has let the row through.
+ASSOCIATION_STAFF_WHOLE_MODELS = (SubcontractorList, SubcontractorListRow, ListDelivery)
 
 
 def association_of(user) -> Association | None:
@@ -28,6 +32,20 @@ def is_association_staff(user) -> bool:
     if not user.is_authenticated or user.is_superuser:
         return False
     return association_of(user) is not None or user.groups.filter(name=roles.ASSOCIATION_STAFF).exists()
+
+
+def visible_fields(user, model) -> frozenset[str] | None:
+    """The names of `model`'s fields that `user` may see anywhere in the admin; None: all of them."""
+    if not is_association_staff(user) or model in ASSOCIATION_STAFF_WHOLE_MODELS:
+        return None
+    if model is Business:
+        return frozenset(ASSOCIATION_STAFF_BUSINESS_FIELDS)
+    return frozenset()
+
+
+def may_see(user, model, field_name: str) -> bool:
+    visible = visible_fields(user, model)
+    return visible is None or field_name in visible
 
 
 def scoped(queryset: QuerySet, user) -> QuerySet:

@@ -21,17 +21,25 @@ ASSOCIATION_STAFF_WHOLE_MODELS = (SubcontractorList, SubcontractorListRow, ListD
 
 def association_of(user) -> Association | None:
     """The association a user works for, or None for the council's own staff."""
-    if not user.is_authenticated:
-        return None
-    staff = AssociationStaff.objects.filter(user=user).select_related("association").first()
-    return staff.association if staff else None
+    return _tie(user)[0] if user.is_authenticated else None
 
 
 def is_association_staff(user) -> bool:
     """Tied to an association, or in the association staff group (then without one: sees nothing)."""
     if not user.is_authenticated or user.is_superuser:
         return False
-    return association_of(user) is not None or user.groups.filter(name=roles.ASSOCIATION_STAFF).exists()
+    association, in_group = _tie(user)
+    return association is not None or in_group
+
+
+def _tie(user) -> tuple[Association | None, bool]:
+    """(the user's association, whether they are in the association staff group), read once per user
+    object: each request loads its own, and a page asks many times."""
+    if not hasattr(user, "_association_tie"):
+        staff = AssociationStaff.objects.filter(user=user).select_related("association").first()
+        in_group = user.groups.filter(name=roles.ASSOCIATION_STAFF).exists()
+        user._association_tie = (staff.association if staff else None, in_group)
+    return user._association_tie
 
 
 def visible_fields(user, model) -> frozenset[str] | None:

@@ -2,22 +2,26 @@
 
 Each parser takes the cell's text and returns the value, or raises CellError with the
 message the desk sees. Rules that the model also holds (14 digits, check digits,
-postal codes) are left to the model's validators, so there is one place for them.
+postal codes, dates not in the future) are left to the model's validators, so there is
+one place for them. Nothing is cleaned away but what people use to write a value
+(widths, spaces and hyphens in numbers): text around an ID or a date is refused.
 """
 
 import datetime
 import re
 import unicodedata
 
+from django.db import models
 from django.utils.translation import gettext as _
 
 from ccus.importing import CellError
+from registrations import validation
+from registrations.forms import NORMALISERS
 from registrations.models import Business, Prefecture, Trade
 
 # What Excel shows for a long number in a General cell, then saves into the CSV.
 _EXPONENT_RE = re.compile(r"\d+(\.\d+)?e\+?\d+", re.IGNORECASE)
 _SIX_DIGITS_RE = re.compile(r"\d{6}")
-_DATE_RE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _LIST_SEPARATORS_RE = re.compile(r"[・,、\s]+")
 TRUE_WORDS = {"1", "はい", "○", "◯", "〇", "true", "yes", "y"}
 FALSE_WORDS = {"", "0", "いいえ", "×", "false", "no", "n"}
@@ -40,6 +44,13 @@ def number_text(text: str) -> str:
             % {"value": text}
         )
     return text
+
+
+def business_id(text: str) -> str:
+    """A 事業者ID cell of any file: digits in any width, grouped by spaces or hyphens."""
+    ccus_id = NORMALISERS["ccus_id"](number_text(text))
+    validation.validate_ccus_id(ccus_id)
+    return ccus_id
 
 
 def postal_code(text: str) -> str:
@@ -78,18 +89,12 @@ def entity_type(text: str) -> str | None:
     return ENTITY_TYPES[text]
 
 
-def date(text: str) -> datetime.date | None:
-    """YYYY-MM-DD or YYYY/MM/DD (Excel also writes 2021/4/1); None when empty."""
-    text = _fold(text)
-    if not text:
-        return None
-    match = _DATE_RE.fullmatch(text.split(" ")[0])
-    if not match:
-        raise CellError(_("Write the date as YYYY-MM-DD or YYYY/MM/DD."))
-    try:
-        return datetime.date(*map(int, match.groups()))
-    except ValueError as exc:
-        raise CellError(_("%(value)s is not a date that exists.") % {"value": text}) from exc
+def date(text: str, field: models.DateField | None = None) -> datetime.date | None:
+    """A date cell (validation.parse_date); with a model field, also the field's validators."""
+    value = validation.parse_date(text)
+    if value is not None and field is not None:
+        field.run_validators(value)
+    return value
 
 
 class References:

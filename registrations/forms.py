@@ -1,15 +1,40 @@
-"""The business form: the desk's entry screen. Imports share its normalisers."""
+"""The business form: the desk's entry screen. Imports share its normalisers and date formats."""
+
+import re
+import unicodedata
 
 from django import forms
 
-from registrations import normalize, postal
+from registrations import normalize, postal, validation
 from registrations.models import Business
+
+# How a number is grouped when typed: spaces and hyphens, nothing else.
+_NUMBER_GROUPING_RE = re.compile(r"[\s\-‐－−―ー]")
+
+
+class DateField(forms.DateField):
+    """A date typed at the desk, read by the same rule as a file's date cell."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            return validation.parse_date(value)
+        return super().to_python(value)
+
+
+def number(value: str) -> str:
+    """An ID as typed in any width, grouped by spaces or hyphens → its digits.
+
+    Anything else around the digits (ID:…号, a trailing .2) is kept, so that the
+    model's validator refuses it instead of the value being silently cleaned.
+    """
+    return _NUMBER_GROUPING_RE.sub("", unicodedata.normalize("NFKC", value or ""))
+
 
 # What people type (widths, hyphens, hiragana) → the stored form, per field. The form
 # below and the file import (registrations/imports.py) both apply these.
 NORMALISERS = {
-    "ccus_id": lambda value: normalize.digits(value) or value,
-    "corporate_number": normalize.digits,
+    "ccus_id": number,
+    "corporate_number": number,
     "postal_code": lambda value: postal.clean_code(normalize.fold(value)),
     "name_kana": normalize.katakana,
     "email": str.strip,
@@ -27,6 +52,14 @@ class BusinessForm(forms.ModelForm):
             "permit_number", "trades", "registered_on", "expires_on", "do_not_email_since", "do_not_call_since",
             "address_undeliverable_since", "email_bounced_since", "phone_invalid_since",
         ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field, forms.DateField):
+                self.fields[name] = DateField(
+                    label=field.label, required=field.required, help_text=field.help_text, widget=field.widget
+                )
 
     def clean_ccus_id(self) -> str:
         return NORMALISERS["ccus_id"](self.cleaned_data["ccus_id"])

@@ -25,7 +25,7 @@ from registrations import cells, postal, validation
 from registrations.business_writes import COLUMNS, BusinessWrite, writer_for_connection
 from registrations.expiry import expiry_for
 from registrations.forms import NORMALISERS
-from registrations.models import TEXT_FIELDS, Association, Business, Membership, SubcontractLink
+from registrations.models import TEXT_FIELDS, Association, Business, Membership, SubcontractLink, text_labels
 
 # Fields the business file sets, each under the column of the same key.
 BUSINESS_FIELDS = [
@@ -36,6 +36,8 @@ BUSINESS_FIELDS = [
 # prefecture: it comes from the table loaded once per import (validating the foreign
 # key would run an existence query for every row).
 BUSINESS_RULES = validation.FieldRules(Business, {"ccus_id", *BUSINESS_FIELDS, *TEXT_FIELDS} - {"prefecture"})
+# The model fields whose own validators check the date cells of the other files.
+JOINED_ON, LAST_SEEN_ON = Membership._meta.get_field("joined_on"), SubcontractLink._meta.get_field("last_seen_on")
 # A new business's columns before the file's values are set.
 NEW_BUSINESS = {f.column: f.get_default() for f in Business._meta.concrete_fields if not f.primary_key} | {
     "prefecture_id": None,
@@ -57,14 +59,14 @@ def _shown(value) -> str:
 
 
 def business_id_cells(rows: list[Row], *keys: str) -> dict[int, dict[str, str]]:
-    """Per row, the 事業者IDs in `keys`, refusing Excel's exponent notation."""
+    """Per row, the 事業者IDs in `keys` that are IDs (the model's rule); errors for the others."""
     found = {}
     for row in rows:
         values = {}
         for key in keys:
-            text = row.parse(key, cells.number_text)
-            if text is not None:
-                values[key] = NORMALISERS["ccus_id"](text)
+            ccus_id = row.parse(key, cells.business_id)
+            if ccus_id is not None:
+                values[key] = ccus_id
         found[row.number] = values
     return found
 
@@ -101,6 +103,7 @@ class BusinessRows(RowKind):
         self.seen: set[str] = set()
         self.writer = writer_for_connection(orm=orm)
         self.now = timezone.now()
+        self.text_labels = text_labels()
         # The 事業者ID written, for their history rows once the whole file is in.
         self.created_ids: list[str] = []
         self.updated_ids: list[str] = []
@@ -163,7 +166,7 @@ class BusinessRows(RowKind):
             for message in messages:
                 row.fail(name, message)
         try:
-            validation.check_business(merged, self.prefecture_names.get(merged["prefecture_id"]), TEXT_FIELDS)
+            validation.check_business(merged, self.prefecture_names.get(merged["prefecture_id"]), self.text_labels)
         except ValidationError as exc:
             row.fail_validation(exc)
         if row.errors:
@@ -349,7 +352,7 @@ class MembershipRows(_PairRows):
             association = self.associations.get(code)
             if association is None:
                 row.fail("association", _("Unknown association code: %(codes)s") % {"codes": code})
-            joined_on = row.parse("joined_on", cells.date)
+            joined_on = row.parse("joined_on", cells.date, JOINED_ON)
             if row.errors or not self._first_time(
                 row, "association", (businesses[row.number]["business"], association)
             ):
@@ -386,7 +389,7 @@ class LinkRows(_PairRows):
         changes = []
         for row in rows:
             tier = row.parse("tier", _tier)
-            last_seen_on = row.parse("last_seen_on", cells.date)
+            last_seen_on = row.parse("last_seen_on", cells.date, LAST_SEEN_ON)
             pair = (businesses[row.number].get("prime"), businesses[row.number].get("subcontractor"))
             if not row.errors and pair[0] == pair[1]:
                 row.fail("subcontractor", _("A business cannot be its own subcontractor."))

@@ -76,7 +76,7 @@ class Association(models.Model):
         return f"{self.name} ({self.code})"
 
     def clean(self) -> None:
-        validation.check_no_control_characters({"name": self.name}, ["name"])
+        validation.check_single_line({"name": self.name}, {"name": self._meta.get_field("name").verbose_name})
 
 
 class CapitalBand(models.IntegerChoices):
@@ -109,7 +109,7 @@ class CapitalBand(models.IntegerChoices):
         return band
 
 
-# Free-text fields in which a control character (a bell, an escape, a NUL) is refused.
+# One-line text fields in which a line break or an invisible character (U+202E, U+200B …) is refused.
 TEXT_FIELDS = ["name", "name_kana", "representative", "contact_person", "address", "permit_number", "phone", "email"]
 
 
@@ -155,8 +155,8 @@ class Business(models.Model):
     """A registered business (事業者)."""
 
     class EntityType(models.TextChoices):
-        CORPORATION = "corporation", _("corporation (法人)")
-        INDIVIDUAL = "individual", _("individual (個人)")
+        CORPORATION = validation.CORPORATION, _("corporation (法人)")
+        INDIVIDUAL = validation.INDIVIDUAL, _("individual (個人)")
 
     ccus_id = models.CharField(
         _("business ID (事業者ID)"), max_length=14, unique=True, validators=[validation.validate_ccus_id]
@@ -189,7 +189,7 @@ class Business(models.Model):
     associations = models.ManyToManyField(
         Association, through="Membership", blank=True, related_name="members", verbose_name=_("associations")
     )
-    registered_on = models.DateField(_("registered on"))
+    registered_on = models.DateField(_("registered on"), validators=[validation.validate_not_in_future])
     expires_on = models.DateField(_("expires on (有効期限)"), db_index=True)
 
     # Contact flags: the date each was raised; empty when not set.
@@ -247,9 +247,9 @@ class Business(models.Model):
         return instance
 
     def clean(self) -> None:
-        values = {name: getattr(self, name) for name in (*TEXT_FIELDS, "postal_code", "registered_on", "expires_on")}
+        values = {name: getattr(self, name) for name in (*TEXT_FIELDS, *CLEAN_READS)}
         prefecture_name = self.prefecture.name if self.prefecture_id else None
-        validation.check_business(values, prefecture_name, TEXT_FIELDS)
+        validation.check_business(values, prefecture_name, text_labels())
 
     def derive_fields(self, previous: dict | None = None) -> None:
         """Recompute derived columns; save() calls this (imports use `derived` on plain values)."""
@@ -294,6 +294,17 @@ class Business(models.Model):
         return (self.expires_on - (today or timezone.localdate())).days
 
 
+# The other fields Business.clean() reads (the import validates them per row too).
+CLEAN_READS = (
+    "postal_code", "registered_on", "expires_on", "entity_type", "is_sole_proprietor", "corporate_number", "capital",
+)  # fmt: skip
+
+
+def text_labels() -> dict[str, str]:
+    """Each one-line text field of a business and its label, for messages that name the field."""
+    return {name: Business._meta.get_field(name).verbose_name for name in TEXT_FIELDS}
+
+
 class Membership(models.Model):
     """A business's membership of an association."""
 
@@ -301,7 +312,7 @@ class Membership(models.Model):
     association = models.ForeignKey(
         Association, models.CASCADE, related_name="memberships", verbose_name=_("association")
     )
-    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    joined_on = models.DateField(_("joined on"), null=True, blank=True, validators=[validation.validate_not_in_future])
 
     class Meta:
         verbose_name = _("membership")
@@ -328,7 +339,9 @@ class SubcontractLink(models.Model):
     )
     tier = models.PositiveSmallIntegerField(_("tier (次数)"), default=1, help_text=_("1 = direct subcontractor"))
     source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.SITE_RECORDS)
-    last_seen_on = models.DateField(_("last seen on"), null=True, blank=True)
+    last_seen_on = models.DateField(
+        _("last seen on"), null=True, blank=True, validators=[validation.validate_not_in_future]
+    )
 
     class Meta:
         verbose_name = _("subcontract link")

@@ -1,19 +1,28 @@
+"""The desk's renewal steps: each asks for a date, checked by the model field's own rules."""
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from registrations.forms import DateField
+from registrations.models import Business
 from renewals.models import RenewalCase
 
 
+def date_field(model_field) -> DateField:
+    """A date as the desk types it, with the model field's own validators (not in the future)."""
+    return DateField(label=model_field.verbose_name, initial=timezone.localdate, validators=model_field.validators)
+
+
 class ApplicationForm(forms.Form):
-    received_on = forms.DateField(label=_("application received on"), initial=timezone.localdate)
+    received_on = date_field(RenewalCase._meta.get_field("received_on"))
     channel = forms.ChoiceField(label=_("channel"), choices=RenewalCase.Channel.choices, initial="desk")
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ApprovalForm(forms.Form):
-    approved_on = forms.DateField(label=_("approved on"), initial=timezone.localdate)
+    approved_on = date_field(RenewalCase._meta.get_field("approved_on"))
 
 
 class ReregistrationForm(forms.Form):
-    registered_on = forms.DateField(label=_("registered on"), initial=timezone.localdate)
+    registered_on = date_field(Business._meta.get_field("registered_on"))

@@ -15,6 +15,9 @@ from registrations.models import Business
 from renewals import services
 from renewals.models import RenewalCase
 
+# The model fields whose own validators check the file's dates (not in the future).
+RECEIVED_ON, APPROVED_ON = RenewalCase._meta.get_field("received_on"), RenewalCase._meta.get_field("approved_on")
+
 
 class RenewalRows(RowKind):
     name = "renewals"
@@ -36,8 +39,8 @@ class RenewalRows(RowKind):
             if row.errors:
                 continue
             ccus_id = ids[row.number]["ccus_id"]
-            received_on = row.parse("received_on", cells.date)
-            approved_on = row.parse("approved_on", cells.date)
+            received_on = row.parse("received_on", cells.date, RECEIVED_ON)
+            approved_on = row.parse("approved_on", cells.date, APPROVED_ON)
             business = businesses.get(ccus_id)
             if business is None:
                 row.fail("ccus_id", _("No business with business ID %(id)s.") % {"id": ccus_id})

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from registrations.models import Business, CapitalBand
+from registrations.validation import validate_not_in_future
 
 
 class RenewalStatus(models.TextChoices):
@@ -83,7 +84,7 @@ class RenewalCase(models.Model):
 
     business = models.ForeignKey(Business, models.CASCADE, related_name="renewal_cases", verbose_name=_("business"))
     term = models.ForeignKey(Term, models.PROTECT, related_name="renewal_cases", verbose_name=_("term being renewed"))
-    received_on = models.DateField(_("application received on"))
+    received_on = models.DateField(_("application received on"), validators=[validate_not_in_future])
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -96,7 +97,7 @@ class RenewalCase(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     capital_band = models.PositiveSmallIntegerField(_("capital band"), choices=CapitalBand.choices)
     fee = models.PositiveIntegerField(_("fee (yen)"))
-    approved_on = models.DateField(_("approved on"), null=True, blank=True)
+    approved_on = models.DateField(_("approved on"), null=True, blank=True, validators=[validate_not_in_future])
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,

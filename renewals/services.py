@@ -6,6 +6,7 @@ the desk when a rule forbids the step.
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -93,11 +94,25 @@ def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> 
             Business.objects.select_for_update().filter(pk=business.pk).first()
             if not stale.filter(business_id=business.pk).exists():
                 continue
-            registration_restart(
-                business=business, registered_on=business.registered_on, expires_on=business.expires_on
-            )
+            _term_restart(business=business, registered_on=business.registered_on, expires_on=business.expires_on)
         reregistered += 1
     return {"created": created, "moved": moved, "reregistered": reregistered}
+
+
+def check_date(model, name: str, value: datetime.date, business: Business) -> None:
+    """The model field's own rules for a date the desk or a file gives (not in the future)."""
+    field = model._meta.get_field(name)
+    try:
+        field.run_validators(value)
+    except ValidationError as exc:
+        raise RenewalError(
+            _("%(business)s: %(field)s: %(problem)s")
+            % {
+                "business": f"{business.name} ({business.ccus_id})",
+                "field": field.verbose_name,
+                "problem": " ".join(exc.messages),
+            }
+        ) from exc
 
 
 def current_term(business: Business) -> Term:
@@ -124,9 +139,18 @@ def renewal_record_application(
 ) -> RenewalCase:
     """Record a renewal application received on a date."""
     business = Business.objects.select_for_update().get(pk=business.pk)
+    check_date(RenewalCase, "received_on", received_on, business)
     term = current_term(business)
     name = {"business": f"{business.name} ({business.ccus_id})"}
-    if term.ended == Term.End.LAPSED or received_on > term.expires_on:
+    if received_on > term.expires_on:
+        raise RenewalError(
+            _(
+                "%(business)s: the application date %(date)s is after the registration expired on %(expiry)s. "
+                "An expired registration cannot be renewed: register the business again (再登録)."
+            )
+            % {**name, "date": received_on, "expiry": term.expires_on}
+        )
+    if term.ended == Term.End.LAPSED:
         raise RenewalError(_("%(business)s has lapsed: it must register again, not renew.") % name)
     if received_on < terms.window_opens(term.expires_on):
         raise RenewalError(
@@ -153,6 +177,7 @@ def renewal_record_application(
 def renewal_approve(*, case: RenewalCase, approved_on: datetime.date, user=None) -> Term:
     """Approve a pending application: the expiry moves five years on, however early."""
     case = RenewalCase.objects.select_for_update().select_related("term", "business").get(pk=case.pk)
+    check_date(RenewalCase, "approved_on", approved_on, case.business)
     name = {"business": f"{case.business.name} ({case.business.ccus_id})"}
     if case.status != RenewalCase.Status.PENDING:
         raise RenewalError(_("%(business)s: only a pending application can be approved.") % name)
@@ -209,13 +234,18 @@ def mark_lapsed(*, today: datetime.date) -> int:
     )
 
 
+def registration_restart(*, business: Business, registered_on: datetime.date) -> Term:
+    """A lapsed business registers again at the desk, on a date that has come (not in the future)."""
+    check_date(Business, "registered_on", registered_on, business)
+    return _term_restart(business=business, registered_on=registered_on)
+
+
 @transaction.atomic
-def registration_restart(
-    *, business: Business, registered_on: datetime.date, expires_on: datetime.date | None = None
-) -> Term:
-    """A lapsed business registers again: a new term; the old ones stay as history.
+def _term_restart(*, business: Business, registered_on: datetime.date, expires_on: datetime.date | None = None) -> Term:
+    """A new term after a lapse; the old ones stay as history.
 
     The expiry is computed from the registration date unless the register gives one.
+    terms_sync() calls this for what the register already holds (checked when written).
     """
     business = Business.objects.select_for_update().get(pk=business.pk)
     old = Term.objects.filter(business=business, is_current=True).first()

@@ -105,7 +105,7 @@ def test_bad_dates_are_refused_with_a_message(desk):
     url = reverse("admin:registrations_business_record_application", args=[business.pk])
     response = desk.post(url, {"received_on": "2026-02-30", "channel": "desk"})
     assert response.status_code == 200
-    assert "日付を正しく入力してください" in response.content.decode()
+    assert "2026-02-30 は存在しない日付です" in response.content.decode()  # as the import says it
     assert not RenewalCase.objects.exists()
 
 

@@ -34,7 +34,7 @@ def test_desk_fixes_a_bad_row_of_a_cp932_file_and_imports_it(page):
     assert "何も取り込んでいません" in page.content()
     assert page.locator("input[name=confirm]").count() == 0
 
-    bad["法人番号"] = ""
+    bad["法人番号"] = bad["資本金"] = ""  # an individual (個人): no corporate number, no capital
     upload(page, csv_bytes([good, bad], "cp932"))
     assert "2行: 新規 2件、更新 0件、変更なし 0件" in page.content()
     page.click("input[name=confirm]")

@@ -10,6 +10,7 @@ import datetime
 import re
 
 import pytest
+import time_machine
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.core.files.base import ContentFile
@@ -232,9 +233,10 @@ def register():
     operator = staff_user(roles.OPERATOR, "walk-operator-seed")
     task = calls.call_claim_next(operator=operator, now=MORNING)
     calls.call_record(task_id=task.pk, operator=operator, outcome="already_applied", note="", now=MORNING)
-    renewal_services.renewal_record_application(
-        business=business, received_on=datetime.date(2027, 3, 1), channel="desk"
-    )
+    with time_machine.travel(MORNING):  # an application cannot be dated in the future
+        renewal_services.renewal_record_application(
+            business=business, received_on=datetime.date(2027, 3, 1), channel="desk"
+        )
     membership = MembershipFactory(business=business)
     link = LinkFactory(prime=business)
     Bounce.objects.create(business=business, email=business.email, bounced_on=datetime.date(2027, 3, 1))

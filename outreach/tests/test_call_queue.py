@@ -4,6 +4,7 @@ import datetime
 import threading
 
 import pytest
+import time_machine
 from django.db import connection, transaction
 
 from ccus import roles
@@ -69,8 +70,9 @@ def test_a_call_is_not_offered_once_the_business_has_applied():
     from renewals import services as renewal_services
 
     notices = three_notices()
-    for notice in notices:
-        renewal_services.renewal_record_application(business=notice.business, received_on=TUESDAY, channel="online")
+    with time_machine.travel(MORNING):  # an application cannot be dated in the future
+        for notice in notices:
+            renewal_services.renewal_record_application(business=notice.business, received_on=TUESDAY, channel="online")
     assert calls.call_claim_next(operator=staff_user(roles.OPERATOR, "op1"), now=MORNING) is None
 
 

@@ -5,6 +5,7 @@ import io
 
 import openpyxl
 import pytest
+import time_machine
 
 from ccus import roles
 from outreach.effect import effect_report
@@ -46,9 +47,11 @@ def data_set():
         )
 
     def apply(business, day, approve_on=None):
-        case = renewal_services.renewal_record_application(business=business, received_on=day, channel="online")
+        with time_machine.travel(day):  # recorded on the day it came (dates cannot be in the future)
+            case = renewal_services.renewal_record_application(business=business, received_on=day, channel="online")
         if approve_on:
-            renewal_services.renewal_approve(case=case, approved_on=approve_on)
+            with time_machine.travel(approve_on):
+                renewal_services.renewal_approve(case=case, approved_on=approve_on)
 
     sent(a, "email", D(2026, 12, 1))
     sent(a, "postcard", D(2026, 12, 10))

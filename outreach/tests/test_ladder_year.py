@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import override_settings
 
@@ -41,10 +42,11 @@ def test_a_year_of_the_ladder():
     lapsing = business_expiring(expiry)
 
     def desk_work(day):
-        if day == D(2026, 11, 1):
-            renewal_services.renewal_record_application(business=early, received_on=day, channel="online")
-        if day == D(2027, 3, 25):
-            renewal_services.renewal_record_application(business=late, received_on=day, channel="post")
+        with time_machine.travel(day):  # the desk records an application on the day it comes
+            if day == D(2026, 11, 1):
+                renewal_services.renewal_record_application(business=early, received_on=day, channel="online")
+            if day == D(2027, 3, 25):
+                renewal_services.renewal_record_application(business=late, received_on=day, channel="post")
 
     run_every_day(D(2026, 9, 1), D(2027, 6, 30), before_each=desk_work)
 

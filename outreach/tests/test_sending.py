@@ -55,9 +55,10 @@ def test_outside_sending_hours_it_stays_queued(queued_email):
 
 
 def test_the_sender_rechecks_the_term_before_sending(queued_email):
-    renewal_services.renewal_record_application(
-        business=queued_email.business, received_on=D(2026, 12, 1), channel="online"
-    )
+    with time_machine.travel(D(2026, 12, 1)):  # an application cannot be dated in the future
+        renewal_services.renewal_record_application(
+            business=queued_email.business, received_on=D(2026, 12, 1), channel="online"
+        )
     assert services.email_send(notice_id=queued_email.pk) == "cancelled"
     queued_email.refresh_from_db()
     assert (queued_email.status, queued_email.reason) == ("cancelled", "applied")

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 
 from ccus import roles
 from outreach import scan, selectors, services
@@ -50,8 +51,11 @@ def contacted():
         outcome="will_renew",
         note="今月中に申請",
     )
-    case = renewal_services.renewal_record_application(business=business, received_on=D(2026, 12, 15), channel="post")
-    renewal_services.renewal_approve(case=case, approved_on=D(2026, 12, 20))
+    with time_machine.travel(D(2026, 12, 20)):  # both dates have come (they cannot be in the future)
+        case = renewal_services.renewal_record_application(
+            business=business, received_on=D(2026, 12, 15), channel="post"
+        )
+        renewal_services.renewal_approve(case=case, approved_on=D(2026, 12, 20))
     return business
 
 

@@ -100,7 +100,8 @@ class DemoRegister:
         rnd = self.random
         capitals, weights = zip(*CAPITAL_WEIGHTS, strict=True)
         start = datetime.date(2019, 4, 1)
-        span = (datetime.date(2026, 11, 30) - start).days
+        # Registrations up to 2026-11-29, never after today (a registration date cannot be in the future).
+        span = (min(datetime.date(2026, 11, 30), timezone.localdate(now) + datetime.timedelta(days=1)) - start).days
         for offset in range(self.total):
             family, family_kana = rnd.choice(self.family_names)
             suffix, suffix_kana = rnd.choice(SUFFIXES)

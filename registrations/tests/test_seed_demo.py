@@ -1,8 +1,10 @@
 """seed_demo: a believable register in one command, COPY-based on PostgreSQL."""
 
+import datetime
 import io
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db.models import Count
 
@@ -39,3 +41,12 @@ def test_seed_demo_copies_into_postgres(postgres):
     """COPY streams rows while the generators run: none of them may query the database."""
     seed(400)
     check_register(400)
+
+
+@pytest.mark.django_db
+def test_seed_demo_registers_nobody_in_the_future():
+    """Passes the register's own rule: a 登録日 is never after today (here 2025-01-10 in Tokyo)."""
+    with time_machine.travel(datetime.datetime(2025, 1, 10, 1, 0, tzinfo=datetime.UTC), tick=False):
+        seed(300)
+    latest = Business.objects.order_by("-registered_on").values_list("registered_on", flat=True).first()
+    assert datetime.date(2024, 12, 1) < latest <= datetime.date(2025, 1, 10)

@@ -1,8 +1,7 @@
-"""Bounce lists, the effect report and the morning check in the admin."""
+"""The desk's pages in the admin: bounce lists and the morning check."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -10,12 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ccus.admin_mixins import ReadOnlyAdminMixin
-from outreach import bounces, exports, selectors
-from outreach.effect import effect_report
-from outreach.forms import BounceUploadForm, MonthRangeForm
-from outreach.models import Bounce, EffectReport, MorningCheck
-from registrations.models import DownloadLog
-from registrations.services import download_record
+from outreach import bounces, selectors
+from outreach.forms import BounceUploadForm
+from outreach.models import Bounce, MorningCheck
 
 
 @admin.register(Bounce)
@@ -67,36 +63,6 @@ class BounceAdmin(admin.ModelAdmin):
             "errors": errors,
         }
         return TemplateResponse(request, "admin/outreach/bounce_upload.html", context)
-
-
-@admin.register(EffectReport)
-class EffectReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """For each expiry month: what happened, what came last before applying, what each mix achieved."""
-
-    def changelist_view(self, request, extra_context=None):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        form = MonthRangeForm(request.GET or None)
-        first, last = form.months()
-        report = effect_report(first_month=first, last_month=last)
-        if request.GET.get("format") == "xlsx":
-            response = HttpResponse(
-                exports.effect_report_xlsx(report),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-            name = f"effect-{first:%Y%m}-{last:%Y%m}-{timezone.localdate():%Y%m%d}.xlsx"
-            response["Content-Disposition"] = f'attachment; filename="{name}"'
-            download_record(request=request, kind=DownloadLog.Kind.REPORT, file_name=name)
-            return response
-        context = {
-            **self.admin_site.each_context(request),
-            "title": EffectReport._meta.verbose_name_plural,
-            "opts": self.model._meta,
-            "form": form,
-            "report": report,
-            **exports.present(report),
-        }
-        return TemplateResponse(request, "admin/outreach/effect_report.html", context)
 
 
 @admin.register(MorningCheck)

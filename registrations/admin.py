@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ccus.paginator import EstimatedCountPaginator
-from outreach import scoping
-from outreach.admin import BusinessOutreachMixin, ScopedAdminMixin
+from outreach.admin import BusinessOutreachMixin
+from outreach.lists import scoping
+from outreach.lists.admin import ScopedAdminMixin
 from registrations.admin_files import FileExportMixin, FileImportMixin
 from registrations.forms import BusinessForm
 from registrations.models import (

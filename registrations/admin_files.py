@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from import_export.forms import ImportForm
 
-from registrations import services
+from registrations import export_jobs, services
 from registrations.models import DownloadLog, ExportJob
 from registrations.resources import SpreadsheetFormat
 
@@ -92,7 +92,7 @@ class FileExportMixin:
             services.download_record(request=request, kind=DownloadLog.Kind.STREAMED_EXPORT, file_name=name)
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
-        job = services.export_start(user=request.user, queryset=queryset, file_format=file_format)
+        job = export_jobs.export_start(user=request.user, queryset=queryset, file_format=file_format)
         messages.info(request, gettext("The export has started; this page shows its progress."))
         return HttpResponseRedirect(reverse("admin:registrations_exportjob_change", args=[job.pk]))
 

@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from ccus import roles
-from outreach import calls
+from outreach.calls import services as calls
 from outreach.models import (
     AssociationStaff,
     Bounce,

@@ -10,8 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ccus.admin_mixins import ReadOnlyAdminMixin
-from outreach import calls, rendering, selectors, timeline
-from outreach.forms import CallOutcomeForm, DayRangeForm
+from outreach import admin_timeline, rendering
+from outreach.calls import selectors as call_selectors
+from outreach.calls import services as calls
+from outreach.calls.forms import CallOutcomeForm, DayRangeForm
 from outreach.models import CallAttempt, CallOutcome, CallStats, CallTask, RenewalCheck
 from renewals.admin import urgency_colour
 
@@ -135,7 +137,7 @@ class CallTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "colour": urgency_colour(days_left),
             "script": script,
             "script_error": script_error,
-            "timeline": timeline.render_timeline(business.pk),
+            "timeline": admin_timeline.render_timeline(business.pk),
             "form": form,
             "error": error,
             "outcomes": CallOutcome.choices,
@@ -174,7 +176,7 @@ class CallStatsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         since, until = form.days()
         rows = [
             {"day": row.day, "operator": row.operator, "counts": list(row.outcomes.values()), "total": row.total}
-            for row in selectors.call_stats(since=since, until=until)
+            for row in call_selectors.call_stats(since=since, until=until)
         ]
         context = {
             **self.admin_site.each_context(request),

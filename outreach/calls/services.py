@@ -15,9 +15,9 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outreach import calendar
+from outreach import business_days
 from outreach.models import CallAttempt, CallOutcome, CallTask, Channel, Notice, ReminderPolicy, RenewalCheck
-from outreach.services import reroute
+from outreach.routing import reroute
 from registrations.models import Business
 from renewals.models import RenewalCase
 
@@ -112,7 +112,7 @@ def call_claim_next(*, operator, now: datetime.datetime | None = None) -> CallTa
     """
     now = now or timezone.now()
     hours = settings.OUTREACH_CALLING_HOURS
-    if not calendar.within_hours(now, hours):
+    if not business_days.within_hours(now, hours):
         raise CallError(
             _("Calls are made on business days from %(start)s:00 to %(end)s:00.") % {"start": hours[0], "end": hours[1]}
         )
@@ -145,7 +145,7 @@ def _check_callback(notice: Notice, callback_at: datetime.datetime | None, now: 
     if callback_at <= now:
         raise CallError(_("The callback time must be in the future."))
     hours = settings.OUTREACH_CALLING_HOURS
-    if not calendar.within_hours(callback_at, hours):
+    if not business_days.within_hours(callback_at, hours):
         raise CallError(
             _("Call back on a business day between %(start)s:00 and %(end)s:00.") % {"start": hours[0], "end": hours[1]}
         )
@@ -232,7 +232,7 @@ def _after_no_answer(notice: Notice, now: datetime.datetime) -> None:
         notice.status = Notice.Status.FAILED
         notice.last_error = _("No answer after %(count)s calls.") % {"count": unanswered}
         return
-    day = calendar.next_business_day(timezone.localdate(now), include_today=False)
+    day = business_days.next_business_day(timezone.localdate(now), include_today=False)
     notice.scheduled_for = day
     CallTask.objects.create(
         notice=notice, kind=CallTask.Kind.RETRY, due_at=opening(day), expires_on=notice.business.expires_on

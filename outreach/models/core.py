@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from outreach import rendering
-from registrations.models import Association, Business
-from renewals.models import RenewalStatus, Term
+from outreach import variables
+from registrations.models import Business
+from renewals.models import Term
 
 
 class Channel(models.TextChoices):
@@ -34,7 +34,7 @@ class NoticeTemplate(models.Model):
     subject = models.CharField(
         _("subject"), max_length=200, blank=True, help_text=_("One line, with the same variables as the body.")
     )
-    body = models.TextField(_("body"), help_text=rendering.HELP_TEXT)
+    body = models.TextField(_("body"), help_text=variables.HELP_TEXT)
 
     class Meta:
         ordering = ["channel", "name"]
@@ -45,8 +45,8 @@ class NoticeTemplate(models.Model):
         return self.name
 
     def clean(self) -> None:
-        errors = {field: rendering.problems(getattr(self, field)) for field in ("subject", "body")}
-        if rendering.LINE_BREAKS.intersection(self.subject):
+        errors = {field: variables.problems(getattr(self, field)) for field in ("subject", "body")}
+        if variables.LINE_BREAKS.intersection(self.subject):
             errors["subject"].append(_("The subject must be one line."))
         if errors := {field: found for field, found in errors.items() if found}:
             raise ValidationError(errors)
@@ -88,6 +88,13 @@ class ReminderPolicy(models.Model):
             Channel.PHONE: self.phone_fallback,
         }.get(channel, Fallback.SKIP)
 
+    def fallback_chain(self, channel: str) -> list[str]:
+        """The channels tried in order for a step: its own, then the policy's fallbacks."""
+        chain = [channel]
+        while (following := self.fallback_for(chain[-1])) != Fallback.SKIP and following not in chain:
+            chain.append(following)
+        return chain
+
 
 class ReminderStep(models.Model):
     """One rung: a channel, a number of days before (negative: after) expiry, a template."""
@@ -103,7 +110,7 @@ class ReminderStep(models.Model):
         help_text=_("After this day a missed step is not caught up. Steps before expiry must stop by expiry (≥ 0)."),
     )
     template = models.ForeignKey(NoticeTemplate, models.PROTECT, verbose_name=_("template"))
-    call_script = models.TextField(_("call script"), blank=True, help_text=rendering.HELP_TEXT)
+    call_script = models.TextField(_("call script"), blank=True, help_text=variables.HELP_TEXT)
 
     # Who changed what and when, shown on the admin's history page (saves only, not bulk writes).
     history = HistoricalRecords()
@@ -129,7 +136,7 @@ class ReminderStep(models.Model):
         return self.days_before < 0
 
     def clean(self) -> None:
-        if found := rendering.problems(self.call_script):
+        if found := variables.problems(self.call_script):
             raise ValidationError({"call_script": found})
         if self.last_days_before is None or self.days_before is None:
             return
@@ -270,115 +277,6 @@ class Notice(models.Model):
         return f"{self.get_channel_display()} {self.business_id} {self.due_on}"
 
 
-class CallOutcome(models.TextChoices):
-    """What an operator records after a call; the order is the keyboard numbering on the call screen."""
-
-    WILL_RENEW = "will_renew", _("reached – will renew")
-    ALREADY_APPLIED = "already_applied", _("reached – already applied")
-    REFUSES = "refuses", _("reached – refuses")
-    NO_ANSWER = "no_answer", _("no answer")
-    VOICEMAIL = "voicemail", _("voicemail")
-    WRONG_NUMBER = "wrong_number", _("wrong number")
-    CALLBACK = "callback", _("callback requested")
-
-
-class CallTask(models.Model):
-    """One call to make for a phone notice, from a given moment.
-
-    A phone notice may need several calls (a retry after no answer, a callback at the
-    time the business asked for); each is a task with its own due time and claim, so
-    the notice stays the one outbox row per (term, step).
-    """
-
-    class Kind(models.TextChoices):
-        FIRST = "first", _("first call")
-        RETRY = "retry", _("retry after no answer")
-        CALLBACK = "callback", _("callback")
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("to call")
-        DONE = "done", _("done")
-
-    notice = models.ForeignKey(Notice, models.CASCADE, related_name="call_tasks", verbose_name=_("notice"))
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.FIRST)
-    due_at = models.DateTimeField(_("call from"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("operator")
-    )
-    claimed_at = models.DateTimeField(_("taken at"), null=True, blank=True)
-    # The business's expiry when the task was made: the queue's order, read without a join.
-    expires_on = models.DateField(_("expires on"), editable=False)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["due_at", "pk"]
-        verbose_name = _("call queue")
-        verbose_name_plural = _("call queue")
-        permissions = [("take_call", _("Can take calls from the queue and record them"))]
-        constraints = [
-            models.UniqueConstraint(fields=["notice"], condition=Q(status="open"), name="calltask_one_open_per_notice")
-        ]
-        indexes = [
-            models.Index(fields=["status", "due_at"], name="calltask_queue_idx"),
-            models.Index(
-                fields=["expires_on", "due_at", "id"], condition=Q(status="open"), name="calltask_open_order_idx"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.notice.business} {self.due_at:%Y-%m-%d %H:%M}"
-
-
-class CallAttempt(models.Model):
-    """One call an operator made, with its outcome; rows under the phone notice."""
-
-    notice = models.ForeignKey(Notice, models.CASCADE, related_name="call_attempts", verbose_name=_("notice"))
-    task = models.OneToOneField(
-        CallTask, models.SET_NULL, null=True, blank=True, related_name="attempt", verbose_name=_("call task")
-    )
-    operator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="call_attempts", verbose_name=_("operator")
-    )
-    started_at = models.DateTimeField(_("started at"))
-    ended_at = models.DateTimeField(_("ended at"))
-    outcome = models.CharField(_("outcome"), max_length=16, choices=CallOutcome.choices)
-    note = models.TextField(_("note"), blank=True)
-    callback_at = models.DateTimeField(_("call back at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-started_at", "-pk"]
-        verbose_name = _("call attempt")
-        verbose_name_plural = _("call attempts")
-        indexes = [models.Index(fields=["operator", "started_at"], name="callattempt_operator_day_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.get_outcome_display()} {self.started_at:%Y-%m-%d %H:%M}"
-
-
-class RenewalCheck(models.Model):
-    """A business that told an operator it has already applied: the desk checks the renewal."""
-
-    business = models.ForeignKey(Business, models.CASCADE, related_name="renewal_checks", verbose_name=_("business"))
-    attempt = models.OneToOneField(
-        CallAttempt, models.SET_NULL, null=True, blank=True, related_name="renewal_check", verbose_name=_("call")
-    )
-    reported_at = models.DateTimeField(_("reported at"))
-    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
-    checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("checked by")
-    )
-    note = models.TextField(_("note"), blank=True)
-
-    class Meta:
-        ordering = ["checked_at", "-reported_at"]
-        verbose_name = _("renewal to check (already applied)")
-        verbose_name_plural = _("renewals to check (already applied)")
-
-    def __str__(self) -> str:
-        return str(self.business)
-
-
 class Bounce(models.Model):
     """An e-mail address that bounced, as a bounce list or a provider reported it."""
 
@@ -408,361 +306,6 @@ class Bounce(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} {self.bounced_on}"
-
-
-class CallStats(CallAttempt):
-    """The supervisors' view of calls per operator and day (an admin page, no table of its own)."""
-
-    class Meta:
-        proxy = True
-        default_permissions = ("view",)
-        verbose_name = _("calls per operator and day")
-        verbose_name_plural = _("calls per operator and day")
-
-
-class EffectReport(Notice):
-    """The report of what each contact achieved (an admin page, no table of its own)."""
-
-    class Meta:
-        proxy = True
-        default_permissions = ("view",)
-        verbose_name = _("effect of reminders")
-        verbose_name_plural = _("effect of reminders")
-
-
-class AssociationStaff(models.Model):
-    """Ties a staff user of a member association to that one association (see outreach/scoping.py)."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, models.CASCADE, related_name="association_staff", verbose_name=_("user")
-    )
-    association = models.ForeignKey(Association, models.PROTECT, related_name="staff", verbose_name=_("association"))
-
-    class Meta:
-        verbose_name = _("association staff member")
-        verbose_name_plural = _("association staff")
-
-    def __str__(self) -> str:
-        return f"{self.user} ({self.association.code})"
-
-
-class SubcontractorList(models.Model):
-    """A dated snapshot of subcontractors' renewal status for one prime or an association's member primes.
-
-    Built once by a task into files under MEDIA_ROOT; pages and downloads read the stored
-    rows and files, never the live graph.
-    """
-
-    class Scope(models.TextChoices):
-        PRIME = "prime", _("one prime contractor")
-        ASSOCIATION = "association", _("an association's member primes")
-
-    class Filter(models.TextChoices):
-        EXPIRING = "expiring", _("expiring within N days")
-        LAPSED = "lapsed", _("lapsed")
-        ALL = "all", _("all")
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        BUILDING = "building", _("building")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
-
-    scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices)
-    prime = models.ForeignKey(
-        Business, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("prime contractor (元請)")
-    )
-    association = models.ForeignKey(
-        Association, models.CASCADE, null=True, blank=True, related_name="subcontractor_lists",
-        verbose_name=_("association"),
-    )  # fmt: skip
-    row_filter = models.CharField(_("filter"), max_length=10, choices=Filter.choices, default=Filter.EXPIRING)
-    days = models.PositiveSmallIntegerField(_("within days"), default=90)
-    as_of = models.DateField(_("as of"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    primes_total = models.PositiveIntegerField(_("primes"), default=0)
-    primes_done = models.PositiveIntegerField(_("primes done"), default=0)
-    row_count = models.PositiveIntegerField(_("rows"), default=0)
-    xlsx_file = models.FileField(_("XLSX file"), max_length=300, blank=True)
-    csv_file = models.FileField(_("CSV file"), max_length=300, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("requested by"),
-    )  # fmt: skip
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
-    delivered_at = models.DateTimeField(_("first delivered at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = _("subcontractor renewal list")
-        verbose_name_plural = _("subcontractor renewal lists")
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(scope="prime", prime__isnull=False, association__isnull=True))
-                | Q(scope="association", prime__isnull=True, association__isnull=False),
-                name="sublist_scope_target",
-            )
-        ]
-
-    def __str__(self) -> str:
-        target = self.prime.ccus_id if self.prime_id else self.association.code
-        return f"{target} {self.as_of}"
-
-
-class SubcontractorListRow(models.Model):
-    """One subcontractor in a snapshot, as it stood on the snapshot's date.
-
-    Also the record of every list a business appeared in: its page shows the pressure
-    that came through its primes.
-    """
-
-    snapshot = models.ForeignKey(SubcontractorList, models.CASCADE, related_name="rows", verbose_name=_("list"))
-    prime = models.ForeignKey(Business, models.CASCADE, related_name="+", verbose_name=_("prime contractor (元請)"))
-    business = models.ForeignKey(
-        Business, models.CASCADE, related_name="list_rows", verbose_name=_("subcontractor (下請)")
-    )
-    distance = models.PositiveSmallIntegerField(_("distance (1 = direct)"))
-    expires_on = models.DateField(_("expires on (有効期限)"))
-    renewal_status = models.CharField(_("renewal status"), max_length=16, choices=RenewalStatus.choices, blank=True)
-    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
-    last_contact_channel = models.CharField(_("last contact by"), max_length=12, choices=Channel.choices, blank=True)
-    last_contact_status = models.CharField(
-        _("last contact outcome"), max_length=10, choices=Notice.Status.choices, blank=True
-    )
-
-    class Meta:
-        ordering = ["snapshot", "prime", "distance", "business"]
-        verbose_name = _("subcontractor list row")
-        verbose_name_plural = _("subcontractor list rows")
-        constraints = [
-            models.UniqueConstraint(fields=["snapshot", "prime", "business"], name="sublist_row_once"),
-        ]
-        indexes = [models.Index(fields=["business", "snapshot"], name="sublist_row_business_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.prime_id} → {self.business_id} ({self.distance})"
-
-
-class ListDelivery(models.Model):
-    """Who received which snapshot file, when, and how: every download and e-mail."""
-
-    class Kind(models.TextChoices):
-        DOWNLOAD = "download", _("download")
-        EMAIL = "email", _("e-mail announcement")
-
-    snapshot = models.ForeignKey(SubcontractorList, models.CASCADE, related_name="deliveries", verbose_name=_("list"))
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    file_format = models.CharField(_("file"), max_length=4, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("user")
-    )
-    recipient = models.CharField(_("recipient"), max_length=300, blank=True)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name = _("list delivery")
-        verbose_name_plural = _("list deliveries")
-
-    def __str__(self) -> str:
-        return f"{self.snapshot} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
-
-
-class PostcardBatch(models.Model):
-    """One print run for the print shop: the postcard notices it took, its files and its fate."""
-
-    class Status(models.TextChoices):
-        BUILDING = "building", _("building")
-        READY = "ready", _("ready to print")
-        POSTED = "posted", _("posted")
-        CANCELLED = "cancelled", _("cancelled")
-        FAILED = "failed", _("failed")
-
-    for_date = models.DateField(_("postcards scheduled up to"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.BUILDING)
-    total = models.PositiveIntegerField(_("postcards"), default=0)
-    done = models.PositiveIntegerField(_("postcards written"), default=0)
-    excluded = models.PositiveIntegerField(_("left out"), default=0)
-    pdf = models.FileField(_("PDF for printing"), blank=True)
-    csv_cp932 = models.FileField(_("CSV (CP932, Excel)"), blank=True)
-    csv_utf8 = models.FileField(_("CSV (UTF-8)"), blank=True)
-    char_problems = models.JSONField(_("characters that could not be printed or encoded"), default=list, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("created by")
-    )
-    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
-    posted_on = models.DateField(_("posted on"), null=True, blank=True)
-    posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("posted by")
-    )
-    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("cancelled by"),
-    )
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = _("postcard print batch")
-        verbose_name_plural = _("postcard print batches")
-
-    def __str__(self) -> str:
-        return f"#{self.pk} {self.for_date} ({self.get_status_display()})"
-
-
-class PostcardExclusion(models.Model):
-    """A notice a batch left out because the postcard could not be delivered, and why."""
-
-    batch = models.ForeignKey(PostcardBatch, models.CASCADE, related_name="exclusions", verbose_name=_("print batch"))
-    notice = models.ForeignKey(Notice, models.CASCADE, related_name="+", verbose_name=_("notice"))
-    reason = models.CharField(_("reason"), max_length=16, choices=Notice.Reason.choices)
-
-    class Meta:
-        ordering = ["batch", "pk"]
-        verbose_name = _("left-out postcard")
-        verbose_name_plural = _("left-out postcards")
-
-    def __str__(self) -> str:
-        return f"{self.notice.business_id}: {self.get_reason_display()}"
-
-
-class ReturnedMail(models.Model):
-    """A postcard returned as undeliverable (宛所不明): the business's address is flagged."""
-
-    business = models.ForeignKey(Business, models.CASCADE, related_name="returned_mail", verbose_name=_("business"))
-    returned_on = models.DateField(_("returned on"))
-    notice = models.ForeignKey(
-        Notice, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("postcard notice")
-    )
-    batch = models.ForeignKey(
-        PostcardBatch, models.SET_NULL, null=True, blank=True, related_name="returned", verbose_name=_("print batch")
-    )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-returned_on", "-pk"]
-        verbose_name = _("returned mail (宛所不明)")
-        verbose_name_plural = _("returned mail (宛所不明)")
-
-    def __str__(self) -> str:
-        return f"{self.business_id} {self.returned_on}"
-
-
-class Dashboard(Term):
-    """The renewal dashboard and the segment targeting (an admin page, no table of its own)."""
-
-    class Meta:
-        proxy = True
-        default_permissions = ("view",)
-        verbose_name = _("renewal dashboard")
-        verbose_name_plural = _("renewal dashboard")
-
-
-class DashboardSnapshot(models.Model):
-    """The dashboard's aggregates as computed at `computed_at`: one row per day, replaced by each refresh."""
-
-    as_of = models.DateField(_("as of"), unique=True)
-    computed_at = models.DateTimeField(_("computed at"))
-    seconds = models.FloatField(_("seconds to compute"))
-    data = models.JSONField(_("figures"))
-
-    class Meta:
-        default_permissions = ()  # written by the refresh task, shown on the dashboard page
-        verbose_name = _("dashboard snapshot")
-        verbose_name_plural = _("dashboard snapshots")
-
-    def __str__(self) -> str:
-        return f"{self.as_of} ({timezone.localtime(self.computed_at):%H:%M:%S})"
-
-
-class SegmentList(models.Model):
-    """A saved segment: the businesses of a region/trade/capital band at risk on the day it was saved."""
-
-    name = models.CharField(_("name"), max_length=200)
-    dimensions = models.CharField(_("segment by"), max_length=40, help_text=_("e.g. prefecture,trade_group"))
-    keys = models.JSONField(_("segment keys"), default=list)
-    as_of = models.DateField(_("as of"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("created by")
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    businesses = models.ManyToManyField(
-        Business, through="SegmentListEntry", related_name="segment_lists", verbose_name=_("businesses")
-    )
-    calls_created = models.PositiveIntegerField(_("call tasks created"), default=0)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = _("segment list")
-        verbose_name_plural = _("segment lists")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class SegmentListEntry(models.Model):
-    segment_list = models.ForeignKey(SegmentList, models.CASCADE, related_name="entries", verbose_name=_("list"))
-    business = models.ForeignKey(Business, models.CASCADE, related_name="+", verbose_name=_("business"))
-    term = models.ForeignKey(Term, models.CASCADE, related_name="+", verbose_name=_("term"))
-
-    class Meta:
-        ordering = ["term__expires_on", "pk"]
-        verbose_name = _("business in the list")
-        verbose_name_plural = _("businesses in the list")
-        constraints = [models.UniqueConstraint(fields=["segment_list", "business"], name="segment_entry_unique")]
-
-    def __str__(self) -> str:
-        return str(self.business_id)
-
-
-class CommitteeReport(models.Model):
-    """The quarterly report to the steering committee (運営委員会): an XLSX and a PDF."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
-
-    quarter = models.CharField(_("fiscal quarter"), max_length=6, help_text=_("e.g. 2026Q3 = October – December 2026"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    xlsx = models.FileField(_("XLSX"), upload_to="committee/", blank=True)
-    pdf = models.FileField(_("PDF"), upload_to="committee/", blank=True)
-    error = models.TextField(_("error"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("requested by"),
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = _("committee report")
-        verbose_name_plural = _("committee reports")
-
-    def __str__(self) -> str:
-        return self.quarter
 
 
 class MorningCheck(ScanRun):

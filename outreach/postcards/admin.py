@@ -17,7 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from outreach import services
 from outreach.models import Notice, PostcardBatch, PostcardExclusion, ReturnedMail
-from outreach.postcard_forms import PostedForm, ReturnedMailForm, ReturnedMailUploadForm
+from outreach.postcards import services as postcard_services
+from outreach.postcards.forms import PostedForm, ReturnedMailForm, ReturnedMailUploadForm
+from outreach.postcards.tasks import build_postcard_batch_task
 
 DOWNLOADS = {"pdf": _("PDF for printing"), "csv_cp932": _("CSV (CP932, Excel)"), "csv_utf8": _("CSV (UTF-8)")}
 
@@ -108,11 +110,9 @@ class PostcardBatchAdmin(admin.ModelAdmin):
         """Start a batch of every postcard queued up to today and build it in a task."""
         if request.method != "POST" or not self.may(request, "add"):
             raise PermissionDenied
-        from outreach.tasks import build_postcard_batch_task
-
         try:
             with transaction.atomic():
-                batch = services.postcard_batch_start(for_date=timezone.localdate(), user=request.user)
+                batch = postcard_services.postcard_batch_start(for_date=timezone.localdate(), user=request.user)
                 transaction.on_commit(lambda: build_postcard_batch_task.delay(batch.pk))
         except services.OutreachError as error:
             self.message_user(request, str(error), messages.WARNING)
@@ -145,12 +145,12 @@ class PostcardBatchAdmin(admin.ModelAdmin):
                 form = PostedForm(request.POST)
                 if not form.is_valid():
                     raise services.OutreachError(_("Enter the posting date."))
-                count = services.postcard_batch_mark_posted(
+                count = postcard_services.postcard_batch_mark_posted(
                     batch=batch, posted_on=form.cleaned_data["posted_on"], user=request.user
                 )
                 message = _("%(count)s postcards marked sent.") % {"count": count}
             else:
-                count = services.postcard_batch_cancel(batch=batch, user=request.user)
+                count = postcard_services.postcard_batch_cancel(batch=batch, user=request.user)
                 message = _("Batch cancelled: %(count)s postcards are back in the queue.") % {"count": count}
         except services.OutreachError as error:
             self.message_user(request, str(error), messages.ERROR)
@@ -220,7 +220,7 @@ class ReturnedMailAdmin(admin.ModelAdmin):
                 ids, what = [data["ccus_id"].pk], str(data["ccus_id"])
             else:
                 ids, what = data["file"], _("%(count)s businesses") % {"count": len(data["file"])}
-            services.returned_mail_record(business_ids=ids, returned_on=data["returned_on"], user=request.user)
+            postcard_services.returned_mail_record(business_ids=ids, returned_on=data["returned_on"], user=request.user)
             self.message_user(
                 request,
                 _("Returned mail recorded: %(what)s. The address is flagged undeliverable.") % {"what": what},

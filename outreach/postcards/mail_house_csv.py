@@ -10,7 +10,7 @@ import functools
 from typing import TextIO
 
 from ccus.tabular import neutralise
-from outreach.postcard_pdf import Card
+from outreach.postcards.pdf import Card
 
 HEADER = ["連番", "事業者ID", "郵便番号", "住所", "宛名", "件名", "本文"]
 CP932_PROBLEM_COLUMN = "CP932で表せない文字"

@@ -25,8 +25,8 @@ from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from outreach import customer_barcode
-from outreach.pdf_stream import PdfStreamWriter
+from outreach.postcards import customer_barcode
+from outreach.postcards.pdf_stream import PdfStreamWriter
 
 FONT_NAME = "IPAexGothic"
 FONT_PATH = Path(__file__).resolve().parent / "fonts" / "ipaexg.ttf"

@@ -15,10 +15,11 @@ from django.db import connection
 from django.utils import timezone
 
 from ccus.history import history_record_bulk
-from outreach import customer_barcode, rendering
+from outreach import rendering
 from outreach.models import Channel, Notice, NoticeTemplate, PostcardBatch
-from outreach.postcard_csv import PostcardCsv
-from outreach.postcard_pdf import Card, PostcardPdf, missing_glyphs
+from outreach.postcards import customer_barcode
+from outreach.postcards.mail_house_csv import PostcardCsv
+from outreach.postcards.pdf import Card, PostcardPdf, missing_glyphs
 from registrations import postal
 
 CHUNK = 500

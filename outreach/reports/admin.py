@@ -19,11 +19,14 @@ from django.utils.translation import gettext_lazy
 
 from ccus.admin_mixins import ReadOnlyAdminMixin
 from ccus.tabular import UTF8_BOM, CsvLines
-from outreach import charts, snapshots, targeting
-from outreach.committee import outcome_labels
-from outreach.forms import CommitteeReportForm
-from outreach.models import CommitteeReport, Dashboard, SegmentList
-from outreach.tasks import refresh_dashboard_task
+from outreach.models import CommitteeReport, Dashboard, EffectReport, SegmentList
+from outreach.reports import charts, effect_workbook, segments, snapshots
+from outreach.reports.committee import outcome_labels
+from outreach.reports.effect import effect_report
+from outreach.reports.forms import CommitteeReportForm, MonthRangeForm
+from outreach.reports.tasks import refresh_dashboard_task
+from registrations.models import DownloadLog
+from registrations.services import download_record
 from renewals import stats
 
 PREVIEW_ROWS = 100
@@ -106,18 +109,18 @@ class DashboardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         kind = request.GET.get("kind") or request.POST.get("kind") or "prefecture_trade_group"
         order = request.GET.get("order", "rate")
-        if kind not in targeting.SEGMENTINGS or order not in targeting.ORDERS:
+        if kind not in segments.SEGMENTINGS or order not in segments.ORDERS:
             messages.error(request, _("Unknown segmentation or order: showing the default."))
             kind, order = "prefecture_trade_group", "rate"
         if request.method == "POST":
             return self._act(request, kind)
-        rows = targeting.segments(kind, today=timezone.localdate(), order=order)
+        rows = segments.segments(kind, today=timezone.localdate(), order=order)
         context = {
             **self._context(request, _("Weak segments")),
             "kind": kind,
             "order": order,
-            "segmentings": [(key, label) for key, (_dims, label) in targeting.SEGMENTINGS.items()],
-            "orders": list(targeting.ORDERS.items()),
+            "segmentings": [(key, label) for key, (_dims, label) in segments.SEGMENTINGS.items()],
+            "orders": list(segments.ORDERS.items()),
             "rows": [{**row, "value": "|".join(str(k) for k in row["keys"])} for row in rows[:200]],
             "can_act": request.user.has_perm("outreach.add_segmentlist"),
         }
@@ -128,15 +131,15 @@ class DashboardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         action = request.POST.get("action")
         try:
-            keys = targeting.parse_keys(kind, request.POST.get("segment", ""))
+            keys = segments.parse_keys(kind, request.POST.get("segment", ""))
             if action not in ("save", "csv", "xlsx", "calls"):
-                raise targeting.TargetingError(_("Choose what to do with the segment."))
+                raise segments.TargetingError(_("Choose what to do with the segment."))
             with transaction.atomic():
-                segment_list = targeting.segment_list_create(
+                segment_list = segments.segment_list_create(
                     kind=kind, keys=keys, today=timezone.localdate(), user=request.user
                 )
-                result = targeting.segment_list_calls(segment_list=segment_list) if action == "calls" else None
-        except targeting.TargetingError as error:
+                result = segments.segment_list_calls(segment_list=segment_list) if action == "calls" else None
+        except segments.TargetingError as error:
             messages.error(request, str(error))
             return redirect(f"{reverse('admin:outreach_dashboard_segments')}?kind={kind}")
         if action in ("csv", "xlsx"):
@@ -156,8 +159,8 @@ def segment_list_file(segment_list: SegmentList, file_format: str):
         lines = CsvLines("utf-8")
 
         def stream():
-            yield UTF8_BOM + lines.line(targeting.export_headers())
-            for row in targeting.export_rows(segment_list):
+            yield UTF8_BOM + lines.line(segments.export_headers())
+            for row in segments.export_rows(segment_list):
                 yield lines.line([str(cell) for cell in row])
 
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
@@ -166,8 +169,8 @@ def segment_list_file(segment_list: SegmentList, file_format: str):
         options = {"constant_memory": True, "in_memory": True, "strings_to_formulas": False}
         workbook = xlsxwriter.Workbook(buffer, options)
         sheet = workbook.add_worksheet()
-        sheet.write_row(0, 0, targeting.export_headers(), workbook.add_format({"bold": True}))
-        for index, row in enumerate(targeting.export_rows(segment_list), start=1):
+        sheet.write_row(0, 0, segments.export_headers(), workbook.add_format({"bold": True}))
+        for index, row in enumerate(segments.export_rows(segment_list), start=1):
             sheet.write_row(index, 0, [*row[:-1], row[-1].isoformat()])
         workbook.close()
         response = HttpResponse(
@@ -238,8 +241,8 @@ class SegmentListAdmin(admin.ModelAdmin):
     def hand_to_phone_desk(self, request, queryset):
         for segment_list in queryset:
             try:
-                result = targeting.segment_list_calls(segment_list=segment_list)
-            except targeting.TargetingError as error:
+                result = segments.segment_list_calls(segment_list=segment_list)
+            except segments.TargetingError as error:
                 self.message_user(request, str(error), messages.ERROR)
                 return
             message = CALLS_MESSAGE
@@ -302,6 +305,36 @@ class CommitteeReportAdmin(admin.ModelAdmin):
 
 
 def _enqueue(report_id: int) -> None:
-    from outreach.tasks import committee_report_task
+    from outreach.reports.tasks import committee_report_task
 
     transaction.on_commit(lambda: committee_report_task.delay(report_id))
+
+
+@admin.register(EffectReport)
+class EffectReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """For each expiry month: what happened, what came last before applying, what each mix achieved."""
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = MonthRangeForm(request.GET or None)
+        first, last = form.months()
+        report = effect_report(first_month=first, last_month=last)
+        if request.GET.get("format") == "xlsx":
+            response = HttpResponse(
+                effect_workbook.effect_report_xlsx(report),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            name = f"effect-{first:%Y%m}-{last:%Y%m}-{timezone.localdate():%Y%m%d}.xlsx"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            download_record(request=request, kind=DownloadLog.Kind.REPORT, file_name=name)
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": EffectReport._meta.verbose_name_plural,
+            "opts": self.model._meta,
+            "form": form,
+            "report": report,
+            **effect_workbook.present(report),
+        }
+        return TemplateResponse(request, "admin/outreach/effect_report.html", context)

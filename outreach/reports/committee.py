@@ -17,8 +17,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outreach import dashboard
 from outreach.models import CommitteeReport
+from outreach.reports import dashboard
 from renewals import fiscal, stats
 
 FONT_NAME = "IPAexGothic"

@@ -9,8 +9,8 @@ import io
 import xlsxwriter
 from django.utils.translation import gettext as _
 
-from outreach.effect import OUTCOMES, EffectReport
 from outreach.models import Channel
+from outreach.reports.effect import OUTCOMES, EffectReport
 
 
 def outcome_labels() -> list[str]:

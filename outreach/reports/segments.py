@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 
 from ccus.history import CREATED, history_record_bulk
 from ccus.tabular import neutralise
-from outreach import calendar, scan
-from outreach.calls import call_tasks_create
+from outreach import business_days, scan
+from outreach.calls.services import call_tasks_create
 from outreach.models import Channel, Notice, NoticeTemplate, ReminderPolicy, SegmentList, SegmentListEntry
 from registrations.models import CapitalBand
 from renewals import stats
@@ -132,7 +132,7 @@ def segment_list_calls(*, segment_list: SegmentList, today: datetime.date | None
         "queued": Notice.Status.QUEUED.value,
         "manual": Notice.Reason.MANUAL.value,
         "today": today,
-        "day": calendar.next_business_day(today),
+        "day": business_days.next_business_day(today),
         "now": connection.ops.adapt_datetimefield_value(now),
         "list": segment_list.pk,
         "true": True,

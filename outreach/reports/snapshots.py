@@ -13,8 +13,8 @@ import time
 from django.db import connection, transaction
 from django.utils import timezone
 
-from outreach import dashboard
 from outreach.models import DashboardSnapshot
+from outreach.reports import dashboard
 from renewals import fiscal
 
 LOCK_NAME = "outreach.dashboard_snapshot"

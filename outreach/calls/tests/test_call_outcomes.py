@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from ccus import roles
-from outreach import calls
+from outreach.calls import services as calls
 from outreach.models import CallAttempt, CallTask, Notice, ReminderPolicy, RenewalCheck
 from outreach.tests.factories import phone_notice, policy_with_steps
 from registrations.tests.factories import staff_user

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, transaction
 
 from ccus import roles
-from outreach import calls
+from outreach.calls import services as calls
 from outreach.models import CallTask
 from outreach.tests.factories import phone_notice, policy_with_steps
 from registrations.tests.factories import staff_user

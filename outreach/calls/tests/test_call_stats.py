@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from ccus import roles
-from outreach import selectors
+from outreach.calls import selectors as call_selectors
 from outreach.models import CallAttempt, Notice, NoticeTemplate
 from registrations.tests.factories import BusinessFactory, staff_user
 
@@ -39,7 +39,7 @@ def calls_made():
 
 
 def test_calls_are_counted_per_operator_and_japanese_day(calls_made):
-    rows = selectors.call_stats(since=D(2027, 3, 1), until=D(2027, 3, 2))
+    rows = call_selectors.call_stats(since=D(2027, 3, 1), until=D(2027, 3, 2))
     got = [(row.day, row.operator, {k: v for k, v in row.outcomes.items() if v}, row.total) for row in rows]
     assert got == [
         (D(2027, 3, 2), "op1", {"no_answer": 2}, 2),

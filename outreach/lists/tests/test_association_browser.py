@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from ccus import roles
-from outreach import services
+from outreach.lists import services as list_services
 from outreach.models import AssociationStaff, ListDelivery
 from registrations.tests.factories import (
     AssociationFactory,
@@ -36,10 +36,10 @@ def association_with_list(code: str):
     member = BusinessFactory(name=f"{code}元請")
     MembershipFactory(business=member, association=association)
     LinkFactory(prime=member, subcontractor=BusinessFactory(name=f"{code}下請"))
-    snapshot = services.subcontractor_list_request(
+    snapshot = list_services.subcontractor_list_request(
         association=association, row_filter="all", as_of=datetime.date(2026, 11, 1)
     )
-    return association, member, services.subcontractor_list_build(list_id=snapshot.pk)
+    return association, member, list_services.subcontractor_list_build(list_id=snapshot.pk)
 
 
 def test_association_staff_cannot_reach_another_associations_data_by_guessing(page):

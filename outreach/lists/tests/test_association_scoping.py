@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from ccus import roles
-from outreach import services
+from outreach.lists import services as list_services
 from outreach.models import AssociationStaff, ListDelivery, SubcontractorList, SubcontractorListRow
 from registrations.tests.factories import (
     AssociationFactory,
@@ -26,8 +26,8 @@ def media(settings, tmp_path):
 
 
 def built_list(**target) -> SubcontractorList:
-    snapshot = services.subcontractor_list_request(row_filter="all", as_of=datetime.date(2026, 11, 1), **target)
-    return services.subcontractor_list_build(list_id=snapshot.pk)
+    snapshot = list_services.subcontractor_list_request(row_filter="all", as_of=datetime.date(2026, 11, 1), **target)
+    return list_services.subcontractor_list_build(list_id=snapshot.pk)
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
-from outreach import services, tasks
+from outreach import services
+from outreach.lists import services as list_services
+from outreach.lists import tasks as list_tasks
 from outreach.models import ListDelivery, Notice, NoticeTemplate, SubcontractorList, SubcontractorListRow
 from outreach.tests.factories import business_expiring
 from registrations.models import Business, Trade
@@ -29,10 +31,10 @@ def link(prime: Business, sub: Business, tier: int = 1) -> None:
 
 
 def build(prime=None, association=None, row_filter="all", days=90) -> SubcontractorList:
-    snapshot = services.subcontractor_list_request(
+    snapshot = list_services.subcontractor_list_request(
         prime=prime, association=association, row_filter=row_filter, days=days, as_of=AS_OF
     )
-    return services.subcontractor_list_build(list_id=snapshot.pk)
+    return list_services.subcontractor_list_build(list_id=snapshot.pk)
 
 
 def distances(snapshot: SubcontractorList) -> dict[str, int]:
@@ -161,10 +163,10 @@ def test_the_monthly_task_builds_a_list_for_every_association(django_capture_on_
         MembershipFactory(business=prime, association=AssociationFactory(code=code))
         link(prime, business_expiring(D(2026, 12, 31)))
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.build_association_lists_task.delay().get() == 2
+        assert list_tasks.build_association_lists_task.delay().get() == 2
     lists = SubcontractorList.objects.order_by("association__code")
     assert [(s.association.code, s.status, s.row_count) for s in lists] == [("TOBI", "done", 1), ("ZENKEN", "done", 1)]
-    assert tasks.build_association_lists_task.delay("NOPE").get() == 0
+    assert list_tasks.build_association_lists_task.delay("NOPE").get() == 0
 
 
 def test_a_failed_build_is_recorded_and_leaves_no_rows(monkeypatch):
@@ -174,7 +176,7 @@ def test_a_failed_build_is_recorded_and_leaves_no_rows(monkeypatch):
     def broken(snapshot):
         raise OSError("disk full")
 
-    monkeypatch.setattr("outreach.listfiles.write", broken)
+    monkeypatch.setattr("outreach.lists.files.write", broken)
     snapshot = build(prime=prime)
     assert snapshot.status == "failed" and "disk full" in snapshot.error
     assert not SubcontractorListRow.objects.filter(snapshot=snapshot).exists()
@@ -194,13 +196,13 @@ def test_the_first_delivery_marks_the_ladder_list_notice_sent_and_records_the_li
     notice.refresh_from_db()
     assert notice.status == "queued"  # built is not delivered
 
-    services.subcontractor_list_deliver(snapshot=snapshot, kind=ListDelivery.Kind.DOWNLOAD, file_format="csv")
+    list_services.subcontractor_list_deliver(snapshot=snapshot, kind=ListDelivery.Kind.DOWNLOAD, file_format="csv")
     notice.refresh_from_db()
     snapshot.refresh_from_db()
     assert notice.status == "sent" and notice.sent_at == snapshot.delivered_at
     assert notice.recipient == str(snapshot)
     assert list(sub.list_rows.values_list("snapshot", "prime", "distance")) == [(snapshot.pk, prime.pk, 1)]
-    services.subcontractor_list_deliver(snapshot=snapshot, kind=ListDelivery.Kind.DOWNLOAD, file_format="xlsx")
+    list_services.subcontractor_list_deliver(snapshot=snapshot, kind=ListDelivery.Kind.DOWNLOAD, file_format="xlsx")
     assert ListDelivery.objects.filter(snapshot=snapshot).count() == 2
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from outreach import customer_barcode
+from outreach.postcards import customer_barcode
 
 
 @pytest.mark.parametrize(

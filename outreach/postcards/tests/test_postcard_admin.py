@@ -9,8 +9,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from ccus import roles
-from outreach import postcards, scan, services
+from outreach import scan
 from outreach.models import Notice, PostcardBatch
+from outreach.postcards import printing
+from outreach.postcards import services as postcard_services
 from outreach.tests.factories import business_expiring, policy_with_steps
 from registrations.tests.factories import staff_user
 
@@ -61,7 +63,9 @@ def test_the_desk_builds_a_batch_from_the_button_and_downloads_its_files(
 @pytest.mark.django_db
 def test_the_desk_marks_a_batch_posted(client, queued):
     desk = client_for(client, roles.DESK)
-    batch = services.postcard_batch_build(batch_id=services.postcard_batch_start(for_date=D(2026, 11, 2)).pk)
+    batch = postcard_services.postcard_batch_build(
+        batch_id=postcard_services.postcard_batch_start(for_date=D(2026, 11, 2)).pk
+    )
     desk.post(reverse("admin:outreach_postcardbatch_posted", args=[batch.pk]), {"posted_on": "2026-11-04"})
     batch.refresh_from_db()
     assert batch.status == "posted" and Notice.objects.filter(status="sent").count() == 3
@@ -70,7 +74,9 @@ def test_the_desk_marks_a_batch_posted(client, queued):
 @pytest.mark.django_db
 def test_a_bad_posting_date_changes_nothing(client, queued):
     desk = client_for(client, roles.DESK)
-    batch = services.postcard_batch_build(batch_id=services.postcard_batch_start(for_date=D(2026, 11, 2)).pk)
+    batch = postcard_services.postcard_batch_build(
+        batch_id=postcard_services.postcard_batch_start(for_date=D(2026, 11, 2)).pk
+    )
     response = desk.post(
         reverse("admin:outreach_postcardbatch_posted", args=[batch.pk]), {"posted_on": "2026-02-30"}, follow=True
     )
@@ -83,7 +89,9 @@ def test_a_bad_posting_date_changes_nothing(client, queued):
 def test_an_operator_may_neither_build_nor_download(client, queued):
     operator = client_for(client, roles.OPERATOR)
     assert operator.post(BUILD).status_code == 403
-    batch = services.postcard_batch_build(batch_id=services.postcard_batch_start(for_date=D(2026, 11, 2)).pk)
+    batch = postcard_services.postcard_batch_build(
+        batch_id=postcard_services.postcard_batch_start(for_date=D(2026, 11, 2)).pk
+    )
     assert operator.get(reverse("admin:outreach_postcardbatch_file", args=[batch.pk, "pdf"])).status_code == 403
 
 
@@ -107,7 +115,7 @@ def test_two_builds_at_once_never_take_the_same_notice(postgres):
     def first_build():
         with transaction.atomic():
             batch = PostcardBatch.objects.create(for_date=D(2026, 11, 2))
-            taken["first"] = postcards.claim(batch)
+            taken["first"] = printing.claim(batch)
             first_claimed.set()
             # Hold the row locks while the second build runs: it must skip them, not wait.
             taken["second finished while locked"] = second_done.wait(5)
@@ -117,7 +125,7 @@ def test_two_builds_at_once_never_take_the_same_notice(postgres):
     thread.start()
     first_claimed.wait(10)
     second = PostcardBatch.objects.create(for_date=D(2026, 11, 2))
-    taken["second"] = postcards.claim(second)
+    taken["second"] = printing.claim(second)
     second_done.set()
     thread.join()
     assert taken == {"first": 4, "second": 0, "second finished while locked": True}

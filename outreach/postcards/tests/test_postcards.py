@@ -8,8 +8,10 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from pypdf import PdfReader
 
-from outreach import customer_barcode, scan, services
+from outreach import scan, services
 from outreach.models import Notice, PostcardBatch
+from outreach.postcards import customer_barcode
+from outreach.postcards import services as postcard_services
 from outreach.tests.factories import business_expiring, policy_with_steps
 from registrations.models import Prefecture
 
@@ -36,8 +38,8 @@ def queued_postcards(*fields_list: dict) -> list:
 
 
 def build(day=TODAY) -> PostcardBatch:
-    batch = services.postcard_batch_start(for_date=day)
-    return services.postcard_batch_build(batch_id=batch.pk)
+    batch = postcard_services.postcard_batch_start(for_date=day)
+    return postcard_services.postcard_batch_build(batch_id=batch.pk)
 
 
 def pdf_of(batch) -> PdfReader:
@@ -88,7 +90,7 @@ def font_files(page) -> dict[str, int]:
 
 
 def test_a_batch_drawn_in_parts_is_one_valid_pdf_that_embeds_each_font_once_per_part(postcard_policy, monkeypatch):
-    monkeypatch.setattr("outreach.postcard_pdf.CARDS_PER_PART", 2)
+    monkeypatch.setattr("outreach.postcards.pdf.CARDS_PER_PART", 2)
     businesses = queued_postcards(*({"postal_code": f"100000{digit}"} for digit in range(1, 6)))
     batch = build()
     with default_storage.open(batch.pdf.name, "rb") as handle:
@@ -172,7 +174,7 @@ def test_unprintable_addresses_are_left_out_with_the_reason_and_fall_back_to_pho
 def test_marking_posted_sends_the_notices_on_the_posting_date(postcard_policy):
     queued_postcards({}, {})
     batch = build()
-    assert services.postcard_batch_mark_posted(batch=batch, posted_on=D(2026, 11, 4)) == 2
+    assert postcard_services.postcard_batch_mark_posted(batch=batch, posted_on=D(2026, 11, 4)) == 2
     batch.refresh_from_db()
     assert (batch.status, batch.posted_on) == ("posted", D(2026, 11, 4))
     sent = Notice.objects.filter(batch=batch)
@@ -181,18 +183,18 @@ def test_marking_posted_sends_the_notices_on_the_posting_date(postcard_policy):
         D(2026, 11, 4)
     }
     with pytest.raises(services.OutreachError):
-        services.postcard_batch_cancel(batch=batch)
+        postcard_services.postcard_batch_cancel(batch=batch)
 
 
 def test_a_cancelled_batch_returns_its_notices_to_the_queue_for_the_next_one(postcard_policy):
     queued_postcards({}, {})
     first = build()
-    assert services.postcard_batch_cancel(batch=first) == 2
+    assert postcard_services.postcard_batch_cancel(batch=first) == 2
     first.refresh_from_db()
     assert first.status == "cancelled"
     assert set(Notice.objects.values_list("status", "batch")) == {("queued", None)}
     with pytest.raises(services.OutreachError):
-        services.postcard_batch_mark_posted(batch=first, posted_on=D(2026, 11, 4))
+        postcard_services.postcard_batch_mark_posted(batch=first, posted_on=D(2026, 11, 4))
     second = build()
     assert second.total == 2 and Notice.objects.filter(batch=second).count() == 2
 
@@ -200,20 +202,20 @@ def test_a_cancelled_batch_returns_its_notices_to_the_queue_for_the_next_one(pos
 def test_a_batch_takes_only_postcards_scheduled_up_to_its_date(postcard_policy):
     queued_postcards({})
     with pytest.raises(services.OutreachError, match="印刷を待つはがきはありません"):
-        services.postcard_batch_start(for_date=TODAY - datetime.timedelta(days=1))
+        postcard_services.postcard_batch_start(for_date=TODAY - datetime.timedelta(days=1))
     assert not PostcardBatch.objects.exists()
 
 
 def test_a_failed_build_puts_the_notices_back_in_the_queue(postcard_policy, monkeypatch):
     queued_postcards({})
-    batch = services.postcard_batch_start(for_date=TODAY)
+    batch = postcard_services.postcard_batch_start(for_date=TODAY)
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("outreach.postcards.write_files", broken)
+    monkeypatch.setattr("outreach.postcards.printing.write_files", broken)
     with pytest.raises(OSError):
-        services.postcard_batch_build(batch_id=batch.pk)
+        postcard_services.postcard_batch_build(batch_id=batch.pk)
     batch.refresh_from_db()
     assert (batch.status, batch.error) == ("failed", "OSError: disk full")
     assert Notice.objects.get().status == "queued"

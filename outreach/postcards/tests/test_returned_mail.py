@@ -5,8 +5,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ccus import roles
-from outreach import scan, services
+from outreach import scan
 from outreach.models import Notice, ReturnedMail
+from outreach.postcards import services as postcard_services
 from outreach.tests.factories import business_expiring, policy_with_steps
 from registrations.tests.factories import BusinessFactory, staff_user
 
@@ -31,11 +32,11 @@ def test_returned_mail_switches_the_next_postcard_step_to_phone():
     policy_with_steps(("postcard", 90, 31), ("postcard", 30, 0))
     business = business_expiring(D(2027, 1, 31))
     scan.run_scan(today=D(2026, 11, 2))
-    batch = services.postcard_batch_start(for_date=D(2026, 11, 2))
-    services.postcard_batch_build(batch_id=batch.pk)
-    services.postcard_batch_mark_posted(batch=batch, posted_on=D(2026, 11, 4))
+    batch = postcard_services.postcard_batch_start(for_date=D(2026, 11, 2))
+    postcard_services.postcard_batch_build(batch_id=batch.pk)
+    postcard_services.postcard_batch_mark_posted(batch=batch, posted_on=D(2026, 11, 4))
 
-    services.returned_mail_record(business_ids=[business.pk], returned_on=D(2026, 11, 12))
+    postcard_services.returned_mail_record(business_ids=[business.pk], returned_on=D(2026, 11, 12))
 
     business.refresh_from_db()
     assert business.address_undeliverable_since == D(2026, 11, 12)
@@ -50,8 +51,8 @@ def test_a_queued_postcard_of_a_returned_address_is_left_out_of_the_next_batch()
     policy_with_steps(("postcard", 90, 0))
     business = business_expiring(D(2027, 1, 31))
     scan.run_scan(today=D(2026, 11, 2))
-    services.returned_mail_record(business_ids=[business.pk], returned_on=D(2026, 11, 3))
-    batch = services.postcard_batch_start(for_date=D(2026, 11, 3))
+    postcard_services.returned_mail_record(business_ids=[business.pk], returned_on=D(2026, 11, 3))
+    batch = postcard_services.postcard_batch_start(for_date=D(2026, 11, 3))
     assert batch.exclusions.get().reason == "undeliverable"
     assert Notice.objects.get().channel == "phone"
 
@@ -93,6 +94,6 @@ def test_an_uploaded_list_records_every_business_once(desk):
 
 def test_the_business_page_shows_its_returned_mail(desk):
     business = BusinessFactory()
-    services.returned_mail_record(business_ids=[business.pk], returned_on=D(2026, 11, 12))
+    postcard_services.returned_mail_record(business_ids=[business.pk], returned_on=D(2026, 11, 12))
     page = desk.get(reverse("admin:registrations_business_change", args=[business.pk])).content.decode()
     assert "宛所不明" in page and "2026年11月12日" in page

@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command
 
 from ccus import roles
 from conftest import require
-from outreach import committee
 from outreach.models import CommitteeReport
-from outreach.tests import dashboard_data
+from outreach.reports import committee
+from outreach.reports.tests import dashboard_data
 from registrations.tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db

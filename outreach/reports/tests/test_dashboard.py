@@ -6,9 +6,9 @@ import pytest
 import time_machine
 
 from ccus import roles
-from outreach import dashboard
-from outreach.tests import dashboard_data
-from outreach.tests.dashboard_data import TODAY, D
+from outreach.reports import dashboard
+from outreach.reports.tests import dashboard_data
+from outreach.reports.tests.dashboard_data import TODAY, D
 from registrations.tests.factories import staff_user
 from renewals import fiscal, stats
 from renewals.models import Target

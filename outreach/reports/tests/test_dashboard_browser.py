@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from ccus import roles
-from outreach.tests import dashboard_data
+from outreach.reports.tests import dashboard_data
 from registrations.tests.factories import staff_user
 from registrations.tests.test_browser import log_in
 

@@ -10,10 +10,11 @@ from django.db import connection
 from django.test import Client
 
 from ccus import roles
-from outreach import dashboard, snapshots, tasks
 from outreach.models import DashboardSnapshot
-from outreach.tests import dashboard_data
-from outreach.tests.dashboard_data import TODAY, D
+from outreach.reports import dashboard, snapshots
+from outreach.reports import tasks as report_tasks
+from outreach.reports.tests import dashboard_data
+from outreach.reports.tests.dashboard_data import TODAY, D
 from registrations.tests.factories import staff_user
 from renewals import fiscal
 from renewals.models import Target
@@ -57,8 +58,8 @@ def test_an_edited_target_shows_at_once_on_a_stored_snapshot(register):
 @pytest.mark.django_db
 @time_machine.travel(MORNING)
 def test_refresh_task_runs_through_the_celery_api_and_stores_one_row_per_day(register):
-    first = tasks.refresh_dashboard_task.delay().get()
-    second = tasks.refresh_dashboard_task.apply_async().get()
+    first = report_tasks.refresh_dashboard_task.delay().get()
+    second = report_tasks.refresh_dashboard_task.apply_async().get()
 
     assert first["as_of"] == second["as_of"] == "2026-11-27"
     assert DashboardSnapshot.objects.count() == 1
@@ -80,13 +81,13 @@ def test_the_beat_schedule_runs_the_refresh_every_five_minutes():
 @pytest.mark.django_db
 def test_a_stale_snapshot_is_flagged_and_the_task_replaces_it(register, client):
     with time_machine.travel(MORNING - datetime.timedelta(days=1)):
-        tasks.refresh_dashboard_task.delay()
+        report_tasks.refresh_dashboard_task.delay()
     _apply(register["E"], D(2026, 11, 27))
     client.force_login(staff_user(roles.SUPERVISOR, "boss"))
 
     with time_machine.travel(MORNING):
         stale = client.get(URL).content.decode()
-        tasks.refresh_dashboard_task.delay()
+        report_tasks.refresh_dashboard_task.delay()
         fresh = client.get(URL).content.decode()
 
     assert 'id="snapshot-stale"' in stale and "2026-11-26 10:00" in stale

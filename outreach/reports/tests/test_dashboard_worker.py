@@ -11,8 +11,9 @@ import redis
 from django.db import connection
 
 from ccus.celery import app as celery_app
-from outreach import dashboard, snapshots, tasks
-from outreach.tests import dashboard_data
+from outreach.reports import dashboard, snapshots
+from outreach.reports import tasks as report_tasks
+from outreach.reports.tests import dashboard_data
 from outreach.tests.test_idempotency_postgres import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -43,7 +44,7 @@ def test_a_worker_refreshes_the_snapshot_sent_through_the_task_api(broker, worke
     connection.close()  # the worker must see committed rows only
 
     with celery_app.connection_for_write(broker) as connection_to_redis:
-        tasks.refresh_dashboard_task.apply_async(connection=connection_to_redis, queue=QUEUE)
+        report_tasks.refresh_dashboard_task.apply_async(connection=connection_to_redis, queue=QUEUE)
     deadline = time.monotonic() + 120  # the worker starts Django first, on a busy machine
     while snapshots.latest() is None and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 
 from ccus import roles
-from outreach.effect import effect_report
 from outreach.models import Notice
+from outreach.reports.effect import effect_report
 from outreach.tests.factories import business_expiring, policy_with_steps
 from registrations.tests.factories import staff_user
 from renewals import services as renewal_services

@@ -9,10 +9,10 @@ import pytest
 import time_machine
 
 from ccus import roles
-from outreach import targeting
 from outreach.models import CallTask, Channel, Notice, SegmentList
-from outreach.tests import dashboard_data
-from outreach.tests.dashboard_data import TODAY
+from outreach.reports import segments
+from outreach.reports.tests import dashboard_data
+from outreach.reports.tests.dashboard_data import TODAY
 from registrations.models import Prefecture, TradeGroup
 from registrations.tests.factories import staff_user
 
@@ -30,8 +30,8 @@ def _segment_value():
 
 
 def test_segments_rank_by_renewal_rate_and_by_businesses_at_risk(register):
-    by_rate = targeting.segments("prefecture_trade_group", today=TODAY)
-    by_risk = targeting.segments("trade_capital_band", today=TODAY, order="at_risk")
+    by_rate = segments.segments("prefecture_trade_group", today=TODAY)
+    by_risk = segments.segments("trade_capital_band", today=TODAY, order="at_risk")
 
     assert [(row["labels"], row["renewed"], row["terms"], row["at_risk"]) for row in by_rate] == [
         (("東京都", "設備"), 1, 2, 2),
@@ -47,7 +47,7 @@ def test_segments_rank_by_renewal_rate_and_by_businesses_at_risk(register):
 def test_saving_a_segment_keeps_its_businesses_at_risk(register):
     group = TradeGroup.objects.get(name="設備")
 
-    saved = targeting.segment_list_create(kind="prefecture_trade_group", keys=("13", group.pk), today=TODAY)
+    saved = segments.segment_list_create(kind="prefecture_trade_group", keys=("13", group.pk), today=TODAY)
 
     assert set(saved.businesses.values_list("ccus_id", flat=True)) == {register["E"].ccus_id, register["F"].ccus_id}
     assert saved.name.startswith("東京都 × 設備")
@@ -56,10 +56,10 @@ def test_saving_a_segment_keeps_its_businesses_at_risk(register):
 @time_machine.travel(NOON)
 def test_handing_a_list_to_the_phone_desk_creates_call_tasks_once(register):
     group = TradeGroup.objects.get(name="設備")
-    saved = targeting.segment_list_create(kind="prefecture_trade_group", keys=("13", group.pk), today=TODAY)
+    saved = segments.segment_list_create(kind="prefecture_trade_group", keys=("13", group.pk), today=TODAY)
 
-    first = targeting.segment_list_calls(segment_list=saved, today=TODAY)
-    again = targeting.segment_list_calls(segment_list=saved, today=TODAY)
+    first = segments.segment_list_calls(segment_list=saved, today=TODAY)
+    again = segments.segment_list_calls(segment_list=saved, today=TODAY)
 
     # E already waits for a call (from the register), F gets one; nothing twice.
     assert first == {"created": 1, "left_out": 1}
@@ -136,7 +136,7 @@ def test_the_desk_does_not_open_the_dashboard_segments_or_saved_lists(client, re
 @time_machine.travel(NOON)
 def test_supervisor_hands_a_saved_list_to_the_phone_desk_from_the_list_page(client, register):
     group = TradeGroup.objects.get(name="設備")
-    saved = targeting.segment_list_create(kind="prefecture_trade_group", keys=("13", group.pk), today=TODAY)
+    saved = segments.segment_list_create(kind="prefecture_trade_group", keys=("13", group.pk), today=TODAY)
     client.force_login(staff_user(roles.SUPERVISOR, "boss"))
 
     page = client.get("/admin/outreach/segmentlist/")

@@ -29,7 +29,7 @@ from outreach.postcards import customer_barcode
 from outreach.postcards.pdf_stream import PdfStreamWriter
 
 FONT_NAME = "IPAexGothic"
-FONT_PATH = Path(__file__).resolve().parent / "fonts" / "ipaexg.ttf"
+FONT_PATH = Path(__file__).resolve().parents[1] / "fonts" / "ipaexg.ttf"
 PAGE_WIDTH, PAGE_HEIGHT = 100 * mm, 148 * mm
 # Cards drawn per ReportLab document: the batch's peak memory is that of one part, and each
 # part adds a copy of the font subsets it uses to the file (measured in README: Postcards).

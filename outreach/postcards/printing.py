@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ccus.history import history_record_bulk
-from outreach import rendering
+from outreach import rendering, variables
 from outreach.models import Channel, Notice, NoticeTemplate, PostcardBatch
 from outreach.postcards import customer_barcode
 from outreach.postcards.mail_house_csv import PostcardCsv
@@ -82,7 +82,7 @@ def unprintable(batch: PostcardBatch) -> list[tuple[int, str]]:
     printing = batch.notices.filter(status=Notice.Status.PRINTING)
     templates = NoticeTemplate.objects.filter(pk__in=printing.values("template_id"))
     texts = templates.values_list("pk", "subject", "body")
-    broken = {pk for pk, subject, body in texts if rendering.problems(subject) or rendering.problems(body)}
+    broken = {pk for pk, subject, body in texts if variables.problems(subject) or variables.problems(body)}
     rows = printing.values_list(
         "pk",
         "template_id",

@@ -24,7 +24,7 @@ from outreach.reports import charts, effect_workbook, segments, snapshots
 from outreach.reports.committee import outcome_labels
 from outreach.reports.effect import effect_report
 from outreach.reports.forms import CommitteeReportForm, MonthRangeForm
-from outreach.reports.tasks import refresh_dashboard_task
+from outreach.reports.tasks import committee_report_task, refresh_dashboard_task
 from registrations.models import DownloadLog
 from registrations.services import download_record
 from renewals import stats
@@ -305,8 +305,6 @@ class CommitteeReportAdmin(admin.ModelAdmin):
 
 
 def _enqueue(report_id: int) -> None:
-    from outreach.reports.tasks import committee_report_task
-
     transaction.on_commit(lambda: committee_report_task.delay(report_id))
 
 

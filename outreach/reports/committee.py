@@ -24,7 +24,7 @@ from renewals import fiscal, stats
 FONT_NAME = "IPAexGothic"
 # A copy vendored with the code wins over the system's (fonts-ipaexfont-gothic).
 FONT_PATHS = [
-    Path(__file__).resolve().parent / "fonts" / "ipaexg.ttf",
+    Path(__file__).resolve().parents[1] / "fonts" / "ipaexg.ttf",
     Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"),
     Path("/usr/share/fonts/truetype/ipaexfont-gothic/ipaexg.ttf"),
 ]

@@ -20,7 +20,7 @@ from ccus.tabular import neutralise
 from outreach import business_days, scan
 from outreach.calls.services import call_tasks_create
 from outreach.models import Channel, Notice, NoticeTemplate, ReminderPolicy, SegmentList, SegmentListEntry
-from registrations.models import CapitalBand
+from registrations.models import CapitalBand, Prefecture, Trade, TradeGroup
 from renewals import stats
 
 SEGMENTINGS = {
@@ -52,8 +52,6 @@ def segments(kind: str, *, today: datetime.date, order: str = "rate") -> list[di
 
 
 def _labels(dimensions: list[str], keys: tuple) -> tuple[str, ...]:
-    from registrations.models import Prefecture, Trade, TradeGroup
-
     models = {"prefecture": Prefecture, "trade_group": TradeGroup, "trade": Trade}
     return tuple(
         str(CapitalBand(key).label) if name == "capital_band" else str(models[name].objects.get(pk=key))

@@ -71,7 +71,7 @@ def test_a_bad_quarter_exits_non_zero_from_the_shell():
         capture_output=True,
         text=True,
         env=env,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[3],
         check=False,
     )
     assert result.returncode != 0

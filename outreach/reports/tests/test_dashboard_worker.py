@@ -17,7 +17,7 @@ from outreach.reports.tests import dashboard_data
 from outreach.tests.test_idempotency_postgres import database_url
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 # A queue of its own per run on Redis database 9, so runs sharing a Redis never take each other's tasks.
 QUEUE = f"test-dashboard-refresh-{os.getpid()}"
 

@@ -27,6 +27,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "127.0.0.1,testserver",
     "SECURE_SSL_REDIRECT": "false",
     "SECURE_HSTS_SECONDS": "0",
+    "REQUIRE_OTP": "false",  # the bench's session is made in the database, without a second factor
     "STATIC_ROOT": str(ROOT / "var" / "bench" / "static"),
     "DJANGO_SETTINGS_MODULE": "bench.settings",
 }

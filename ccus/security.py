@@ -1,8 +1,11 @@
-"""Login hardening: the lockout backend and the second factor required of staff.
+"""Login hardening: the lockout backend, the client's address and the second factor required of staff.
 
-django-axes counts failed logins per (username, address); the second factor is a TOTP
-device from django-otp, required of every staff member when settings.OTP_REQUIRED is on.
+django-axes counts failed logins per (username, address), the address from `client_address`;
+the second factor is a TOTP device from django-otp, required of every staff member when
+settings.OTP_REQUIRED is on.
 """
+
+import ipaddress
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
@@ -18,6 +21,27 @@ class LockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def client_address(request) -> str | None:
+    """The client's address: django-axes' AXES_CLIENT_IP_CALLABLE, and the download log's address.
+
+    Without settings.TRUSTED_PROXY_HEADER it is REMOTE_ADDR, whatever the headers say. With it, each of
+    the TRUSTED_PROXY_COUNT proxies has appended the address it was reached from to that header, so the
+    client is that many entries from the right; entries further left were sent by the client itself
+    and are not believed. A request that did not pass through the proxies counts against REMOTE_ADDR.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    if not settings.TRUSTED_PROXY_HEADER:
+        return remote
+    key = "HTTP_" + settings.TRUSTED_PROXY_HEADER.upper().replace("-", "_")
+    hops = [hop.strip() for hop in request.META.get(key, "").split(",") if hop.strip()]
+    if len(hops) < settings.TRUSTED_PROXY_COUNT:
+        return remote
+    try:
+        return str(ipaddress.ip_address(hops[-settings.TRUSTED_PROXY_COUNT]))
+    except ValueError:
+        return remote
 
 
 def has_confirmed_device(user) -> bool:

@@ -102,12 +102,19 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy every request comes from the proxy's address: name the header the proxies
+# append the client's address to, and how many proxies there are, and lockouts (and the download log)
+# count against the client's address (ccus.security.client_address). Off by default: REMOTE_ADDR only.
+TRUSTED_PROXY_HEADER = env("TRUSTED_PROXY_HEADER", default="")
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+AXES_CLIENT_IP_CALLABLE = "ccus.security.client_address"
 
 # Change history (django-simple-history) is a record: reverting would bypass the services' rules.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
-# A second factor (TOTP) for staff: off in the embedded default, on in production when REQUIRE_OTP is set.
-OTP_REQUIRED = env.bool("REQUIRE_OTP", default=False)
+# A second factor (TOTP) for staff: on in production (SECRET_KEY set), off in the embedded default,
+# so that `make run`'s demo logins work with a password; REQUIRE_OTP=true/false decides either way.
+OTP_REQUIRED = env.bool("REQUIRE_OTP", default=PRODUCTION)
 OTP_TOTP_ISSUER = "CCUS"
 # Nobody, administrators included, can read another person's TOTP secret in the admin.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
@@ -209,6 +216,8 @@ if CELERY_QUEUE_BY_KIND:
 
 # Admin uploads (imports) larger than this are refused with a message.
 IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=50)
+# A previewed upload nobody confirmed is removed after this (registrations/import_uploads.py).
+IMPORT_PENDING_MAX_HOURS = env.int("IMPORT_PENDING_MAX_HOURS", default=24)
 # A UTF-8 CSV export up to this many rows streams; larger ones, CP932 and XLSX run as a task.
 EXPORT_STREAM_MAX_ROWS = env.int("EXPORT_STREAM_MAX_ROWS", default=10_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

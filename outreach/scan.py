@@ -10,6 +10,10 @@ For one date the scan
 4. gives each new phone notice its first call task (outreach.calls),
 5. after commit, enqueues the new e-mail notices for sending.
 A dry run does all of it inside a transaction it rolls back, and reports the counts.
+
+A run that raises is marked failed with the error (its transaction rolled back, so
+running it again is safe: the task retries); a run whose process died is marked failed
+by the next scan once SCAN_TIME_LIMIT has passed since its start.
 """
 
 import datetime
@@ -17,7 +21,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -31,6 +35,9 @@ from renewals import services as renewal_services
 from renewals.models import RenewalCase
 
 logger = logging.getLogger(__name__)
+
+# No scan runs longer (the task's hard time limit): an older unfinished run's process died.
+SCAN_TIME_LIMIT = datetime.timedelta(hours=1)
 
 # Why a channel cannot be used for a business: (SQL condition on b, reason code).
 UNUSABLE = {
@@ -214,14 +221,47 @@ def summarise(run: ScanRun, cancelled: int) -> dict:
     return summary
 
 
+def fail_abandoned(*, now: datetime.datetime) -> int:
+    """Mark failed the runs left unfinished by a process that died (older than SCAN_TIME_LIMIT)."""
+    abandoned = ScanRun.objects.filter(
+        finished_at__isnull=True, failed_at__isnull=True, started_at__lt=now - SCAN_TIME_LIMIT
+    )
+    return abandoned.update(failed_at=now, error="interrupted: the scan did not finish (its process stopped)")
+
+
 def run_scan(*, today: datetime.date, dry_run: bool = False) -> ScanRun:
     """Run the daily scan for a date (see the module docstring)."""
+    fail_abandoned(now=timezone.now())
+    run = ScanRun.objects.create(for_date=today, dry_run=dry_run)
+    try:
+        counts = _scan(run, today=today, dry_run=dry_run)
+    except Exception as error:
+        _record_failure(run, error)
+        raise
+    run.counts = counts
+    run.finished_at = timezone.now()
+    run.save(update_fields=["counts", "finished_at"])
+    log_batch(logger, "scan", scan_run=run.pk, date=today, dry_run=dry_run, **counts)
+    return run
+
+
+def _record_failure(run: ScanRun, error: Exception) -> None:
+    """Mark the run failed; if the database is gone too, the next scan marks it (fail_abandoned)."""
+    message = f"{type(error).__name__}: {error}"[:2000]
+    log_batch(logger, "scan.failed", logging.ERROR, scan_run=run.pk, date=run.for_date, error=message)
+    try:
+        ScanRun.objects.filter(pk=run.pk).update(failed_at=timezone.now(), error=message)
+    except DatabaseError:
+        logger.exception("scan run %s: could not record its failure", run.pk)
+
+
+def _scan(run: ScanRun, *, today: datetime.date, dry_run: bool) -> dict:
+    """The scan's work in one transaction (rolled back for a dry run); returns its counts."""
     policy = ReminderPolicy.objects.filter(is_active=True).first()
     previous = ScanRun.objects.filter(dry_run=False, finished_at__isnull=False).first()
     # Only businesses written since the last scan can need their terms synced (with an
     # hour's margin for writes that were in flight); the nightly lapse task syncs all.
     changed_since = previous.started_at - datetime.timedelta(hours=1) if previous else None
-    run = ScanRun.objects.create(for_date=today, dry_run=dry_run)
     try:
         with transaction.atomic():
             renewal_services.terms_sync(changed_since=changed_since)
@@ -242,8 +282,4 @@ def run_scan(*, today: datetime.date, dry_run: bool = False) -> ScanRun:
             transaction.on_commit(lambda: enqueue_scan_emails(run.pk))
     except DryRunRollback:
         pass
-    run.counts = counts
-    run.finished_at = timezone.now()
-    run.save(update_fields=["counts", "finished_at"])
-    log_batch(logger, "scan", scan_run=run.pk, date=today, dry_run=dry_run, **counts)
-    return run
+    return counts

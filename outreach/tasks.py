@@ -8,7 +8,7 @@ import datetime
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.utils import timezone
 
 from ccus.oplog import log_batch
@@ -22,14 +22,16 @@ logger = logging.getLogger(__name__)
 @shared_task(
     name="outreach.tasks.run_reminders_task",
     acks_late=True,
-    # A database restart in the middle of the scan rolls its transaction back; running it
-    # again is safe (unique (term, step)), so retry instead of waiting for tomorrow.
-    autoretry_for=(OperationalError, InterfaceError),
+    # The scan is one transaction, rolled back whole when it fails, and idempotent (unique
+    # (term, step)), so any database error from a moment's state is safe to run again instead of
+    # waiting for tomorrow: a restart or lost connection, a deadlock or serialization failure
+    # (OperationalError), or a row another writer committed meanwhile (IntegrityError).
+    autoretry_for=(OperationalError, InterfaceError, IntegrityError),
     retry_backoff=5,
     retry_backoff_max=300,
     max_retries=10,
-    soft_time_limit=3300,
-    time_limit=3600,
+    soft_time_limit=int(scan.SCAN_TIME_LIMIT.total_seconds()) - 300,
+    time_limit=int(scan.SCAN_TIME_LIMIT.total_seconds()),
 )
 def run_reminders_task(date: str | None = None) -> dict:
     """The daily scan for `date` (ISO) or today."""

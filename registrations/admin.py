@@ -166,19 +166,44 @@ class BusinessAdmin(
     def get_urls(self):
         return self.outreach_urls() + super().get_urls()
 
+    # What each page element that is not a field of its own shows of a business: a role sees the element
+    # only if it may see that field (outreach.scoping.visible_fields). Anything unnamed is hidden from a
+    # role that does not see every field.
+    SHOWS = {
+        "renewal_summary": "expires_on",
+        "capital_band_display": "capital",
+        TradeGroupFilter: "trades",
+        ExpiryMonthFilter: "expires_on",
+        **dict.fromkeys(BusinessRenewalMixin.renewal_list_filters, "expires_on"),
+    }
+
+    def _shown(self, request, elements):
+        """The page elements (field names, columns, filters) this user's role may see."""
+        visible = scoping.visible_fields(request.user, self.model)
+        if visible is None:
+            return list(elements)
+        return [element for element in elements if self.SHOWS.get(element, element) in visible]
+
     def get_search_results(self, request, queryset, search_term):
-        return queryset.search(search_term), False
+        fields = scoping.visible_fields(request.user, self.model)
+        return queryset.search(search_term, fields=fields), False
 
     # Association staff: their members only (ScopedAdminMixin), and no contact data.
     def get_fieldsets(self, request, obj=None):
-        if scoping.is_association_staff(request.user):
-            return [(None, {"fields": [*scoping.ASSOCIATION_STAFF_BUSINESS_FIELDS, "renewal_summary"]})]
-        return super().get_fieldsets(request, obj)
+        fieldsets = []
+        for name, options in super().get_fieldsets(request, obj):
+            if fields := self._shown(request, options["fields"]):
+                fieldsets.append((name, {**options, "fields": fields}))
+        return fieldsets
+
+    def get_list_display(self, request):
+        return self._shown(request, super().get_list_display(request))
+
+    def get_list_display_links(self, request, list_display):
+        return [link for link in super().get_list_display_links(request, list_display) if link in list_display]
 
     def get_list_filter(self, request):
-        if scoping.is_association_staff(request.user):
-            return [f for f in self.list_filter if f != "associations"]
-        return self.list_filter
+        return self._shown(request, super().get_list_filter(request))
 
     def get_inlines(self, request, obj):
         return [] if scoping.is_association_staff(request.user) else super().get_inlines(request, obj)
@@ -256,6 +281,7 @@ class SubcontractLinkAdmin(FileImportMixin, admin.ModelAdmin):
     list_display = ["prime", "subcontractor", "tier", "source", "last_seen_on"]
     list_select_related = ["prime", "subcontractor"]
     list_filter = ["tier", "source"]
+    link_lookups = ("prime__id__exact", "subcontractor__id__exact")  # "All n links" on a business's page
     autocomplete_fields = ["prime", "subcontractor"]
     search_fields = ["=prime__ccus_id", "=subcontractor__ccus_id"]
     show_full_result_count = False

@@ -1,6 +1,9 @@
 """The register: who the businesses are, what they do, whom they belong to and work for."""
 
 import datetime
+import functools
+import operator
+from collections.abc import Collection
 
 from django.conf import settings
 from django.db import models
@@ -110,27 +113,42 @@ class CapitalBand(models.IntegerChoices):
 TEXT_FIELDS = ["name", "name_kana", "representative", "contact_person", "address", "permit_number", "phone", "email"]
 
 
+def either(lookups: list[str], value) -> Q:
+    """Rows where any of `lookups` matches `value` (none when there are no lookups)."""
+    return functools.reduce(operator.or_, (Q(**{lookup: value}) for lookup in lookups), Q(pk__in=[]))
+
+
 class BusinessQuerySet(models.QuerySet):
-    def search(self, query: str) -> "BusinessQuerySet":
+    # What the search box can match, by the field a user must be allowed to see (the column it reads).
+    SEARCH_NUMBERS = {"ccus_id": "ccus_id", "corporate_number": "corporate_number", "phone": "phone_digits"}
+    SEARCH_NAMES = {"name": "name_key", "name_kana": "kana_key"}
+
+    def search(self, query: str, fields: Collection[str] | None = None) -> "BusinessQuerySet":
         """Find businesses the way the desk types them: IDs, phone or name variants.
 
         Digits alone are an exact 事業者ID, 法人番号 or phone number (indexed equality).
         A name of three or more characters after normalisation matches anywhere in
         the name or reading (trigram index on PostgreSQL); shorter ones match the
         start of either key (a prefix index), since trigrams need three characters.
+        `fields` limits the match to those fields (a role's visible ones); None: all.
         """
         query = (query or "").strip()
         if not query:
             return self
+        allowed = set(self.SEARCH_NUMBERS) | set(self.SEARCH_NAMES) if fields is None else set(fields)
         if normalize.is_number(query):
             number = normalize.digits(query)
-            return self.filter(Q(ccus_id=number) | Q(corporate_number=number) | Q(phone_digits=number))
+            columns = [column for field, column in self.SEARCH_NUMBERS.items() if field in allowed]
+            return self.filter(either(columns, number))
         key = normalize.search_key(query)
-        if not key:
+        keys = [column for field, column in self.SEARCH_NAMES.items() if field in allowed]
+        if not key or not keys:
             return self.none()
         if len(key) < 3:
-            return self.filter(Q(name_key__startswith=key) | Q(kana_key__startswith=key))
-        return self.filter(search_text__contains=key)
+            return self.filter(either([f"{column}__startswith" for column in keys], key))
+        if len(keys) == len(self.SEARCH_NAMES):
+            return self.filter(search_text__contains=key)
+        return self.filter(either([f"{column}__contains" for column in keys], key))
 
 
 class Business(models.Model):

@@ -11,13 +11,14 @@ import io
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from import_export import resources
 from import_export.fields import Field
 from import_export.formats.base_formats import Format
 from import_export.results import Result, RowResult
 
 from ccus.importing import CREATED, UNCHANGED, UPDATED, Outcome, RowKind, run_import
-from ccus.tabular import Table, open_table
+from ccus.tabular import Table, TabularError, open_table
 from registrations import imports
 
 IMPORT_TYPES = {CREATED: RowResult.IMPORT_TYPE_NEW, UPDATED: RowResult.IMPORT_TYPE_UPDATE}
@@ -43,6 +44,8 @@ class SpreadsheetFormat(Format):
             dataset = tablib.Dataset(headers=table.headers)
             for _number, record in table:
                 dataset.append([record.get(header, "") for header in table.headers])
+        if not dataset.height:
+            raise TabularError(gettext("The file has no rows to import below its header row."))
         return dataset
 
 

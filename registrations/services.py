@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ccus import security
 from ccus.tabular import CsvLines, neutralise, to_cp932
 from registrations import export_sql
 from registrations.imports import BusinessRows
@@ -226,5 +227,5 @@ def download_record(*, request, kind: str, file_name: str, job: ExportJob | None
         kind=kind,
         file_name=file_name[:200],
         export_job=job,
-        address=request.META.get("REMOTE_ADDR") or None,
+        address=security.client_address(request) or None,
     )

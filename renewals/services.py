@@ -24,7 +24,10 @@ class RenewalError(Exception):
 def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> dict[str, int]:
     """Bring terms in step with the register, in three set-based statements.
 
-    1. A business without a term gets one from its registration date to its expiry.
+    1. A business without a term gets one from its registration date to its expiry. Two
+       syncs at once (two scans, a scan and an admin save) both see it without a term: the
+       one that comes second skips it (ON CONFLICT on term_one_current, after waiting for
+       the first to commit); rows in id order, so two syncs never wait on each other.
     2. A current, unlapsed term follows the business's expiry when an import changed it
        (the file's 有効期限 wins).
     3. A lapsed business whose register row shows a later registration gets a new term.
@@ -51,6 +54,8 @@ def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> 
             WHERE b.expires_on > b.registered_on
               AND {scope}
               AND NOT EXISTS (SELECT 1 FROM renewals_term t WHERE t.business_id = b.id)
+            ORDER BY b.id
+            ON CONFLICT DO NOTHING
             """,
             [True, connection.ops.adapt_datetimefield_value(now), *params],
         )
@@ -83,7 +88,14 @@ def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> 
         candidates = candidates.filter(updated_at__gte=changed_since)
     # A plain query, not .iterator(): a server-side cursor gets a fast-start (nested loop) plan.
     for business in list(candidates.only("pk", "registered_on", "expires_on")):
-        registration_restart(business=business, registered_on=business.registered_on, expires_on=business.expires_on)
+        with transaction.atomic():
+            # Another sync (a second scan) may have registered it again while this one waited for the lock.
+            Business.objects.select_for_update().filter(pk=business.pk).first()
+            if not stale.filter(business_id=business.pk).exists():
+                continue
+            registration_restart(
+                business=business, registered_on=business.registered_on, expires_on=business.expires_on
+            )
         reregistered += 1
     return {"created": created, "moved": moved, "reregistered": reregistered}
 

@@ -43,6 +43,55 @@ def test_a_lockout_is_per_username_and_address(client):
     assert other_address.status_code == 302
 
 
+PROXY = "10.0.0.2"  # the reverse proxy: every request reaches the application from it
+
+
+def log_in_through_proxy(client, username, forwarded_for, password=PASSWORD):
+    return client.post(
+        reverse("admin:login"),
+        {"username": username, "password": password, "next": "/admin/"},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_without_a_trusted_proxy_header_x_forwarded_for_is_ignored(client, settings):
+    settings.TRUSTED_PROXY_HEADER = ""
+    staff_user(roles.DESK, "desk1")
+    for attempt in range(5):
+        log_in_through_proxy(client, "desk1", f"198.51.100.{attempt}", "wrong-password")
+    # A different X-Forwarded-For does not make another client: the address is REMOTE_ADDR.
+    assert log_in_through_proxy(client, "desk1", "198.51.100.99").status_code == 429
+
+
+def test_behind_the_trusted_proxy_two_clients_are_locked_out_separately(client, settings):
+    settings.TRUSTED_PROXY_HEADER = "X-Forwarded-For"
+    settings.TRUSTED_PROXY_COUNT = 1
+    staff_user(roles.DESK, "desk1")
+    for _attempt in range(5):
+        log_in_through_proxy(client, "desk1", "203.0.113.10", "wrong-password")
+    assert log_in_through_proxy(client, "desk1", "203.0.113.10").status_code == 429
+    # What the client itself puts in front of the proxy's entry does not change who it is.
+    assert log_in_through_proxy(client, "desk1", "203.0.113.20, 203.0.113.10").status_code == 429
+    other_client = log_in_through_proxy(client, "desk1", "203.0.113.20")
+    assert other_client.status_code == 302 and "_auth_user_id" in client.session
+
+
+def test_behind_two_trusted_proxies_the_client_is_the_second_entry_from_the_right(client, settings):
+    settings.TRUSTED_PROXY_HEADER = "X-Forwarded-For"
+    settings.TRUSTED_PROXY_COUNT = 2
+    desk = staff_user(roles.DESK, "desk1")
+    BusinessFactory()
+    client.force_login(desk)
+    response = client.get(
+        reverse("admin:registrations_business_export", args=["csv"]),
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR="192.0.2.66, 203.0.113.10, 10.0.0.1",
+    )
+    b"".join(response.streaming_content)
+    assert DownloadLog.objects.get().address == "203.0.113.10"
+
+
 def test_with_otp_required_staff_without_a_device_must_enrol_before_any_page(client, settings):
     settings.OTP_REQUIRED = True
     settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp slows retries after a wrong code; not this test's subject

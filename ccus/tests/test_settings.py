@@ -8,7 +8,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-PRODUCTION_VARIABLES = {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+PRODUCTION_VARIABLES = {
+    "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE", "REQUIRE_OTP", "TRUSTED_PROXY_HEADER",
+    "TRUSTED_PROXY_COUNT",
+}  # fmt: skip
 
 
 def run_manage(*args, **env):
@@ -54,3 +57,31 @@ def test_queue_by_kind_routes_each_named_task_to_its_queue():
     result = run_manage("shell", "-v", "0", "-c", script, CELERY_QUEUE_BY_KIND="true", CELERY_BROKER_URL="memory://")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["[]", "mail", "celery"]
+
+
+def login_settings(**env) -> list[str]:
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.OTP_REQUIRED, repr(s.TRUSTED_PROXY_HEADER), s.TRUSTED_PROXY_COUNT)"
+    )
+    result = run_manage("shell", "-v0", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_production_requires_a_second_factor_unless_turned_off():
+    production = {"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "ccus.example.jp"}
+    assert login_settings(**production) == ["True", "''", "1"]
+    assert login_settings(**production, REQUIRE_OTP="false")[0] == "False"
+
+
+def test_the_embedded_default_asks_no_second_factor_and_trusts_no_proxy_header():
+    assert login_settings() == ["False", "''", "1"]
+    assert login_settings(REQUIRE_OTP="true")[0] == "True"
+
+
+def test_the_trusted_proxy_header_comes_from_the_environment():
+    assert login_settings(TRUSTED_PROXY_HEADER="X-Forwarded-For", TRUSTED_PROXY_COUNT="2")[1:] == [
+        "'X-Forwarded-For'",
+        "2",
+    ]

@@ -5,7 +5,6 @@ Association staff see only their association's members and lists (outreach.lists
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404
@@ -25,7 +24,10 @@ from renewals.models import RenewalStatus
 
 
 class ScopedAdminMixin:
-    """Every queryset of this admin goes through outreach.scoping; a hidden object is a 404."""
+    """Every queryset of this admin goes through outreach.lists.scoping; a hidden object is a 404.
+
+    Its history pages are guarded too (ccus.admin_guards.HistoryGuardMixin, installed on every admin).
+    """
 
     def get_queryset(self, request):
         return scoping.scoped(super().get_queryset(request), request.user)
@@ -33,20 +35,6 @@ class ScopedAdminMixin:
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Django redirects to the index for a missing object; a guessed id must not look found.
         raise Http404(_("No such object."))
-
-    # django-simple-history's history pages fall back to the last historical version of an object
-    # the queryset does not return (to show deleted objects): for association staff, hidden is hidden.
-    def history_view(self, request, object_id, extra_context=None):
-        self._visible_or_404(request, object_id)
-        return super().history_view(request, object_id, extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._visible_or_404(request, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def _visible_or_404(self, request, object_id):
-        if scoping.is_association_staff(request.user) and self.get_object(request, unquote(object_id)) is None:
-            raise Http404(_("No such object."))
 
 
 @admin.register(AssociationStaff)
@@ -202,6 +190,7 @@ class SubcontractorListRowAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.Mode
     ]  # fmt: skip
     list_select_related = ["prime", "business"]
     list_filter = ["renewal_status", "distance"]
+    link_lookups = ("snapshot__id__exact",)  # "All rows" on a list's page
     search_fields = ["=business__ccus_id", "=prime__ccus_id"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator

@@ -156,6 +156,9 @@ class ScanRun(models.Model):
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     counts = models.JSONField(_("counts"), default=dict)
+    # A run that raised, or was found unfinished long after its start (its worker died).
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -68,3 +68,47 @@ def test_association_staff_cannot_reach_another_associations_data_by_guessing(pa
     response = page.request.get(f"/admin/outreach/subcontractorlist/{other_list.pk}/download/csv/")
     assert response.status == 404
     assert list(ListDelivery.objects.values_list("snapshot", "file_format")) == [(own_list.pk, "xlsx")]
+
+
+def test_association_staff_see_a_members_history_without_its_contact_data(page):
+    """The desk edits a member's phone, e-mail and address twice; association staff open its history."""
+    zenken = AssociationFactory(code="ZENKEN")
+    member = BusinessFactory(name="株式会社履歴建設", phone="03-1111-0001", email="before@rireki.example.jp")
+    MembershipFactory(business=member, association=zenken)
+    desk = staff_user(roles.DESK, "desk1")
+    association_staff("zenken", zenken)
+    contact = [
+        {"phone": "06-2222-0002", "email": "middle@rireki.example.jp", "address": "秘匿町一丁目"},
+        {
+            "phone": "06-3333-0003",
+            "email": "after@rireki.example.jp",
+            "address": "秘匿町二丁目",
+            "name": "株式会社新履歴建設",
+        },
+    ]
+    for edit in contact:
+        for name, value in edit.items():
+            setattr(member, name, value)
+        member._history_user = desk
+        member.save()
+    hidden = [
+        "03-1111-0001",
+        "before@rireki",
+        *[edit[name] for edit in contact for name in ("phone", "email", "address")],
+    ]
+
+    log_in(page, "zenken")
+    page.goto(f"/admin/registrations/business/{member.pk}/history/")
+    page.screenshot(path="/tmp/leaks-history-association-staff.png", full_page=True)
+    history = page.inner_text("#content")
+    assert "株式会社新履歴建設" in history  # the name may be seen, and its change is listed
+    assert [value for value in hidden if value in history] == []
+    page.click("#change-history tbody tr:last-child a")  # the oldest version
+    assert [value for value in hidden if value in page.inner_text("#content")] == []
+
+    page.goto(f"/admin/registrations/business/?email__startswith={member.email[:1]}")
+    assert "この一覧は email__startswith で絞り込めません" in page.inner_text("#content-start, .messagelist")
+    page.fill("#searchbar", "06-3333-0003")
+    page.press("#searchbar", "Enter")
+    page.wait_for_load_state()
+    assert page.locator("#result_list tbody tr").count() == 0

@@ -7,7 +7,7 @@ For one date the scan
    one INSERT … SELECT (channel fallbacks, overtaken steps and phone dates decided in
    SQL; unique (term, step) with ON CONFLICT DO NOTHING, so two scans create nothing
    twice), up to the channel's daily cap, most urgent expiry first,
-4. gives each new phone notice its first call task (outreach.calls),
+4. gives each new phone notice its first call task (outreach.calls.services.call_tasks_create),
 5. after commit, enqueues the new e-mail notices for sending.
 A dry run does all of it inside a transaction it rolls back, and reports the counts.
 

@@ -115,7 +115,7 @@ ROLE_PERMISSIONS = {
         "renewals.view_term",
     },
     roles.SUPERVISOR: SUPERVISOR_PERMISSIONS,
-    # Scoped by outreach.scoping: their association's members, and those members' lists and rows.
+    # Scoped by outreach.lists.scoping: their association's members, and those members' lists and rows.
     roles.ASSOCIATION_STAFF: {
         "registrations.view_business",
         "outreach.view_subcontractorlist",

@@ -11,7 +11,7 @@ from renewals.models import RenewalStatus
 
 
 class AssociationStaff(models.Model):
-    """Ties a staff user of a member association to that one association (see outreach/scoping.py)."""
+    """Ties a staff user of a member association to that one association (see outreach/lists/scoping.py)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="association_staff", verbose_name=_("user")

@@ -6,7 +6,7 @@ rejects such files. Pages are drawn one at a time with the canvas and text is dr
 plain strings, so nothing in a business name is ever read as markup.
 
 A batch is drawn in parts of CARDS_PER_PART cards, each a ReportLab document of its own,
-appended to the one output file as soon as it is finished (outreach/pdf_stream.py): memory
+appended to the one output file as soon as it is finished (outreach/postcards/pdf_stream.py): memory
 stays that of one part however large the batch, and each part embeds the font subsets it uses.
 """
 

@@ -1,6 +1,6 @@
 """The mechanics of a postcard print batch: claim notices, find the unprintable, write the files.
 
-The workflow around them (start, build, post, cancel) is in outreach/services.py.
+The workflow around them (start, build, post, cancel) is in outreach/postcards/services.py.
 """
 
 import datetime

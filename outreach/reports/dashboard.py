@@ -1,7 +1,7 @@
 """The renewal dashboard's numbers: targets, fee income, expiry calendar, rates, funnel, lapses.
 
 A dozen grouped queries (renewals.stats, plus the outreach funnel here). The page reads
-them from a stored snapshot (outreach.snapshots); the committee report computes them for
+them from a stored snapshot (outreach.reports.snapshots); the committee report computes them for
 its quarter. Both read the same dictionaries.
 """
 

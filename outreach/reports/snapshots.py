@@ -25,7 +25,7 @@ def snapshot_refresh(*, today: datetime.date) -> DashboardSnapshot:
 
     Steps, in one transaction: 1. wait for any other refresh to finish (PostgreSQL
     advisory lock; SQLite serialises writers anyway), so two never compute at once;
-    2. the grouped queries of outreach.dashboard.figures; 3. replace the day's row.
+    2. the grouped queries of outreach.reports.dashboard.figures; 3. replace the day's row.
     Readers see the previous snapshot until the new one is committed, never a half-written one.
     """
     with transaction.atomic():
@@ -66,7 +66,7 @@ def _load_period(value: dict) -> fiscal.Period:
 
 
 def dump(figures: dict) -> dict:
-    """outreach.dashboard.figures as JSON: dates as ISO strings, tuples as lists."""
+    """outreach.reports.dashboard.figures as JSON: dates as ISO strings, tuples as lists."""
     progress = figures["progress"]
     return {
         "today": figures["today"].isoformat(),
@@ -82,7 +82,7 @@ def dump(figures: dict) -> dict:
 
 
 def load(data: dict) -> dict:
-    """The inverse of dump: exactly what outreach.dashboard.figures returned."""
+    """The inverse of dump: exactly what outreach.reports.dashboard.figures returned."""
     progress = data["progress"]
     return {
         "today": _day(data["today"]),

@@ -25,9 +25,10 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from outreach import calls, scan, selectors  # noqa: E402
-from outreach.effect import effect_report  # noqa: E402
+from outreach import admin_timeline, scan  # noqa: E402
+from outreach.calls import services as calls  # noqa: E402
 from outreach.models import CallTask, NoticeTemplate, ReminderPolicy, ReminderStep  # noqa: E402
+from outreach.reports.effect import effect_report  # noqa: E402
 from registrations.models import Business, Prefecture  # noqa: E402
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
@@ -101,7 +102,9 @@ def main() -> None:
 
             timed("take + record one call", call_once, repeat=args.calls)
             business_id = Business.objects.filter(ccus_id="90000000000000").values_list("pk", flat=True).get()
-            timed("contact timeline of one business", lambda: selectors.contact_timeline(business_id=business_id), 20)
+            timed(
+                "contact timeline of one business", lambda: admin_timeline.contact_timeline(business_id=business_id), 20
+            )
             timed(
                 "effect report (2 months, all terms)",
                 lambda: effect_report(first_month=datetime.date(2027, 3, 1), last_month=datetime.date(2027, 4, 1)),

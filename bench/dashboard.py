@@ -28,8 +28,8 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from outreach import committee
-    from outreach.tasks import refresh_dashboard_task
+    from outreach.reports import committee
+    from outreach.reports.tasks import refresh_dashboard_task
     from registrations.models import Business
     from renewals import fiscal
     from renewals.models import Term

@@ -164,7 +164,7 @@ def scan(args) -> None:
 
     from ccus.celery import app
     from outreach.models import ScanRun
-    from outreach.tasks import enqueue_scan_emails_task
+    from outreach.outbox import enqueue_scan_emails_task
     from renewals.models import Term
 
     app.control.purge()

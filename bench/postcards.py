@@ -35,10 +35,11 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from outreach import postcard_pdf, postcards, services  # noqa: E402
 from outreach.models import Channel, Notice, NoticeTemplate, PostcardBatch  # noqa: E402
-from outreach.pdf_stream import PdfStreamWriter  # noqa: E402
-from outreach.postcard_csv import PostcardCsv  # noqa: E402
+from outreach.postcards import pdf, printing  # noqa: E402
+from outreach.postcards import services as postcard_services  # noqa: E402
+from outreach.postcards.mail_house_csv import PostcardCsv  # noqa: E402
+from outreach.postcards.pdf_stream import PdfStreamWriter  # noqa: E402
 from renewals.models import Term  # noqa: E402
 
 
@@ -78,16 +79,16 @@ class Stages:
 
 def instrument() -> Stages:
     stages = Stages()
-    stages.wrap(postcards, "card_for", "render wording (templates)")
-    stages.wrap(postcard_pdf.PostcardPdf, "_address_side", "PDF: draw pages")
-    stages.wrap(postcard_pdf.PostcardPdf, "_message_side", "PDF: draw pages")
-    stages.wrap(postcard_pdf.PostcardPdf, "_flush", "PDF: save each part (ReportLab)")
+    stages.wrap(printing, "card_for", "render wording (templates)")
+    stages.wrap(pdf.PostcardPdf, "_address_side", "PDF: draw pages")
+    stages.wrap(pdf.PostcardPdf, "_message_side", "PDF: draw pages")
+    stages.wrap(pdf.PostcardPdf, "_flush", "PDF: save each part (ReportLab)")
     stages.wrap(PdfStreamWriter, "append", "PDF: append parts to the file (pypdf)")
     stages.wrap(PdfStreamWriter, "close", "PDF: append parts to the file (pypdf)")
     stages.wrap(PostcardCsv, "add", "CSV rows and character checks")
-    stages.wrap(postcards, "_problems", "CSV rows and character checks")
+    stages.wrap(printing, "_problems", "CSV rows and character checks")
     stages.wrap(Notice.objects, "bulk_update", "store text on notices (bulk_update)")
-    stages.wrap(postcards, "_store", "store files")
+    stages.wrap(printing, "_store", "store files")
     return stages
 
 
@@ -110,9 +111,9 @@ def queue_postcards(count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--postcards", type=int, default=10_000)
-    parser.add_argument("--cards-per-part", type=int, default=postcard_pdf.CARDS_PER_PART)
+    parser.add_argument("--cards-per-part", type=int, default=pdf.CARDS_PER_PART)
     args = parser.parse_args()
-    postcard_pdf.CARDS_PER_PART = args.cards_per_part
+    pdf.CARDS_PER_PART = args.cards_per_part
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database: the benchmark measures production mode.")
     call_command("migrate", verbosity=0)
@@ -125,13 +126,13 @@ def main() -> None:
     stages = instrument()
     before = peak_rss_mb()
     started = time.monotonic()
-    batch = services.postcard_batch_start(for_date=timezone.localdate())
+    batch = postcard_services.postcard_batch_start(for_date=timezone.localdate())
     claimed, cpu_claimed = time.monotonic(), cpu_seconds()
-    batch = services.postcard_batch_build(batch_id=batch.pk)
+    batch = postcard_services.postcard_batch_build(batch_id=batch.pk)
     finished, cpu_finished = time.monotonic(), cpu_seconds()
     pdf_mb = batch.pdf.size / 1024 / 1024
     build = finished - claimed
-    print(f"cards per PDF part: {postcard_pdf.CARDS_PER_PART:,}")
+    print(f"cards per PDF part: {pdf.CARDS_PER_PART:,}")
     print("| postcards | left out | start (claim, exclusions) | build (render, PDF, CSV) | total | peak RSS | PDF |")
     print("|---|---|---|---|---|---|---|")
     print(

@@ -78,7 +78,7 @@ runs throughout (load average 3–8 on 2 cores), so absolute times are on the sl
   them (21 queries) — one query with a window count now.
 - **Postcard batch memory (< 300 MB, flat).** The PDF is drawn in parts of 1,000
   postcards, each a ReportLab document appended to the one file as soon as it is drawn
-  (`outreach/pdf_stream.py`), so the peak is that of one part, not of the batch
+  (`outreach/postcards/pdf_stream.py`), so the peak is that of one part, not of the batch
   (`python bench/postcards.py --postcards N` shows it for any N).
 - **Notices ×10.** `seed_demo_notices --per-business 10` (the last seeding step) tops the
   notices table up to ten per business with sent notices of the past five years (no step, so

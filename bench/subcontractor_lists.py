@@ -30,7 +30,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.db.models import Exists, OuterRef  # noqa: E402
 
-from outreach import services  # noqa: E402
+from outreach.lists import services as list_services  # noqa: E402
 from outreach.models import SubcontractorList  # noqa: E402
 from registrations.models import Business, Membership, SubcontractLink  # noqa: E402
 
@@ -77,10 +77,10 @@ def main() -> None:
 
 def sql_lists(args, businesses: int, links: int, primes: list[int]) -> None:
     started = time.monotonic()
-    snapshots = services.association_lists_request(row_filter=args.filter)
+    snapshots = list_services.association_lists_request(row_filter=args.filter)
     rows = 0
     for snapshot in snapshots:
-        built = services.subcontractor_list_build(list_id=snapshot.pk)
+        built = list_services.subcontractor_list_build(list_id=snapshot.pk)
         assert built.status == "done", built.error
         rows += built.row_count
     sql_seconds = time.monotonic() - started

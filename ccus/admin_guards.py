@@ -6,7 +6,7 @@
   page (nor the date hierarchy, nor a link of the admin's own pages: `link_lookups`)
   consumes is refused: the list opens again without it, with a message.
 - History pages (django-simple-history) show, of each change, only the fields the change
-  page shows this user (`outreach.scoping.visible_fields` decides for association staff),
+  page shows this user (`outreach.lists.scoping.visible_fields` decides for association staff),
   and association staff reach only the history of rows inside their scope.
 - Third-party admin actions that declare no permission are given one: django-celery-beat's
   "run / enable / disable tasks" and django-axes' "clean up attempts" need the change (or
@@ -28,7 +28,7 @@ from django_celery_beat.models import PeriodicTask
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from outreach import scoping
+from outreach.lists import scoping
 
 
 class RefusedLookups(SuspiciousOperation):

@@ -9,3 +9,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccus.settings")
 app = Celery("ccus")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Outreach's wings keep their tasks beside their services, and the outbox's tasks have a
+# module of their own; every one keeps its first name (`name="outreach.tasks.…"`).
+app.autodiscover_tasks(["outreach.calls", "outreach.postcards", "outreach.lists", "outreach.reports"])
+app.autodiscover_tasks(["outreach"], related_name="outbox")

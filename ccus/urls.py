@@ -1,10 +1,9 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from ccus import second_factor
-from ccus.health import health
 
 admin.site.site_header = _("CCUS renewal back office")
 admin.site.site_title = _("CCUS renewal back office")
@@ -14,6 +13,6 @@ urlpatterns = [
     path("admin/two-step/setup/", second_factor.setup_view, name="otp_setup"),
     path("admin/two-step/verify/", second_factor.verify_view, name="otp_verify"),
     path("admin/", admin.site.urls),
-    path("health/", health, name="health"),
+    path("", include("outreach.urls")),  # /health/
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

@@ -7,7 +7,7 @@ For one date the scan
    one INSERT … SELECT (channel fallbacks, overtaken steps and phone dates decided in
    SQL; unique (term, step) with ON CONFLICT DO NOTHING, so two scans create nothing
    twice), up to the channel's daily cap, most urgent expiry first,
-4. gives each new phone notice its first call task (outreach.calls),
+4. gives each new phone notice its first call task (outreach.calls.services.call_tasks_create),
 5. after commit, enqueues the new e-mail notices for sending.
 A dry run does all of it inside a transaction it rolls back, and reports the counts.
 
@@ -27,8 +27,10 @@ from django.utils import timezone
 
 from ccus.history import CREATED, history_record_bulk, update_with_history
 from ccus.oplog import log_batch
-from outreach import calendar
-from outreach.models import Channel, Fallback, Notice, ReminderPolicy, ReminderStep, ScanRun
+from outreach import business_days
+from outreach.calls.services import call_tasks_create
+from outreach.models import Channel, Notice, ReminderPolicy, ReminderStep, ScanRun
+from outreach.outbox import enqueue_scan_emails
 from renewals import services as renewal_services
 from renewals.models import RenewalCase
 
@@ -59,14 +61,6 @@ UNUSABLE = {
 
 class DryRunRollback(Exception):
     """Raised to roll back a dry run's transaction."""
-
-
-def fallback_chain(policy: ReminderPolicy, channel: str) -> list[str]:
-    """The channels tried in order for a step: its own, then the policy's fallbacks."""
-    chain = [channel]
-    while (following := policy.fallback_for(chain[-1])) != Fallback.SKIP and following not in chain:
-        chain.append(following)
-    return chain
 
 
 def _usable(channel: str) -> str:
@@ -137,7 +131,7 @@ def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, r
     """
     following = _next_same_channel(step, steps)
     overtaken = "t.expires_on <= %(overtaken_limit)s" if following else "1 = 0"
-    sql = StepSQL.build(fallback_chain(policy, step.channel), overtaken)
+    sql = StepSQL.build(policy.fallback_chain(step.channel), overtaken)
     # Steps before expiry stop at an ended term; steps after it are for lapsed ones.
     phase = "t.expires_on < %(today)s AND t.ended IN ('', 'lapsed')" if step.after_expiry else "t.ended = ''"
     cap = settings.OUTREACH_DAILY_CAPS.get(step.channel, 0)
@@ -149,7 +143,7 @@ def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, r
         limit = f"LIMIT {int(remaining)}"
     now = timezone.now()
     params = {
-        "business_day": calendar.next_business_day(today),
+        "business_day": business_days.next_business_day(today),
         "channel_phone": Channel.PHONE.value,
         "due_limit": today + datetime.timedelta(days=step.days_before),
         "last_limit": today + datetime.timedelta(days=step.last_days_before),
@@ -263,9 +257,6 @@ def _record_failure(run: ScanRun, error: Exception) -> None:
 
 def _scan(run: ScanRun, *, today: datetime.date, dry_run: bool) -> dict:
     """The scan's work in one transaction (rolled back for a dry run); returns its counts."""
-    from outreach.calls import call_tasks_create
-    from outreach.tasks import enqueue_scan_emails
-
     policy = ReminderPolicy.objects.filter(is_active=True).first()
     previous = ScanRun.objects.filter(dry_run=False, finished_at__isnull=False).first()
     # Only businesses written since the last scan can need their terms synced (with an

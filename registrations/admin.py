@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ccus.paginator import EstimatedCountPaginator
-from outreach import scoping
-from outreach.admin import BusinessOutreachMixin, ScopedAdminMixin
+from outreach.admin import BusinessOutreachMixin
+from outreach.lists import scoping
+from outreach.lists.admin import ScopedAdminMixin
 from registrations.admin_files import FileExportMixin, FileImportMixin
 from registrations.forms import BusinessForm
 from registrations.models import (
@@ -166,7 +167,7 @@ class BusinessAdmin(
         return self.outreach_urls() + super().get_urls()
 
     # What each page element that is not a field of its own shows of a business: a role sees the element
-    # only if it may see that field (outreach.scoping.visible_fields). Anything unnamed is hidden from a
+    # only if it may see that field (outreach.lists.scoping.visible_fields). Anything unnamed is hidden from a
     # role that does not see every field.
     SHOWS = {
         "renewal_summary": "expires_on",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import xlsxwriter
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -102,17 +102,6 @@ def export_csv_stream(*, queryset: QuerySet) -> Iterator[bytes]:
         yield lines.line(cells)
 
 
-def export_start(*, user, queryset: QuerySet, file_format: str) -> ExportJob:
-    """Record an export of `queryset` and have a worker write it after commit."""
-    from registrations.tasks import export_task
-
-    job = ExportJob.objects.create(
-        created_by=user, format=file_format, query=pickle.dumps(queryset.query), total=queryset.count()
-    )
-    transaction.on_commit(lambda: export_task.delay(job.pk))
-    return job
-
-
 def export_write(*, job_id: int) -> None:
     """Write a queued export's file, saving progress as it goes.
 
@@ -123,7 +112,7 @@ def export_write(*, job_id: int) -> None:
         return
     job = ExportJob.objects.get(pk=job_id)
     queryset = Business.objects.all()
-    # Trusted: only export_start writes this column, from a queryset the admin built.
+    # Trusted: only export_jobs.export_start writes this column, from a queryset the admin built.
     queryset.query = pickle.loads(job.query)
     extension = "xlsx" if job.format == ExportJob.Format.XLSX else "csv"
     # Written in place under MEDIA_ROOT: the file is never held in memory.

@@ -5,12 +5,14 @@ from celery import shared_task
 from registrations import import_uploads, services
 
 
-@shared_task(time_limit=2 * 60 * 60, soft_time_limit=115 * 60)
+@shared_task(name="registrations.tasks.export_task", time_limit=2 * 60 * 60, soft_time_limit=115 * 60)
 def export_task(job_id: int) -> None:
     services.export_write(job_id=job_id)
 
 
-@shared_task(ignore_result=True, soft_time_limit=240, time_limit=300)
+@shared_task(
+    name="registrations.tasks.pending_uploads_sweep_task", ignore_result=True, soft_time_limit=240, time_limit=300
+)
 def pending_uploads_sweep_task() -> int:
     """Hourly: remove admin import uploads previewed but never confirmed (IMPORT_PENDING_MAX_HOURS)."""
     return import_uploads.sweep()

@@ -18,7 +18,7 @@ from django.urls import URLPattern, URLResolver, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from ccus import roles
-from outreach import calls
+from outreach.calls import services as calls
 from outreach.models import (
     AssociationStaff,
     Bounce,
@@ -116,7 +116,7 @@ ROLE_PERMISSIONS = {
         "renewals.view_term",
     },
     roles.SUPERVISOR: SUPERVISOR_PERMISSIONS,
-    # Scoped by outreach.scoping: their association's members, and those members' lists and rows.
+    # Scoped by outreach.lists.scoping: their association's members, and those members' lists and rows.
     roles.ASSOCIATION_STAFF: {
         "registrations.view_business",
         "outreach.view_subcontractorlist",

@@ -9,10 +9,12 @@ from django.core.management import call_command
 
 from ccus import roles
 from ccus.history import history_record_bulk, update_with_history
-from outreach import bounces, scan, services, targeting
+from outreach import bounces, scan
 from outreach.models import Notice
-from outreach.tests import dashboard_data
-from outreach.tests.dashboard_data import TODAY
+from outreach.postcards import services as postcard_services
+from outreach.reports import segments
+from outreach.reports.tests import dashboard_data
+from outreach.reports.tests.dashboard_data import TODAY
 from outreach.tests.factories import business_expiring, policy_with_steps
 from registrations.models import Business, TradeGroup
 from registrations.tests.factories import BusinessFactory, staff_user
@@ -120,10 +122,10 @@ def test_posting_a_batch_records_each_notice_with_the_supervisor(settings, tmp_p
     business_expiring(D(2027, 1, 31))
     business_expiring(D(2027, 1, 31))
     scan.run_scan(today=D(2026, 11, 2))
-    batch = services.postcard_batch_start(for_date=D(2026, 11, 2), user=supervisor)
-    services.postcard_batch_build(batch_id=batch.pk)
+    batch = postcard_services.postcard_batch_start(for_date=D(2026, 11, 2), user=supervisor)
+    postcard_services.postcard_batch_build(batch_id=batch.pk)
     batch.refresh_from_db()
-    assert services.postcard_batch_mark_posted(batch=batch, posted_on=D(2026, 11, 4), user=supervisor) == 2
+    assert postcard_services.postcard_batch_mark_posted(batch=batch, posted_on=D(2026, 11, 4), user=supervisor) == 2
     for notice in Notice.objects.all():
         reasons = [reason for _type, reason, _user in history(Notice, id=notice.pk)]
         assert reasons == [
@@ -147,14 +149,14 @@ def test_a_bounce_list_records_each_flagged_business_with_the_desk_user(django_u
 def test_returned_mail_records_each_flagged_business(django_user_model):
     user = django_user_model.objects.create_user("desk3")
     business = BusinessFactory()
-    services.returned_mail_record(business_ids=[business.pk], returned_on=D(2026, 11, 12), user=user)
+    postcard_services.returned_mail_record(business_ids=[business.pk], returned_on=D(2026, 11, 12), user=user)
     assert history(Business, id=business.pk)[-1] == ("~", "returned mail", "desk3")
 
 
 def test_handing_a_segment_to_the_phone_desk_records_each_new_notice():
     register = dashboard_data.build()
     group = TradeGroup.objects.get(name="設備")
-    saved = targeting.segment_list_create(kind="prefecture_trade_group", keys=("13", group.pk), today=TODAY)
-    assert targeting.segment_list_calls(segment_list=saved, today=TODAY)["created"] == 1
+    saved = segments.segment_list_create(kind="prefecture_trade_group", keys=("13", group.pk), today=TODAY)
+    assert segments.segment_list_calls(segment_list=saved, today=TODAY)["created"] == 1
     notice = Notice.objects.get(business=register["F"], channel="phone")
     assert history(Notice, id=notice.pk) == [("+", f"segment list {saved.pk}: calls", None)]

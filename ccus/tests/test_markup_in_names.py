@@ -19,8 +19,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from conftest import require
-from outreach import committee, scan, services, tasks
+from outreach import outbox, scan
 from outreach.models import Notice, NoticeTemplate
+from outreach.postcards import services as postcard_services
+from outreach.reports import committee
 from outreach.tests.factories import business_expiring, policy_with_steps
 from renewals import fiscal
 
@@ -64,7 +66,9 @@ def test_admin_pages_show_the_name_escaped(admin_client, business):
 def test_postcard_csvs_neutralise_the_formula_and_keep_the_markup_as_text(business):
     policy_with_steps(("postcard", 90, 0))
     scan.run_scan(today=D(2026, 11, 2))
-    batch = services.postcard_batch_build(batch_id=services.postcard_batch_start(for_date=D(2026, 11, 2)).pk)
+    batch = postcard_services.postcard_batch_build(
+        batch_id=postcard_services.postcard_batch_start(for_date=D(2026, 11, 2)).pk
+    )
     for name, encoding in ((batch.csv_utf8.name, "utf-8-sig"), (batch.csv_cp932.name, "cp932")):
         with default_storage.open(name, "rb") as handle:
             header, row, *_rest = csv.reader(io.StringIO(handle.read().decode(encoding), newline=""))
@@ -97,7 +101,7 @@ def test_the_email_carries_the_name_as_written_in_plain_text_only(business):
         scan.run_scan(today=D(2026, 11, 2))
     notice = Notice.objects.get(business=business)
     with time_machine.travel(datetime.datetime(2026, 11, 4, 10, 0, tzinfo=JST), tick=False):
-        assert tasks.send_email_task.delay(notice.pk).get() == "sent"
+        assert outbox.send_email_task.delay(notice.pk).get() == "sent"
     (message,) = mail.outbox
     assert message.subject == f"{NAME} 様"
     assert message.body.startswith(f"{NAME} 御中\n") and f"\n{NAME}\n" in message.body

@@ -14,8 +14,9 @@ import time_machine
 from django.utils import timezone
 
 from ccus import roles
-from outreach import scan, services
+from outreach import scan
 from outreach.models import CallAttempt, CallTask, Notice
+from outreach.postcards import services as postcard_services
 from outreach.tests.factories import business_expiring, phone_notice, policy_with_steps
 from registrations.tests.factories import BusinessFactory, staff_user
 from registrations.tests.test_browser import log_in
@@ -81,8 +82,8 @@ def test_supervisor_marks_a_batch_posted(page, settings, tmp_path):
     policy_with_steps(("postcard", 3650, 0))
     first, second = (business_expiring(datetime.date(2030, 1, 31)) for _ in range(2))
     scan.run_scan(today=timezone.localdate())
-    batch = services.postcard_batch_start(for_date=timezone.localdate())
-    services.postcard_batch_build(batch_id=batch.pk)
+    batch = postcard_services.postcard_batch_start(for_date=timezone.localdate())
+    postcard_services.postcard_batch_build(batch_id=batch.pk)
 
     log_in(page, "sv1")
     page.goto(f"/admin/outreach/postcardbatch/{batch.pk}/change/")

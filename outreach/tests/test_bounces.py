@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from ccus import roles
-from outreach import scan, services
+from outreach import scan, sending, services
 from outreach.models import Bounce, Notice
 from outreach.tests.factories import business_expiring, policy_with_steps
 from registrations.models import Business
@@ -85,7 +85,7 @@ def test_a_business_that_opted_out_of_email_gets_a_postcard_instead():
 def test_notices_go_out_from_and_reply_to_the_configured_addresses():
     business = BusinessFactory(email="office@example.jp")
     notice = services.notice_send_now(business=business)
-    assert services.email_send(notice_id=notice.pk) == "sent"
+    assert sending.email_send(notice_id=notice.pk) == "sent"
     notice.refresh_from_db()
     assert notice.status == "sent"
     message = mail.outbox[0]

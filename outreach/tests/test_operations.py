@@ -10,7 +10,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from ccus import roles
-from outreach import scan, tasks
+from outreach import outbox, scan, tasks
 from outreach.models import Heartbeat, Notice, ScanRun
 from outreach.tests.factories import business_expiring, policy_with_steps
 from registrations.tests.factories import staff_user
@@ -66,7 +66,7 @@ def test_scan_finishes_and_keeps_its_notices_when_the_broker_is_down(
 
     policy_with_steps(("email", 60, 0))
     business_expiring(D(2026, 12, 31), email="a@example.jp")
-    monkeypatch.setattr(getattr(tasks, failing), "delay", broker_down)
+    monkeypatch.setattr(getattr(outbox, failing), "delay", broker_down)
     with caplog.at_level(logging.INFO, logger="outreach"), django_capture_on_commit_callbacks(execute=True):
         run = scan.run_scan(today=D(2026, 11, 15))
     run.refresh_from_db()

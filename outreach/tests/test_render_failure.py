@@ -6,8 +6,9 @@ import pytest
 import time_machine
 from django.core import mail
 
-from outreach import scan, services, tasks
+from outreach import outbox, scan, sending, tasks
 from outreach.models import Notice, NoticeTemplate, PostcardExclusion
+from outreach.postcards import services as postcard_services
 from outreach.tests.factories import business_expiring, policy_with_steps
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def test_wording_that_cannot_be_filled_fails_the_notice_and_the_rung_falls_back(
     step = notice.step
 
     with time_machine.travel(IN_HOURS, tick=False):
-        tasks.send_email_task.apply(args=[notice.pk], throw=False)
+        outbox.send_email_task.apply(args=[notice.pk], throw=False)
     with time_machine.travel(AFTER_THE_TIMEOUT, tick=False):
         assert tasks.sweep_outbox_task.apply().get()["uncertain"] == 0
 
@@ -69,7 +70,7 @@ def test_without_a_usable_fallback_the_failed_notice_keeps_its_rung():
     notice = queued_email()
     step = notice.step
     with time_machine.travel(IN_HOURS, tick=False):
-        assert services.email_send(notice_id=notice.pk) == "failed"
+        assert sending.email_send(notice_id=notice.pk) == "failed"
     notice.refresh_from_db()
     assert (notice.status, notice.reason, notice.step) == ("failed", "render_failed", step)
     assert Notice.objects.filter(business=notice.business).count() == 1
@@ -90,7 +91,9 @@ def test_a_postcard_whose_wording_cannot_be_filled_is_left_out_and_the_batch_pri
     )  # objects.create: no clean(), as raw SQL would
     broken_notice.save()
 
-    batch = services.postcard_batch_build(batch_id=services.postcard_batch_start(for_date=D(2026, 12, 1)).pk)
+    batch = postcard_services.postcard_batch_build(
+        batch_id=postcard_services.postcard_batch_start(for_date=D(2026, 12, 1)).pk
+    )
 
     assert (batch.status, batch.done, batch.excluded) == ("ready", 1, 1)
     assert PostcardExclusion.objects.get(batch=batch).reason == "render_failed"

@@ -7,7 +7,7 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
-from outreach import scan, services, tasks
+from outreach import outbox, scan, sending, services
 from outreach.models import Notice
 from outreach.tests.factories import business_expiring, policy_with_steps
 from renewals import services as renewal_services
@@ -34,8 +34,8 @@ def closed_port() -> int:
 
 def test_it_sends_a_japanese_notice_once(queued_email):
     with time_machine.travel(IN_HOURS, tick=False):
-        assert tasks.send_email_task.delay(queued_email.pk).get() == "sent"
-        assert tasks.send_email_task.delay(queued_email.pk).get() == "not claimed"
+        assert outbox.send_email_task.delay(queued_email.pk).get() == "sent"
+        assert outbox.send_email_task.delay(queued_email.pk).get() == "not claimed"
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.subject == "CCUS事業者登録更新のお願い"
@@ -49,7 +49,7 @@ def test_it_sends_a_japanese_notice_once(queued_email):
 
 def test_outside_sending_hours_it_stays_queued(queued_email):
     with time_machine.travel(datetime.datetime(2026, 12, 1, 20, 0, tzinfo=JST)):
-        assert tasks.send_email_task.delay(queued_email.pk).get() == "outside sending hours"
+        assert outbox.send_email_task.delay(queued_email.pk).get() == "outside sending hours"
     queued_email.refresh_from_db()
     assert queued_email.status == "queued" and not mail.outbox
 
@@ -59,7 +59,7 @@ def test_the_sender_rechecks_the_term_before_sending(queued_email):
         renewal_services.renewal_record_application(
             business=queued_email.business, received_on=D(2026, 12, 1), channel="online"
         )
-    assert services.email_send(notice_id=queued_email.pk) == "cancelled"
+    assert sending.email_send(notice_id=queued_email.pk) == "cancelled"
     queued_email.refresh_from_db()
     assert (queued_email.status, queued_email.reason) == ("cancelled", "applied")
     assert not mail.outbox
@@ -69,7 +69,7 @@ def test_a_bounce_since_the_scan_reroutes_to_postcard(queued_email):
     business = queued_email.business
     business.email_bounced_since = D(2026, 12, 1)
     business.save()
-    assert services.email_send(notice_id=queued_email.pk) == "rerouted"
+    assert sending.email_send(notice_id=queued_email.pk) == "rerouted"
     queued_email.refresh_from_db()
     assert (queued_email.channel, queued_email.status, queued_email.fallback_reason) == (
         "postcard",
@@ -81,12 +81,12 @@ def test_a_bounce_since_the_scan_reroutes_to_postcard(queued_email):
 def test_a_refusing_server_means_retry_then_failure(queued_email):
     backend = "django.core.mail.backends.smtp.EmailBackend"
     with override_settings(EMAIL_BACKEND=backend, EMAIL_PORT=closed_port(), OUTREACH_EMAIL_MAX_ATTEMPTS=2):
-        with pytest.raises(services.TemporaryFailure):
-            services.email_send(notice_id=queued_email.pk)
+        with pytest.raises(sending.TemporaryFailure):
+            sending.email_send(notice_id=queued_email.pk)
         queued_email.refresh_from_db()
         assert (queued_email.status, queued_email.attempts) == ("queued", 1)
         assert "ConnectionRefusedError" in queued_email.last_error
-        assert services.email_send(notice_id=queued_email.pk) == "failed"
+        assert sending.email_send(notice_id=queued_email.pk) == "failed"
     queued_email.refresh_from_db()
     assert (queued_email.status, queued_email.attempts) == ("failed", 2)
 
@@ -102,7 +102,7 @@ def test_sweeper_requeues_lost_sends_and_flags_stuck_ones(queued_email):
     )
     Notice.objects.filter(pk=stuck.pk).update(updated_at=timezone.now() - datetime.timedelta(hours=2))
     Notice.objects.filter(pk=queued_email.pk).update(updated_at=timezone.now() - datetime.timedelta(hours=1))
-    result = services.sweep(now=datetime.datetime(2026, 12, 1, 11, 0, tzinfo=JST))
+    result = sending.sweep(now=datetime.datetime(2026, 12, 1, 11, 0, tzinfo=JST))
     stuck.refresh_from_db()
     assert stuck.status == "uncertain"
     assert result["uncertain"] == 1

@@ -6,8 +6,10 @@ import pytest
 import time_machine
 
 from ccus import roles
-from outreach import scan, selectors, services
+from outreach import admin_timeline, scan
+from outreach.lists import services as list_services
 from outreach.models import Bounce, CallAttempt, Notice
+from outreach.postcards import services as postcard_services
 from outreach.tests.factories import business_expiring, policy_with_steps
 from registrations.tests.factories import LinkFactory, staff_user
 from renewals import services as renewal_services
@@ -60,7 +62,7 @@ def contacted():
 
 
 def test_the_timeline_lists_every_kind_of_event_newest_first(contacted):
-    events = selectors.contact_timeline(business_id=contacted.pk)
+    events = admin_timeline.contact_timeline(business_id=contacted.pk)
     assert [(e.kind, e.at.astimezone(JST).date()) for e in events] == [
         ("approval", D(2026, 12, 20)),
         ("application", D(2026, 12, 15)),
@@ -77,7 +79,7 @@ def test_the_timeline_lists_every_kind_of_event_newest_first(contacted):
 def test_a_lapse_is_on_the_timeline():
     business = business_expiring(D(2026, 10, 31))
     renewal_services.mark_lapsed(today=D(2026, 11, 2))
-    [event] = selectors.contact_timeline(business_id=business.pk)
+    [event] = admin_timeline.contact_timeline(business_id=business.pk)
     assert (event.kind, event.a, event.at.astimezone(JST).date()) == ("lapse", "2026-10-31", D(2026, 11, 2))
 
 
@@ -96,13 +98,13 @@ def test_postcards_returned_mail_and_prime_lists_are_on_the_timeline(settings, t
     business = business_expiring(D(2027, 1, 31), name="株式会社髙橋工務店")
     prime = LinkFactory(subcontractor=business).prime
     scan.run_scan(today=D(2026, 11, 2))
-    batch = services.postcard_batch_start(for_date=D(2026, 11, 2))
-    services.postcard_batch_build(batch_id=batch.pk)
-    services.returned_mail_record(business_ids=[business.pk], returned_on=D(2026, 11, 10))
-    snapshot = services.subcontractor_list_request(prime=prime, row_filter="all", as_of=D(2026, 11, 11))
-    services.subcontractor_list_build(list_id=snapshot.pk)
+    batch = postcard_services.postcard_batch_start(for_date=D(2026, 11, 2))
+    postcard_services.postcard_batch_build(batch_id=batch.pk)
+    postcard_services.returned_mail_record(business_ids=[business.pk], returned_on=D(2026, 11, 10))
+    snapshot = list_services.subcontractor_list_request(prime=prime, row_filter="all", as_of=D(2026, 11, 11))
+    list_services.subcontractor_list_build(list_id=snapshot.pk)
 
-    kinds = [event.kind for event in selectors.contact_timeline(business_id=business.pk)]
+    kinds = [event.kind for event in admin_timeline.contact_timeline(business_id=business.pk)]
     assert {"postcard_batch", "returned_mail", "prime_list"} <= set(kinds)
     client.force_login(staff_user(roles.DESK))
     page = client.get(f"/admin/registrations/business/{business.pk}/change/").content.decode()

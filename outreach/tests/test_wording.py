@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from ccus import roles
-from outreach import calls, rendering, scan, services, tasks
+from outreach import outbox, rendering, scan, sending
+from outreach.calls import services as calls
 from outreach.models import Notice, NoticeTemplate, ReminderStep
 from outreach.tests.factories import business_expiring, policy_with_steps
 from registrations.tests.factories import BusinessFactory, staff_user
@@ -140,7 +141,7 @@ def test_wording_saved_past_the_check_exposes_nothing_when_sent(walk_in_the_data
         scan.run_scan(today=D(2026, 12, 1))
     notice = Notice.objects.get(business=walk_in_the_database["business"], channel="email")
     with time_machine.travel(IN_HOURS, tick=False):
-        result = tasks.send_email_task.apply(args=[notice.pk], throw=False)
+        result = outbox.send_email_task.apply(args=[notice.pk], throw=False)
     notice.refresh_from_db()
     written = " ".join(
         [str(result.result), notice.subject, notice.body, notice.last_error]
@@ -192,7 +193,7 @@ def test_the_preview_shows_exactly_what_is_sent(client):
         client.force_login(desk)  # a fresh session on the travelled-to day
         url = reverse("admin:outreach_noticetemplate_preview", args=[template.pk])
         response = client.get(url, {"business": business.ccus_id})
-        assert services.email_send(notice_id=notice.pk) == "sent"
+        assert sending.email_send(notice_id=notice.pk) == "sent"
     (message,) = mail.outbox
     assert (response.context["subject"], response.context["body"]) == (message.subject, message.body)
     assert html.escape(message.body) in response.content.decode()

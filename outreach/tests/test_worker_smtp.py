@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 
 from ccus.celery import app as celery_app
-from outreach import tasks
+from outreach import outbox
 from outreach.models import Notice, NoticeTemplate
 from outreach.tests.factories import business_expiring
 from outreach.tests.test_idempotency_postgres import database_url
@@ -121,7 +121,7 @@ def test_worker_sends_once_even_when_the_task_is_delivered_twice(smtp_server, br
     # An explicit connection: the app's producer pool may already point at another broker.
     with celery_app.connection_for_write(broker) as connection_to_redis:
         for _ in range(2):  # the second is a duplicate delivery of the same work
-            tasks.send_email_task.apply_async(args=[notice.pk], connection=connection_to_redis, queue=QUEUE)
+            outbox.send_email_task.apply_async(args=[notice.pk], connection=connection_to_redis, queue=QUEUE)
 
     # Generous: the worker process starts Django and connects first, on a busy machine.
     sent = wait_for(lambda: Notice.objects.get(pk=notice.pk).status == "sent", timeout=120)

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from outreach import services
 from outreach.models import Notice
+from outreach.postcards import services as postcard_services
 from renewals.management.commands.mark_lapsed import iso_date
 
 
@@ -20,11 +21,11 @@ class Command(BaseCommand):
     def handle(self, *args, date, **options):
         day = iso_date(date) if date else timezone.localdate()
         try:
-            batch = services.postcard_batch_start(for_date=day)
+            batch = postcard_services.postcard_batch_start(for_date=day)
         except services.OutreachError as error:
             self.stdout.write(str(error))
             return
-        batch = services.postcard_batch_build(batch_id=batch.pk)
+        batch = postcard_services.postcard_batch_build(batch_id=batch.pk)
         self.stdout.write(f"build_postcard_batch {day}: batch #{batch.pk}, {batch.done} postcards")
         left_out = batch.exclusions.values("reason").annotate(n=Count("pk")).order_by("reason")
         for row in left_out:

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outreach import services
+from outreach.lists import services as list_services
 from outreach.models import SubcontractorList
 from registrations.models import Business
 from renewals.management.commands.mark_lapsed import iso_date
@@ -34,14 +35,14 @@ class Command(BaseCommand):
                 business = Business.objects.filter(ccus_id=prime.strip()).first()
                 if business is None:
                     raise CommandError(_("There is no business with business ID %(id)s.") % {"id": prime})
-                snapshots = [services.subcontractor_list_request(prime=business, **options)]
+                snapshots = [list_services.subcontractor_list_request(prime=business, **options)]
             else:
-                snapshots = services.association_lists_request(association_code=association, **options)
+                snapshots = list_services.association_lists_request(association_code=association, **options)
         except services.OutreachError as error:
             raise CommandError(str(error)) from error
         paths, failed = [], 0
         for snapshot in snapshots:
-            snapshot = services.subcontractor_list_build(list_id=snapshot.pk)
+            snapshot = list_services.subcontractor_list_build(list_id=snapshot.pk)
             if snapshot.status != SubcontractorList.Status.DONE:
                 failed += 1
                 self.stderr.write(f"{snapshot}: {snapshot.error}")

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from outreach.committee import CommitteeReportError, committee_report_build, output_paths
 from outreach.models import CommitteeReport
+from outreach.reports.committee import CommitteeReportError, committee_report_build, output_paths
 from renewals.fiscal import PeriodError, parse_quarter
 
 

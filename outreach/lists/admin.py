@@ -1,0 +1,204 @@
+"""Subcontractor renewal lists in the admin: lists, their rows and deliveries, association staff.
+
+Association staff see only their association's members and lists (outreach.lists.scoping).
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from ccus.admin_mixins import ReadOnlyAdminMixin
+from ccus.paginator import EstimatedCountPaginator
+from outreach.lists import files, scoping
+from outreach.lists import services as list_services
+from outreach.lists.tasks import build_subcontractor_list_task
+from outreach.models import AssociationStaff, ListDelivery, SubcontractorList, SubcontractorListRow
+from renewals.models import RenewalStatus
+
+
+class ScopedAdminMixin:
+    """Every queryset of this admin goes through outreach.lists.scoping; a hidden object is a 404.
+
+    Its history pages are guarded too (ccus.admin_guards.HistoryGuardMixin, installed on every admin).
+    """
+
+    def get_queryset(self, request):
+        return scoping.scoped(super().get_queryset(request), request.user)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Django redirects to the index for a missing object; a guessed id must not look found.
+        raise Http404(_("No such object."))
+
+
+@admin.register(AssociationStaff)
+class AssociationStaffAdmin(admin.ModelAdmin):
+    list_display = ["user", "association"]
+    list_select_related = ["user", "association"]
+    list_filter = ["association"]
+    autocomplete_fields = ["association"]
+    raw_id_fields = ["user"]
+    search_fields = ["user__username", "association__code"]
+
+
+class SubcontractorListForm(forms.ModelForm):
+    class Meta:
+        model = SubcontractorList
+        fields = ["prime", "association", "row_filter", "days", "as_of"]
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("prime")) == bool(data.get("association")):
+            raise forms.ValidationError(_("Choose either one prime contractor or one association."))
+        if data.get("days") is not None and data["days"] < 1:
+            self.add_error("days", _("Enter at least 1 day."))
+        return data
+
+
+@admin.register(SubcontractorList)
+class SubcontractorListAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    form = SubcontractorListForm
+    list_display = [
+        "__str__", "scope", "row_filter", "as_of", "status", "progress_display", "row_count", "built_at",
+        "delivered_at", "downloads",
+    ]  # fmt: skip
+    list_select_related = ["prime", "association"]
+    list_filter = ["status", "scope", "row_filter", "as_of"]
+    search_fields = ["=prime__ccus_id", "=association__code"]
+    autocomplete_fields = ["association"]
+    raw_id_fields = ["prime"]
+    show_full_result_count = False
+    change_form_template = "admin/outreach/subcontractorlist_change_form.html"
+    readonly_fields = [
+        "scope", "prime", "association", "row_filter", "days", "as_of", "status", "progress_display",
+        "primes_total", "primes_done", "row_count", "error", "requested_by", "created_at", "built_at",
+        "delivered_at", "downloads", "summary_display",
+    ]  # fmt: skip
+    actions = ["build_again"]
+
+    def get_fields(self, request, obj=None):
+        return self.form.Meta.fields if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def get_changeform_initial_data(self, request):
+        return {"as_of": timezone.localdate(), "days": 90, **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request, obj, form, change):
+        obj.scope = SubcontractorList.Scope.PRIME if obj.prime_id else SubcontractorList.Scope.ASSOCIATION
+        obj.requested_by = request.user
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(lambda: build_subcontractor_list_task.delay(obj.pk))
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_user(request, _("The list is being built; this page shows its progress."), messages.SUCCESS)
+        return redirect(reverse("admin:outreach_subcontractorlist_change", args=[obj.pk]))
+
+    @admin.action(description=_("Build the selected failed lists again"), permissions=["add"])
+    def build_again(self, request, queryset):
+        ids = list(queryset.filter(status=SubcontractorList.Status.FAILED).values_list("pk", flat=True))
+        for list_id in ids:
+            transaction.on_commit(lambda list_id=list_id: build_subcontractor_list_task.delay(list_id))
+        self.message_user(request, _("%(count)s lists queued again.") % {"count": len(ids)}, messages.SUCCESS)
+
+    @admin.display(description=_("progress"))
+    def progress_display(self, obj):
+        if obj.status == SubcontractorList.Status.BUILDING:
+            return format_html(
+                '<progress max="100" value="{}"></progress> {}% ({}/{})',
+                obj.progress,
+                obj.progress,
+                obj.primes_done,
+                obj.primes_total,
+            )
+        return f"{obj.progress}%"
+
+    @admin.display(description=_("files"))
+    def downloads(self, obj):
+        if obj.status != SubcontractorList.Status.DONE:
+            return "-"
+        return format_html(
+            '<a href="{}">XLSX</a> / <a href="{}">CSV</a>',
+            reverse("admin:outreach_subcontractorlist_download", args=[obj.pk, "xlsx"]),
+            reverse("admin:outreach_subcontractorlist_download", args=[obj.pk, "csv"]),
+        )
+
+    @admin.display(description=_("subcontractors per prime"))
+    def summary_display(self, obj):
+        if obj.status != SubcontractorList.Status.DONE:
+            return "-"
+        primes = files.summary(obj)
+        if not primes:
+            return _("No subcontractors match the filter.")
+        statuses = list(RenewalStatus)
+        head = format_html_join(
+            "", "<th>{}</th>", ((label,) for label in [_("prime"), _("rows"), *[s.label for s in statuses]])
+        )
+        body = format_html_join(
+            "",
+            "<tr><td>{} {}</td><td>{}</td>" + "<td>{}</td>" * len(statuses) + "</tr>",
+            ((p["ccus_id"], p["name"], p["total"], *[p["by"].get(s.value, 0) for s in statuses]) for p in primes),
+        )
+        link = f"{reverse('admin:outreach_subcontractorlistrow_changelist')}?snapshot__id__exact={obj.pk}"
+        return format_html(
+            '<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table><a href="{}">{}</a>',
+            head,
+            body,
+            link,
+            _("All rows"),
+        )
+
+    def get_urls(self):
+        download = path(
+            "<int:object_id>/download/<str:file_format>/",
+            self.admin_site.admin_view(self.download_view),
+            name="outreach_subcontractorlist_download",
+        )
+        return [download, *super().get_urls()]
+
+    def download_view(self, request, object_id, file_format):
+        """A snapshot's file, for those who may see the snapshot; every download is logged."""
+        snapshot = self.get_object(request, str(object_id))
+        if snapshot is None or file_format not in {"xlsx", "csv"}:
+            raise Http404(_("No such list."))
+        if not self.has_view_permission(request, snapshot):
+            raise PermissionDenied
+        stored = snapshot.xlsx_file if file_format == "xlsx" else snapshot.csv_file
+        if snapshot.status != SubcontractorList.Status.DONE or not stored or not stored.storage.exists(stored.name):
+            raise Http404(_("The list's file is not ready."))
+        list_services.subcontractor_list_deliver(
+            snapshot=snapshot, kind=ListDelivery.Kind.DOWNLOAD, user=request.user, file_format=file_format
+        )
+        return FileResponse(stored.open("rb"), as_attachment=True, filename=stored.name.rsplit("/", 1)[-1])
+
+
+@admin.register(SubcontractorListRow)
+class SubcontractorListRowAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "prime", "business", "distance", "expires_on", "renewal_status", "last_contact_at", "last_contact_channel",
+        "last_contact_status",
+    ]  # fmt: skip
+    list_select_related = ["prime", "business"]
+    list_filter = ["renewal_status", "distance"]
+    link_lookups = ("snapshot__id__exact",)  # "All rows" on a list's page
+    search_fields = ["=business__ccus_id", "=prime__ccus_id"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+
+@admin.register(ListDelivery)
+class ListDeliveryAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "snapshot", "kind", "file_format", "user", "recipient"]
+    list_select_related = ["snapshot__prime", "snapshot__association", "user"]
+    list_filter = ["kind", "at"]
+    show_full_result_count = False

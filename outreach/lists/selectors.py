@@ -1,0 +1,31 @@
+"""Subcontractor lists on the contact timeline: the pressure that came through a business's primes."""
+
+from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
+
+from outreach.models import SubcontractorListRow
+from outreach.timeline import Kind, events
+
+
+def _prime_lists(business_id: int) -> QuerySet:
+    """Every built list the business appeared on."""
+    return events(
+        SubcontractorListRow.objects.filter(business_id=business_id, snapshot__built_at__isnull=False),
+        at=F("snapshot__built_at"),
+        kind="prime_list",
+        a=F("prime__name"),
+        b=F("distance"),
+        c=F("snapshot__delivered_at"),
+    )
+
+
+def _prime_list(event):
+    delivered = _("delivered") if event.c else _("not delivered yet")
+    return (
+        _("on a prime's subcontractor list"),
+        delivered,
+        _("%(prime)s (tier %(tier)s)") % {"prime": event.a, "tier": event.b},
+    )
+
+
+LIST_KINDS = [Kind("prime_list", _prime_lists, _prime_list)]

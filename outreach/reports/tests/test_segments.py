@@ -1,0 +1,151 @@
+"""Weak segments ranked, saved as lists, exported and handed to the phone desk."""
+
+import csv
+import datetime
+import io
+
+import openpyxl
+import pytest
+import time_machine
+
+from ccus import roles
+from outreach.models import CallTask, Channel, Notice, SegmentList
+from outreach.reports import segments
+from outreach.reports.tests import dashboard_data
+from outreach.reports.tests.dashboard_data import TODAY
+from registrations.models import Prefecture, TradeGroup
+from registrations.tests.factories import staff_user
+
+pytestmark = pytest.mark.django_db
+NOON = datetime.datetime(2026, 11, 27, 3, tzinfo=datetime.UTC)  # 12:00 in Tokyo
+
+
+@pytest.fixture
+def register():
+    return dashboard_data.build()
+
+
+def _segment_value():
+    return f"13|{TradeGroup.objects.get(name='設備').pk}"
+
+
+def test_segments_rank_by_renewal_rate_and_by_businesses_at_risk(register):
+    by_rate = segments.segments("prefecture_trade_group", today=TODAY)
+    by_risk = segments.segments("trade_capital_band", today=TODAY, order="at_risk")
+
+    assert [(row["labels"], row["renewed"], row["terms"], row["at_risk"]) for row in by_rate] == [
+        (("東京都", "設備"), 1, 2, 2),
+        (("大阪府", "住宅"), 1, 1, 0),
+    ]
+    assert [(row["labels"][0], row["keys"][1], row["at_risk"], row["rate"]) for row in by_risk] == [
+        ("管", 3, 1, 0.5),
+        ("電気", 4, 1, None),
+        ("大工", 1, 0, 1.0),
+    ]
+
+
+def test_saving_a_segment_keeps_its_businesses_at_risk(register):
+    group = TradeGroup.objects.get(name="設備")
+
+    saved = segments.segment_list_create(kind="prefecture_trade_group", keys=("13", group.pk), today=TODAY)
+
+    assert set(saved.businesses.values_list("ccus_id", flat=True)) == {register["E"].ccus_id, register["F"].ccus_id}
+    assert saved.name.startswith("東京都 × 設備")
+
+
+@time_machine.travel(NOON)
+def test_handing_a_list_to_the_phone_desk_creates_call_tasks_once(register):
+    group = TradeGroup.objects.get(name="設備")
+    saved = segments.segment_list_create(kind="prefecture_trade_group", keys=("13", group.pk), today=TODAY)
+
+    first = segments.segment_list_calls(segment_list=saved, today=TODAY)
+    again = segments.segment_list_calls(segment_list=saved, today=TODAY)
+
+    # E already waits for a call (from the register), F gets one; nothing twice.
+    assert first == {"created": 1, "left_out": 1}
+    assert again == {"created": 0, "left_out": 2}
+    notice = Notice.objects.get(business=register["F"], channel=Channel.PHONE)
+    assert notice.status == Notice.Status.QUEUED and notice.scheduled_for == TODAY
+    assert CallTask.objects.filter(notice=notice, status=CallTask.Status.OPEN).count() == 1
+
+
+@time_machine.travel(NOON)
+def test_supervisor_exports_a_segment_as_csv_and_xlsx(client, register):
+    client.force_login(staff_user(roles.SUPERVISOR, "boss"))
+    url = "/admin/outreach/dashboard/segments/"
+
+    page = client.get(url)
+    response = client.post(url, {"kind": "prefecture_trade_group", "segment": _segment_value(), "action": "csv"})
+    workbook = client.post(url, {"kind": "prefecture_trade_group", "segment": _segment_value(), "action": "xlsx"})
+
+    assert "東京都 × 設備" in page.content.decode()
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == [register["E"].ccus_id, register["F"].ccus_id]
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        register["E"].ccus_id,
+        register["F"].ccus_id,
+    ]
+    assert SegmentList.objects.count() == 2
+
+
+@time_machine.travel(NOON)
+def test_call_tasks_in_one_action_from_the_segments_page(client, register):
+    client.force_login(staff_user(roles.SUPERVISOR, "boss"))
+
+    response = client.post(
+        "/admin/outreach/dashboard/segments/",
+        {"kind": "prefecture_trade_group", "segment": _segment_value(), "action": "calls"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert Notice.objects.filter(business=register["F"], channel=Channel.PHONE).count() == 1
+    assert SegmentList.objects.get().calls_created == 1
+
+
+def test_a_forged_segment_gets_a_message_and_saves_nothing(client, register):
+    client.force_login(staff_user(roles.SUPERVISOR, "boss"))
+
+    response = client.post(
+        "/admin/outreach/dashboard/segments/",
+        {"kind": "prefecture_trade_group", "segment": "99|abc", "action": "save"},
+        follow=True,
+    )
+
+    assert "表から" in response.content.decode()
+    assert not SegmentList.objects.exists()
+    assert Prefecture.objects.filter(code="99").count() == 0
+
+
+def test_the_desk_does_not_open_the_dashboard_segments_or_saved_lists(client, register):
+    """The dashboard and segment targeting are the supervisors' (issue 11's least-privilege review)."""
+    client.force_login(staff_user(roles.DESK, "desk"))
+    url = "/admin/outreach/dashboard/segments/"
+
+    assert client.get(url).status_code == 403
+    assert client.get("/admin/outreach/dashboard/").status_code == 403
+    assert client.get("/admin/outreach/segmentlist/").status_code == 403
+    assert (
+        client.post(url, {"kind": "prefecture_trade_group", "segment": _segment_value(), "action": "save"}).status_code
+        == 403
+    )
+    assert not SegmentList.objects.exists()
+
+
+@time_machine.travel(NOON)
+def test_supervisor_hands_a_saved_list_to_the_phone_desk_from_the_list_page(client, register):
+    group = TradeGroup.objects.get(name="設備")
+    saved = segments.segment_list_create(kind="prefecture_trade_group", keys=("13", group.pk), today=TODAY)
+    client.force_login(staff_user(roles.SUPERVISOR, "boss"))
+
+    page = client.get("/admin/outreach/segmentlist/")
+    response = client.post(
+        "/admin/outreach/segmentlist/",
+        {"action": "hand_to_phone_desk", "_selected_action": [saved.pk]},
+        follow=True,
+    )
+
+    assert 'value="hand_to_phone_desk"' in page.content.decode()
+    assert response.status_code == 200
+    assert Notice.objects.filter(business=register["F"], channel=Channel.PHONE).count() == 1

@@ -64,7 +64,11 @@ def xlsx_bytes(rows: list[list], header: list[str] = HEADER) -> bytes:
 CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/></Types>'
+    '<Default Extension="xml" ContentType="application/xml"/>{overrides}</Types>'
+)
+OVERRIDE = (
+    '<Override PartName="/{part}" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.{kind}+xml"/>'
 )
 PACKAGE_RELS = (
     '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
@@ -123,7 +127,13 @@ def workbook_bytes(sheets: dict[str, str | Iterable[bytes]], hidden: tuple[str, 
         f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"{states[name]}/>' for i, name in enumerate(sheets, start=1)
     )
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        kinds = {"xl/workbook.xml": "sheet.main"} | dict.fromkeys(
+            (f"xl/worksheets/sheet{i}.xml" for i in range(1, len(sheets) + 1)), "worksheet"
+        )
+        if shared is not None:
+            kinds["xl/sharedStrings.xml"] = "sharedStrings"
+        overrides = "".join(OVERRIDE.format(part=part, kind=kind) for part, kind in kinds.items())
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES.format(overrides=overrides))
         archive.writestr("_rels/.rels", PACKAGE_RELS)
         archive.writestr("xl/workbook.xml", f"<workbook {MAIN} {RELS_NS}><sheets>{entries}</sheets></workbook>")
         archive.writestr(

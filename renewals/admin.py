@@ -18,7 +18,7 @@ from renewals.models import FeeRate, RenewalCase, RenewalStatus, Target, Term
 
 DAYS_LEFT_BUCKETS = [30, 60, 90, 180]
 # Days left at or below which the business page shows the expiry in each colour.
-URGENCY_COLOURS = [(0, "#ba2121"), (30, "#ba2121"), (90, "#d97706"), (180, "#b59f00")]
+URGENCY_COLOURS = [(30, "#ba2121"), (90, "#d97706"), (180, "#b59f00")]
 
 
 def urgency_colour(days_left: int) -> str:

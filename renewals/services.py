@@ -116,9 +116,10 @@ def check_date(model, name: str, value: datetime.date, business: Business) -> No
 
 
 def current_term(business: Business) -> Term:
+    """The business's current term; one it has no term for yet (just imported) gets it from the register."""
     term = Term.objects.filter(business=business, is_current=True).first()
     if term is None:
-        terms_sync()
+        terms_sync(business_ids=[business.pk])
         term = Term.objects.filter(business=business, is_current=True).first()
     if term is None:
         raise RenewalError(_("%(business)s has no registration term.") % {"business": business})

@@ -40,6 +40,15 @@ def test_a_new_business_gets_its_first_term(business):
     assert services.terms_sync() == {"created": 0, "moved": 0, "reregistered": 0}
 
 
+def test_current_term_syncs_only_its_own_business_not_the_register():
+    """Just after an import no business has a term yet: asking for one business's term
+    (an application at the desk) gives it its term, and leaves the rest to the scan."""
+    imported = BusinessFactory.create_batch(3, registered_on=D(2021, 12, 10), expires_on=D(2026, 12, 31))
+    term = services.current_term(imported[1])
+    assert (term.business_id, term.expires_on) == (imported[1].pk, D(2026, 12, 31))
+    assert list(Term.objects.values_list("business_id", flat=True)) == [imported[1].pk]
+
+
 def test_status_moves_through_the_cycle(business):
     assert status(business, D(2026, 6, 30)) == RenewalStatus.ACTIVE
     assert status(business, D(2026, 7, 1)) == RenewalStatus.WINDOW_OPEN

@@ -71,23 +71,25 @@ class TermInline(admin.TabularInline):
     @admin.display(description=_("corrections"))
     def corrections(self, obj):
         """Each supervisor's correction of this term: when, who, what moved and why."""
-        records = obj.history.filter(history_change_reason__startswith=corrections.change_reason(""))
-        lines = []
-        for record in records.select_related("history_user").order_by("history_date"):
-            before = record.prev_record
-            moved = [
-                f"{Term._meta.get_field(name).verbose_name}: {getattr(before, name)} → {getattr(record, name)}"
-                for name in ("starts_on", "expires_on")
-                if before and getattr(before, name) != getattr(record, name)
-            ]
-            lines.append(
-                (
-                    f"{timezone.localtime(record.history_date):%Y-%m-%d %H:%M}",
-                    record.history_user or "-",
-                    "、".join(moved),
-                    record.history_change_reason,
+        prefix = corrections.change_reason("")
+        lines, before = [], None
+        # The term's whole history, in the order written: each correction against the row before it.
+        for record in obj.history.select_related("history_user").order_by("history_id"):
+            if before and (record.history_change_reason or "").startswith(prefix):
+                moved = [
+                    f"{Term._meta.get_field(name).verbose_name}: {getattr(before, name)} → {getattr(record, name)}"
+                    for name in ("starts_on", "expires_on")
+                    if getattr(before, name) != getattr(record, name)
+                ]
+                lines.append(
+                    (
+                        f"{timezone.localtime(record.history_date):%Y-%m-%d %H:%M}",
+                        record.history_user or "-",
+                        "、".join(moved),
+                        record.history_change_reason,
+                    )
                 )
-            )
+            before = record
         if not lines:
             return "-"
         return format_html_join("", "<div>{} {}: {} ({})</div>", lines)

@@ -99,12 +99,12 @@ def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> 
     return {"created": created, "moved": moved, "reregistered": reregistered, "copied": copied}
 
 
-def _business_scope(business_ids: list[int] | None, changed_since) -> tuple[str, list]:
-    """Which businesses a set-based statement looks at, as a condition on b (registrations_business)."""
+def _business_scope(business_ids: list[int] | None, changed_since, b: str = "b") -> tuple[str, list]:
+    """Which businesses a set-based statement looks at, as a condition on `b` (registrations_business)."""
     if business_ids is not None:
-        return f"b.id IN ({', '.join(['%s'] * len(business_ids)) or 'NULL'})", list(business_ids)
+        return f"{b}.id IN ({', '.join(['%s'] * len(business_ids)) or 'NULL'})", list(business_ids)
     if changed_since is not None:
-        return "b.updated_at >= %s", [connection.ops.adapt_datetimefield_value(changed_since)]
+        return f"{b}.updated_at >= %s", [connection.ops.adapt_datetimefield_value(changed_since)]
     return "1 = 1", []
 
 
@@ -120,15 +120,17 @@ def business_expiry_follow(
     this in its own transaction, so no reader ever sees the two apart. One set-based
     statement, each moved business kept in its history. Scope as terms_sync().
     """
-    scope, params = _business_scope(business_ids, changed_since)
+    # The table by its name: SQLite's UPDATE … FROM takes no alias for the table it updates.
+    scope, params = _business_scope(business_ids, changed_since, b="registrations_business")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE registrations_business AS b SET expires_on = t.expires_on, updated_at = %s
+            UPDATE registrations_business SET expires_on = t.expires_on, updated_at = %s
             FROM renewals_term t
-            WHERE t.business_id = b.id AND t.is_current AND b.expires_on <> t.expires_on
+            WHERE t.business_id = registrations_business.id AND t.is_current
+              AND registrations_business.expires_on <> t.expires_on
               AND {scope}
-            RETURNING b.id
+            RETURNING registrations_business.id
             """,
             [connection.ops.adapt_datetimefield_value(timezone.now()), *params],
         )

@@ -38,5 +38,6 @@ class CorrectionForm(forms.Form):
         label=_("reason for the correction"),
         max_length=REASON_MAX_LENGTH,
         help_text=_("Required. Kept in the history of the term and of the business."),
+        error_messages={"required": _("Give the reason for the correction; it is kept in the history.")},
         widget=forms.TextInput(attrs={"size": 60}),
     )

@@ -71,7 +71,7 @@ def test_a_correction_without_a_reason_is_refused_in_japanese(supervisor, busine
         url(business), {"registered_on": "2021-12-10", "expires_on": "2026-12-31", "reason": "  "}
     )
     assert response.status_code == 200
-    assert "このフィールドは必須です。" in response.content.decode()
+    assert "訂正の理由を入力してください（履歴に残ります）。" in response.content.decode()
     with translation.override("ja"), pytest.raises(services.RenewalError, match="訂正の理由を入力してください"):
         corrections.registration_dates_correct(
             business=business, registered_on=D(2021, 12, 10), expires_on=D(2026, 12, 31), reason=" ", user=None

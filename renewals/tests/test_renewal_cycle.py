@@ -37,7 +37,7 @@ def status(business, today):
 def test_a_new_business_gets_its_first_term(business):
     term = Term.objects.get(business=business)
     assert (term.starts_on, term.expires_on, term.is_current) == (D(2021, 12, 10), D(2026, 12, 31), True)
-    assert services.terms_sync() == {"created": 0, "moved": 0, "reregistered": 0}
+    assert services.terms_sync() == {"created": 0, "moved": 0, "reregistered": 0, "copied": 0}
 
 
 def test_current_term_syncs_only_its_own_business_not_the_register():

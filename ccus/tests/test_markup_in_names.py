@@ -18,7 +18,6 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from pypdf import PdfReader
 
-from conftest import require
 from outreach import outbox, scan
 from outreach.models import Notice, NoticeTemplate
 from outreach.postcards import services as postcard_services
@@ -79,7 +78,6 @@ def test_postcard_csvs_neutralise_the_formula_and_keep_the_markup_as_text(busine
 
 
 def test_the_committee_report_draws_text_as_written_and_writes_no_formula():
-    require(committee.font_path() is not None, "needs IPAexGothic (apt-get install fonts-ipaexfont-gothic)")
     data = committee.report_data(fiscal.parse_quarter("2026Q3"), today=D(2026, 12, 31))
     data["rates"] = [{"labels": [NAME], "terms": 3, "renewed": 1, "rate": 1 / 3}]
     text = "".join(

@@ -15,21 +15,18 @@ import gc
 import io
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfdoc, pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from outreach.pdf_font import FONT_NAME, japanese_font
 from outreach.postcards import customer_barcode
 from outreach.postcards.pdf_stream import PdfStreamWriter
 
-FONT_NAME = "IPAexGothic"
-FONT_PATH = Path(__file__).resolve().parents[1] / "fonts" / "ipaexg.ttf"
 PAGE_WIDTH, PAGE_HEIGHT = 100 * mm, 148 * mm
 # Cards drawn per ReportLab document: the batch's peak memory is that of one part, and each
 # part adds a copy of the font subsets it uses to the file (measured in README: Postcards).
@@ -68,16 +65,9 @@ class Card:
         return f"{self.name}　御中"
 
 
-@functools.cache
-def _font() -> TTFont:
-    font = TTFont(FONT_NAME, str(FONT_PATH))
-    pdfmetrics.registerFont(font)
-    return font
-
-
 def missing_glyphs(text: str) -> str:
     """The characters of `text` the font cannot draw, each once, in order."""
-    glyphs = _font().face.charToGlyph
+    glyphs = japanese_font().face.charToGlyph
     seen: dict[str, None] = {}
     for char in text:
         if ord(char) not in glyphs and char not in "\n\r\t" and char not in seen:
@@ -118,7 +108,7 @@ class PostcardPdf:
     """Writes cards to a file object, two pages each, one part of CARDS_PER_PART cards at a time."""
 
     def __init__(self, fileobj: BinaryIO, *, title: str, cards_per_part: int | None = None):
-        _font()
+        japanese_font()
         self.writer = PdfStreamWriter(fileobj, info={"Title": title, "Creator": "CCUS renewal back office"})
         self.cards_per_part = cards_per_part or CARDS_PER_PART
         self.part: io.BytesIO | None = None

@@ -18,24 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outreach.models import CommitteeReport
+from outreach.pdf_font import FONT_NAME, japanese_font
 from outreach.reports import dashboard
 from renewals import fiscal, stats
-
-FONT_NAME = "IPAexGothic"
-# A copy vendored with the code wins over the system's (fonts-ipaexfont-gothic).
-FONT_PATHS = [
-    Path(__file__).resolve().parents[1] / "fonts" / "ipaexg.ttf",
-    Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"),
-    Path("/usr/share/fonts/truetype/ipaexfont-gothic/ipaexg.ttf"),
-]
 
 
 class CommitteeReportError(Exception):
     """The report cannot be built; the message is for the desk."""
-
-
-def font_path() -> Path | None:
-    return next((path for path in FONT_PATHS if path.is_file()), None)
 
 
 def outcome_labels() -> dict[str, str]:
@@ -137,14 +126,9 @@ def committee_pdf(data: dict) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    path = font_path()
-    if path is None:
-        raise CommitteeReportError(_("The Japanese font IPAexGothic is missing: install fonts-ipaexfont-gothic."))
-    pdfmetrics.registerFont(TTFont(FONT_NAME, str(path)))
+    japanese_font()
     heading = ParagraphStyle("heading", fontName=FONT_NAME, fontSize=12, leading=16, spaceAfter=4)
     title_style = ParagraphStyle("title", fontName=FONT_NAME, fontSize=16, leading=22, spaceAfter=8)
 

@@ -48,7 +48,9 @@ class MixRow:
 
 
 @dataclass
-class EffectReport:
+class EffectFigures:
+    """The effect report's figures for a range of months (the admin page and its workbook show them)."""
+
     first_month: datetime.date
     last_month: datetime.date
     months: list[MonthRow]
@@ -71,7 +73,7 @@ def _sent(channel: str):
     return Exists(Notice.objects.filter(term=OuterRef("pk"), channel=channel, status=Notice.Status.SENT))
 
 
-def effect_report(*, first_month: datetime.date, last_month: datetime.date) -> EffectReport:
+def effect_report(*, first_month: datetime.date, last_month: datetime.date) -> EffectFigures:
     """The report for terms expiring from the first day of `first_month` to the end of `last_month`."""
     first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
     terms = Term.objects.filter(expires_on__gte=first_month, expires_on__lt=_month_after(last_month)).order_by()
@@ -124,4 +126,4 @@ def effect_report(*, first_month: datetime.date, last_month: datetime.date) -> E
         .annotate(terms=Count("pk"), renewed=Count("pk", filter=applied))
     ]
     mixes.sort(key=lambda mix: (len(mix.channels), [MIX_CHANNELS.index(c) for c in mix.channels]))
-    return EffectReport(first_month, last_month, [months[m] for m in sorted(months)], mixes)
+    return EffectFigures(first_month, last_month, [months[m] for m in sorted(months)], mixes)

@@ -10,7 +10,7 @@ import xlsxwriter
 from django.utils.translation import gettext as _
 
 from outreach.models import Channel
-from outreach.reports.effect import OUTCOMES, EffectReport
+from outreach.reports.effect import OUTCOMES, EffectFigures
 
 
 def outcome_labels() -> list[str]:
@@ -26,7 +26,7 @@ def _channel(value: str) -> str:
     return str(Channel(value).label) if value in Channel.values else _("no contact")
 
 
-def present(report: EffectReport) -> dict:
+def present(report: EffectFigures) -> dict:
     """The report's rows with labels, as the admin page and the workbook show them."""
     months = [
         {
@@ -49,7 +49,7 @@ def present(report: EffectReport) -> dict:
     return {"months": months, "mixes": mixes, "outcome_labels": outcome_labels()}
 
 
-def effect_report_xlsx(report: EffectReport) -> bytes:
+def effect_report_xlsx(report: EffectFigures) -> bytes:
     """Three sheets: outcomes by month, last contact before each application, rate by channel mix."""
     rows = present(report)
     buffer = io.BytesIO()

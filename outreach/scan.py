@@ -24,8 +24,9 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from ccus.history import CREATED, history_record_bulk, update_with_history
+from ccus.history import CREATED, history_record_bulk, reason, update_with_history
 from ccus.oplog import log_batch
 from outreach import business_days
 from outreach.calls.services import call_tasks_create
@@ -190,7 +191,7 @@ def cancel_unneeded(*, today: datetime.date) -> int:
     queued = Notice.objects.filter(status=Notice.Status.QUEUED)
     # Ladder notices only (a desk's own notice stays); step ids, not a join, for a hash join plan.
     before_expiry = Q(step_id__in=list(ReminderStep.objects.filter(days_before__gte=0).values_list("pk", flat=True)))
-    operation = f"cancelled by the scan of {today:%Y-%m-%d}"
+    operation = reason(gettext_noop("cancelled by the scan of %(date)s"), date=today)
     cancelled = update_with_history(
         queued.filter(before_expiry).filter(Exists(applied)),
         operation=operation,
@@ -273,7 +274,9 @@ def _scan(run: ScanRun, *, today: datetime.date, dry_run: bool) -> dict:
                 for step in sorted(steps, key=lambda s: (s.days_before < 0, s.days_before)):
                     _insert_step(step, steps, policy, today, run, tally)
             history_record_bulk(
-                Notice.objects.filter(scan_run=run), operation=f"scan of {today:%Y-%m-%d}", history_type=CREATED
+                Notice.objects.filter(scan_run=run),
+                operation=reason(gettext_noop("scan of %(date)s"), date=today),
+                history_type=CREATED,
             )
             call_tasks_create()
             counts = {**summarise(run, cancelled), "lapsed": lapsed, "policy": policy.name if policy else None}

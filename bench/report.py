@@ -100,6 +100,35 @@ from the issue that built the lists (same machine, `/usr/bin/time`, 6,053,371 li
 """
 
 
+HOSTILE = "hostile-"
+HOSTILE_TEXT = """### Hostile files: refused in flat memory
+
+The worst file of each kind, read by **ours** (`ccus.tabular.open_table` and the business
+import's dry run) until it is refused, beside **main's reader before issue 16** (openpyxl
+read-only; csv over a TextIOWrapper) run under a 1.5 GB address-space cap and the suite's
+time cap, so that it shows what it would do without taking the host down. Time is the
+child's own measure from opening the file (Django start-up excluded); peak RSS is the
+child's, Django included (≈100 MB idle). The CSVs are generated while they are read.
+"""
+
+
+def hostile_table(stored: dict) -> str:
+    lines = [
+        "| file | ours: time to refusal | ours: peak RSS | old reader: wall | old reader: peak RSS | "
+        "what happened (ours / old) | command |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for key, row in stored["rows"].items():
+        if not key.startswith(HOSTILE):
+            continue
+        ours, old = row["ours"], row["baselines"][0]
+        lines.append(
+            f"| {row['title']} | {ours['seconds']:.2f} s | {ours['peak_mb']:.0f} MB | {old['wall']:.1f} s "
+            f"| {old['peak_mb']:.0f} MB | {ours['note']} / {old['note'].split('; ', 1)[-1]} | `{ours['command']}` |"
+        )
+    return "\n".join(lines)
+
+
 def rate(side: dict) -> str:
     if not side["rate"]:
         return "–"
@@ -120,7 +149,7 @@ def table(stored: dict) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for key, row in stored["rows"].items():
-        if row["ours"]["pages"]:
+        if row["ours"]["pages"] or key.startswith(HOSTILE):
             continue
         ours = row["ours"]
         for side in [ours, *row["baselines"]]:
@@ -191,10 +220,18 @@ def targets(stored: dict) -> list[str]:
             f"scan < 10 s at 1M: {seconds:.1f} s at {stored['businesses']:,} (in process; "
             f"linear extrapolation {at_million:.0f} s) — {verdict_1m}"
         )
+    hostile = [row["ours"] for key, row in rows.items() if key.startswith(HOSTILE)]
+    if hostile:
+        peak = max(side["peak_mb"] for side in hostile)
+        refused = all("refused:" in side["note"] for side in hostile)
+        found.append(
+            f"every hostile file refused, peak RSS flat (< 300 MB): {len(hostile)} files, ours at most {peak:.0f} MB — "
+            f"{verdict(refused and peak < 300)}"
+        )
     heavy = [
         f"{key} {row['ours']['peak_mb']:.0f} MB"
         for key, row in rows.items()
-        if key != "admin" and row["ours"]["peak_mb"] >= 300
+        if key != "admin" and not key.startswith(HOSTILE) and row["ours"]["peak_mb"] >= 300
     ]
     found.append("every batch < 300 MB peak: " + ("met" if not heavy else "**missed**: " + ", ".join(heavy)))
     return found
@@ -232,6 +269,8 @@ def render(all_stored: list[dict]) -> str:
             if key in stored["rows"]:
                 row = stored["rows"][key]
                 parts.append(f"### {row['title']}\n\n`{row['ours']['command']}`\n\n{pages_table(row)}\n")
+        if any(key.startswith(HOSTILE) for key in stored["rows"]):
+            parts.append(HOSTILE_TEXT + "\n" + hostile_table(stored) + "\n")
         parts.append("### Targets at this scale\n\n" + "\n".join(f"- {t}" for t in targets(stored)) + "\n")
     parts.append("## Growth with the register's size (ours)\n\n" + growth(all_stored) + "\n")
     parts.append(EARLIER)

@@ -131,6 +131,36 @@ def seed_steps(businesses: int) -> list[tuple[list[str], dict]]:
     return steps
 
 
+HOSTILE = {
+    "xlsx-shared-strings": "XLSX whose shared strings expand to 1.2 GB",
+    "xlsx-wide-row": "XLSX whose sheet is one row of 1.2 GB",
+    "xlsx-dimension": "XLSX declaring A1:XFD1048576, with a cell there",
+    "csv-no-line-breaks": "CSV of 1 GB without a line break (generated while read)",
+    "csv-wide-row": "CSV row of 50 million cells, 100 MB (generated while read)",
+}
+
+
+def hostile_rows(cap: float) -> list[Row]:
+    """The worst hostile file of each kind: ours until refusal, beside main's reader before issue 16."""
+    hostile = [PY, "-m", "bench.hostile"]
+    return [
+        Row(
+            f"hostile-{kind}",
+            title,
+            "refusal",
+            Side("ours: open_table + the business import's dry run", [*hostile, "read", "--kind", kind]),
+            [
+                Side(
+                    "main's reader before issue 16, 1.5 GB address-space cap",
+                    [*hostile, "read", "--kind", kind, "--side", "old", "--cap", str(cap)],
+                )
+            ],
+            prepare=[[*hostile, "make", "--kind", kind]],
+        )
+        for kind, title in HOSTILE.items()
+    ]
+
+
 def rows(businesses: int, cap: float) -> list[Row]:
     bench = [PY, "-m", "bench.measures"]
     import_rows = min(200_000, businesses)
@@ -218,6 +248,7 @@ def rows(businesses: int, cap: float) -> list[Row]:
             "pages",
             Side("ours vs stock ModelAdmin", [PY, "-m", "bench.http_pages", "--requests", "20"]),
         ),
+        *hostile_rows(cap),
     ]
 
 

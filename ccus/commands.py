@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from ccus.importing import RowKind, run_import
 from ccus.tabular import TabularError, open_table
@@ -32,6 +33,8 @@ class ImportCommand(BaseCommand):
                 raise CommandError(f"{file}: {exc}", returncode=FILE_UNREADABLE) from exc
             for error in outcome.errors:
                 self.stderr.write(str(error))
+            if outcome.more_errors:
+                self.stderr.write(_("… and %(count)s more errors.") % {"count": f"{outcome.more_errors:,}"})
             summary = f"{self.kind.name}: {outcome.summary()} ({outcome.seconds:.1f}s)"
         if not outcome.ok:
             raise CommandError(summary, returncode=ROWS_INVALID)

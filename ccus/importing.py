@@ -9,7 +9,6 @@ renewals' applications, say) only subclass `RowKind`.
 
 import abc
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,11 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from ccus.history import reason
-from ccus.tabular import Table
+from ccus.tabular import Table, header_key, shown  # noqa: F401 (shown: the importers' quoting)
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 # How many planned changes an import keeps for the admin's preview.
 PREVIEW_LIMIT = 200
+# How many row errors an import keeps to show; the rest are counted (a file of a million
+# bad rows must not hold a million messages).
+ERRORS_KEPT = 1_000
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,9 @@ class Outcome:
     errors: list[RowError] = field(default_factory=list)
     preview: list[Change] = field(default_factory=list)
     seconds: float = 0.0
+    # Errors past ERRORS_KEPT, counted only, and every row with an error.
+    more_errors: int = 0
+    error_rows: int = 0
 
     @property
     def ok(self) -> bool:
@@ -147,38 +152,42 @@ class Outcome:
         text = _("%(rows)s rows: %(created)s created, %(updated)s updated, %(unchanged)s unchanged") % numbers
         if not self.ok:
             return _("%(count)s errors in %(rows)s rows; nothing was written") % {
-                "count": len(self.errors),
-                "rows": len({e.row for e in self.errors}),
+                "count": len(self.errors) + self.more_errors,
+                "rows": max(self.error_rows, len({e.row for e in self.errors})),
             }
         if self.dry_run:
             text += _(" (dry run: nothing was written)")
         return text
 
 
-def shown(value: str, limit: int = 40) -> str:
-    """A cell as an error message quotes it: control characters made visible, long values cut."""
-    text = "".join(char if char.isprintable() else "\ufffd" for char in value[:limit])
-    return text + "…" if len(value) > limit else text
-
-
 def match_headers(kind: RowKind, headers: Iterable[str]) -> tuple[dict[str, str], list[RowError]]:
-    """Map the file's headers to column keys; errors for required columns it lacks."""
+    """Map the file's headers to column keys; errors for required columns it lacks or has twice.
+
+    Twice means under two of its names (商号 and an alias): which one would count is not
+    certain, so the file is refused.
+    """
     names = {}
     for column in kind.columns:
         for name in (column.header, *column.aliases):
-            names[_header_key(name)] = column.key
-    mapping = {h: names[_header_key(h)] for h in headers if _header_key(h) in names}
-    found = set(mapping.values())
+            names[header_key(name)] = column.key
+    mapping = {h: names[header_key(h)] for h in headers if header_key(h) in names}
+    found = Counter(mapping.values())
     errors = [
         RowError(1, c.header, _("The column is missing from the header row."))
         for c in kind.columns
         if c.required and c.key not in found
     ]
+    errors += [
+        RowError(
+            1,
+            kind.header(key),
+            _("The column appears twice, as %(names)s; remove one.")
+            % {"names": ", ".join(h for h, k in mapping.items() if k == key)},
+        )
+        for key, count in found.items()
+        if count > 1
+    ]
     return mapping, errors
-
-
-def _header_key(name: str) -> str:
-    return unicodedata.normalize("NFKC", name or "").strip().lower()
 
 
 def run_import(kind: RowKind, table: Table, *, dry_run: bool, user=None, source: str = "") -> Outcome:
@@ -224,7 +233,12 @@ def _process(kind: RowKind, chunk: list[Row], outcome: Outcome) -> None:
     changes = kind.check(chunk)
     outcome.rows += len(chunk)
     for row in chunk:
-        outcome.errors.extend(RowError(row.number, kind.header(key) if key else "", m) for key, m in row.errors)
+        if not row.errors:
+            continue
+        outcome.error_rows += 1
+        room = max(ERRORS_KEPT - len(outcome.errors), 0)
+        outcome.errors.extend(RowError(row.number, kind.header(key) if key else "", m) for key, m in row.errors[:room])
+        outcome.more_errors += max(len(row.errors) - room, 0)
     outcome.counts.update(change.action for change in changes)
     room = PREVIEW_LIMIT - len(outcome.preview)
     if room > 0:

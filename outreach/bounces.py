@@ -1,16 +1,19 @@
 """Bounce lists: flag the e-mail of every business in an uploaded list, all or nothing.
 
-A list is a CSV (UTF-8 with or without BOM, or CP932) with one e-mail address or
-事業者ID per row, optionally under a header (メールアドレス or 事業者ID). The flag makes
+A list is a CSV (UTF-8 with or without BOM, or CP932) or an XLSX with one e-mail
+address or 事業者ID per row, optionally under a header (メールアドレス or 事業者ID),
+read by `ccus.tabular.open_table` under the same rules and limits as every import. The flag makes
 the ladder fall back from e-mail (the scan and the sender read it); a Bounce row keeps
 what was reported, for the contact timeline.
 """
 
-import csv
 import datetime
 import io
+import itertools
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -20,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from ccus.history import reason, update_with_history
-from ccus.importing import shown
+from ccus.tabular import TabularError, header_key, open_table, shown
 from outreach.models import Bounce
 from registrations.models import Business
 
@@ -38,37 +41,26 @@ class BounceListError(Exception):
         self.errors = errors
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise BounceListError([_("The file is neither UTF-8 nor Shift_JIS (CP932) text: save it as CSV.")])
+@contextmanager
+def _cells(data: bytes) -> Iterator[Iterator[tuple[int, str]]]:
+    """(row number, cell) for the column holding addresses or IDs, read by the one table reader.
 
-
-def _cells(text: str) -> list[tuple[int, str]]:
-    """(row number, cell) for the column holding addresses or IDs, without the header."""
-    reader = csv.reader(io.StringIO(text), strict=True)
+    The column is the first headed メールアドレス or 事業者ID; a list without such a
+    header is one column whose first row is data.
+    """
     try:
-        rows = list(reader)
-    except csv.Error as error:
-        # A quote left open (a file cut short) or a cell over the csv module's limit.
-        message = _("Row %(row)s could not be read as CSV (is the file cut short?): %(error)s")
-        raise BounceListError([message % {"row": reader.line_num, "error": error}]) from error
-    column, start = 0, 0
-    if rows:
-        header = [unicodedata.normalize("NFKC", cell).strip().lower() for cell in rows[0]]
-        known = [index for index, cell in enumerate(header) if cell in EMAIL_HEADERS | ID_HEADERS]
-        if known:
-            column, start = known[0], 1
-    return [
-        (number, unicodedata.normalize("NFKC", row[column]).strip() if len(row) > column else "")
-        for number, row in enumerate(rows[start:], start=start + 1)
-    ]
+        with open_table(io.BytesIO(data), listing=True) as table:
+            headers = table.headers
+            known = [i for i, name in enumerate(headers) if header_key(name) in EMAIL_HEADERS | ID_HEADERS]
+            column = known[0] if known else 0
+            first = [] if known or not headers else [(1, headers[0])]
+            rows = itertools.chain(first, ((number, record.get(column, "")) for number, record in table))
+            yield ((number, unicodedata.normalize("NFKC", cell).strip()) for number, cell in rows)
+    except TabularError as error:
+        raise BounceListError([str(error)]) from error
 
 
-def _classify(cells: list[tuple[int, str]]) -> tuple[dict[str, int], dict[str, int], list[tuple[int, str]]]:
+def _classify(cells: Iterable[tuple[int, str]]) -> tuple[dict[str, int], dict[str, int], list[tuple[int, str]]]:
     """Split the cells into e-mail addresses and IDs (each with its first row), and row errors."""
     emails, ids, errors = {}, {}, []
     for number, cell in cells:
@@ -94,7 +86,8 @@ def _classify(cells: list[tuple[int, str]]) -> tuple[dict[str, int], dict[str, i
 
 def bounces_record_list(*, data: bytes, file_name: str, bounced_on: datetime.date, user=None) -> int:
     """Record a bounce list; returns the number of businesses flagged. Raises BounceListError."""
-    emails, ids, errors = _classify(_cells(_decode(data)))
+    with _cells(data) as cells:
+        emails, ids, errors = _classify(cells)
     found_emails: dict[str, list[Business]] = {}
     by_email = Business.objects.annotate(email_key=Lower("email")).filter(email_key__in=list(emails))
     for business in by_email.only("pk", "email"):

@@ -13,10 +13,10 @@ from django.db import connection
 from django.db.models import Case, OuterRef, QuerySet, Subquery, TextField, Value, When
 from django.db.models.functions import Cast, Concat, Substr
 
-from ccus.tabular import FORMULA_STARTS
+from ccus.tabular import ESCAPED_STARTS
 from registrations.models import Business, Membership
 
-STARTS = ", ".join(f"chr({ord(char)})" for char in FORMULA_STARTS)
+STARTS = ", ".join(f"chr({ord(char)})" for char in ESCAPED_STARTS)
 NEUTRALISED = "CASE WHEN left({0}, 1) IN ({1}) THEN '''' || {0} ELSE {0} END"
 
 

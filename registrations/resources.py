@@ -17,7 +17,7 @@ from import_export.fields import Field
 from import_export.formats.base_formats import Format
 from import_export.results import Result, RowResult
 
-from ccus.importing import CREATED, UNCHANGED, UPDATED, Outcome, RowKind, run_import
+from ccus.importing import CREATED, UNCHANGED, UPDATED, Outcome, RowError, RowKind, run_import
 from ccus.tabular import Table, TabularError, open_table
 from registrations import imports
 
@@ -39,14 +39,27 @@ class SpreadsheetFormat(Format):
     def can_import(self):
         return True
 
-    def create_dataset(self, in_stream: bytes) -> tablib.Dataset:
+    def create_dataset(self, in_stream: bytes) -> "FileDataset":
+        """The file's header row, checked; its rows are streamed again when the import runs."""
         with open_table(io.BytesIO(in_stream)) as table:
-            dataset = tablib.Dataset(headers=table.headers)
-            for _number, record in table:
-                dataset.append([record.get(header, "") for header in table.headers])
-        if not dataset.height:
-            raise TabularError(gettext("The file has no rows to import below its header row."))
-        return dataset
+            if next(iter(table), None) is None:
+                raise TabularError(gettext("The file has no rows to import below its header row."))
+            return FileDataset(in_stream, table.headers)
+
+
+class FileDataset(tablib.Dataset):
+    """An upload as django-import-export passes it around: the header, and the file itself.
+
+    The rows are not copied into the dataset: EngineResource reads them from the file
+    with `open_table`, streaming, so an upload costs the same memory at any row count.
+    """
+
+    def __init__(self, data: bytes, headers: list[str]):
+        super().__init__(headers=headers)
+        self.data = data
+
+    def __bool__(self) -> bool:
+        return True  # django-import-export refuses an empty dataset; rows are counted by the import
 
 
 class EngineResource(resources.Resource):
@@ -62,15 +75,18 @@ class EngineResource(resources.Resource):
         return [Field(attribute=c.key, column_name=c.header) for c in self.kind.columns]
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs) -> Result:
-        headers = list(dataset.headers or [])
-        records = ((number, dict(zip(headers, values, strict=False))) for number, values in enumerate(dataset, 2))
-        outcome = run_import(
-            self.kind(),
-            Table(headers, records, "dataset"),
-            dry_run=dry_run,
-            user=kwargs.get("user"),
-            source=kwargs.get("file_name") or "",
-        )
+        options = {"dry_run": dry_run, "user": kwargs.get("user"), "source": kwargs.get("file_name") or ""}
+        if not isinstance(dataset, FileDataset):
+            headers = list(dataset.headers or [])
+            records = ((number, dict(zip(headers, values, strict=False))) for number, values in enumerate(dataset, 2))
+            return self.result_of(run_import(self.kind(), Table(headers, records, "dataset"), **options))
+        try:
+            with open_table(io.BytesIO(dataset.data)) as table:
+                outcome = run_import(self.kind(), table, **options)
+        except TabularError as error:
+            # The file became unreadable past its header (a bad byte, a row of unclear shape):
+            # refused whole, nothing written (run_import's transaction rolled back).
+            outcome = Outcome(dry_run=dry_run, errors=[RowError(error.row or 1, "", str(error))])
         return self.result_of(outcome)
 
     def result_of(self, outcome: Outcome) -> Result:

@@ -53,3 +53,33 @@ def test_report_marks_csv_slower_than_half_of_copy_as_missed():
     assert "CSV ≥ 10× default: 300.0× — met" in text
     assert "every batch < 300 MB peak: **missed**: xlsx 350 MB" in text
     assert "| 30,000 |" in text and "| 300.00× |" in text
+
+
+def test_report_shows_each_hostile_file_beside_the_old_reader_and_marks_a_high_peak_as_missed():
+    def hostile(peak_mb: float, note: str) -> dict:
+        return {**side(1, peak_mb), "seconds": 0.25, "note": note}
+
+    stored = {
+        "scale": "test",
+        "businesses": 1_000,
+        "date": "2026-11-27",
+        "rows": {
+            "hostile-csv": {
+                "title": "CSV of 1 GB without a line break",
+                "unit": "refusal",
+                "ours": hostile(100, "1,024.0 MB file; refused: 改行なし"),
+                "baselines": [hostile(1_130, "1,024.0 MB file; MemoryError at the cap")],
+            },
+            "hostile-xlsx": {
+                "title": "XLSX bomb",
+                "unit": "refusal",
+                "ours": hostile(350, "3 MB file; refused: 展開"),
+                "baselines": [hostile(1_100, "3 MB file; still reading after 60 s")],
+            },
+        },
+    }
+    text = report.render([stored])
+    assert "| CSV of 1 GB without a line break | 0.25 s | 100 MB | 1.0 s | 1130 MB |" in text
+    assert "MemoryError at the cap" in text
+    assert "every hostile file refused, peak RSS flat (< 300 MB): 2 files, ours at most 350 MB — **missed**" in text
+    assert "hostile-csv" not in report.table(stored)  # not among the rate rows

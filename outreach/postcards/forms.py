@@ -1,5 +1,6 @@
 """Desk forms for postcards: the posting date, and returned mail one by one or as a list of IDs."""
 
+import itertools
 import re
 import unicodedata
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from ccus.importing import shown
+from ccus.tabular import TabularError, open_table, shown
 from registrations.models import Business
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -54,7 +55,10 @@ class ReturnedMailForm(forms.Form):
 
 
 class ReturnedMailUploadForm(forms.Form):
-    """A list of returned postcards' IDs: one per line (the first column of a CSV), UTF-8 or CP932."""
+    """A list of returned postcards' IDs: one per row (the first column of a CSV or XLSX), UTF-8 or CP932.
+
+    Read by `ccus.tabular.open_table`, under the same rules and limits as every import.
+    """
 
     file = forms.FileField(
         label=_("list of business IDs"),
@@ -68,25 +72,19 @@ class ReturnedMailUploadForm(forms.Form):
             raise forms.ValidationError(
                 gettext("The file is larger than %(mb)s MB.") % {"mb": settings.IMPORT_MAX_UPLOAD_MB}
             )
-        data = upload.read()
-        for encoding in ("utf-8-sig", "cp932"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise forms.ValidationError(gettext("The file is neither UTF-8 nor CP932 (Shift_JIS) text."))
-        return self._business_ids(text)
+        try:
+            with open_table(upload, listing=True) as table:
+                return self._business_ids(table)
+        except TabularError as error:
+            raise forms.ValidationError(str(error)) from error
 
     @staticmethod
-    def _business_ids(text: str) -> list[int]:
+    def _business_ids(table) -> list[int]:
+        """The businesses of the list's first column; a first line that is not an ID is its header."""
         errors, lines = [], {}
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.count('"') % 2:
-                errors.append((number, gettext("a quote is not closed (is the file cut short?).")))
-                continue
-            value = normalise_id(re.split(r"[,\t]", line)[0].strip().strip('"'))
+        first = [(1, table.headers[0])] if table.headers else []
+        for number, cell in itertools.chain(first, ((n, record.get(0, "")) for n, record in table)):
+            value = normalise_id(cell.strip())
             if not value or (number == 1 and not value[0].isdigit()):
                 continue  # blank line, or a header such as 事業者ID
             if problem := id_problem(value):

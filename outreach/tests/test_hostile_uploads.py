@@ -4,6 +4,7 @@ Each hostile file is refused with a Japanese message on the page and nothing is 
 """
 
 import re
+import tracemalloc
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,6 +15,7 @@ from ccus.uploads import TooLargeUpload
 from outreach.models import Bounce, ReturnedMail
 from registrations.models import Association, Business, Membership, SubcontractLink
 from registrations.tests.factories import BusinessFactory, staff_user
+from registrations.tests.files import repeated, sheet_xml, workbook_bytes
 
 pytestmark = pytest.mark.django_db
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -135,3 +137,81 @@ def test_an_upload_within_the_limit_reaches_the_form_whole(settings):
     upload = RequestFactory().post("/", {"file": SimpleUploadedFile("small.csv", data)}).FILES["file"]
     assert not isinstance(upload, TooLargeUpload)
     assert upload.read() == data
+
+
+# The lists read by the same reader as the imports: the same structure refused, the same accepted.
+LISTS = {
+    "bounces": (BOUNCES, {"bounced_on": "2027-01-05"}, "メールアドレス", KNOWN_EMAIL, Bounce),
+    "returned mail": (RETURNED, {"returned_on": "2026-11-12"}, "事業者ID", KNOWN_ID, ReturnedMail),
+}
+LIST_STRUCTURE = {
+    "mixed line endings": (lambda h, v: f"{h}\r\n{v}\n{v}\r\n".encode(), "混在"),
+    "data on a hidden sheet": (
+        lambda h, v: workbook_bytes({"表紙": sheet_xml([]), "一覧": sheet_xml([[h], [v]])}, hidden=("一覧",)),
+        "非表示",
+    ),
+    "data on two sheets": (
+        lambda h, v: workbook_bytes({"A": sheet_xml([[h], [v]]), "B": sheet_xml([[h], [v]])}),
+        "2枚",
+    ),
+    "formula without its result": (lambda h, v: workbook_bytes({"S": sheet_xml([[h], [v], ["=A2"]])}), "計算結果"),
+}
+
+
+@pytest.mark.parametrize("page", list(LISTS))
+@pytest.mark.parametrize("case", list(LIST_STRUCTURE))
+def test_a_list_of_uncertain_structure_is_refused_like_an_import(desk, page, case):
+    url, fields, header, value, model = LISTS[page]
+    make, named = LIST_STRUCTURE[case]
+    errors = refusal(desk.post(url, {**fields, "file": SimpleUploadedFile("list.bin", make(header, value))}))
+    assert named in errors, errors
+    assert not model.objects.exists()
+
+
+@pytest.mark.parametrize("page", list(LISTS))
+@pytest.mark.parametrize("ending", ["\r", "\n", "\r\n"])
+def test_a_list_with_any_one_line_ending_is_read_like_an_import(desk, page, ending):
+    url, fields, header, value, model = LISTS[page]
+    data = f"{header}{ending}{value}{ending}".encode()
+    response = desk.post(url, {**fields, "file": SimpleUploadedFile("list.csv", data)})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert model.objects.count() == 1
+
+
+@pytest.mark.parametrize("page", list(LISTS))
+def test_a_list_saved_as_xlsx_is_read_like_an_import(desk, page):
+    url, fields, header, value, model = LISTS[page]
+    data = workbook_bytes({"一覧": sheet_xml([[header], [value]])})
+    response = desk.post(url, {**fields, "file": SimpleUploadedFile("list.xlsx", data)})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert model.objects.count() == 1
+
+
+def shared_strings_bomb() -> bytes:
+    """1.2 MB in the reviewer's case; here 60 MB of shared strings in ≈60 KB of XLSX."""
+    shared = repeated(
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>事業者ID</t></si>',
+        "<si><t>株式会社</t></si>",
+        2_000_000,
+        "</sst>",
+    )
+    sheet = sheet_xml([["事業者ID"]]).replace(
+        '<c r="A1" t="inlineStr"><is><t>事業者ID</t></is></c>', '<c r="A1" t="s"><v>0</v></c>'
+    )
+    return workbook_bytes({"Sheet1": sheet}, shared=shared)
+
+
+@pytest.mark.parametrize("page", list(UPLOADS))
+def test_a_workbook_bomb_is_refused_on_every_upload_page_in_bounded_memory(admin_client, page):
+    url, field, fields, models = UPLOADS[page]
+    data = shared_strings_bomb()
+    tracemalloc.start()
+    try:
+        response = admin_client.post(url, {**fields, field: SimpleUploadedFile("bomb.xlsx", data)})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    errors = refusal(response)
+    assert "展開" in errors, errors
+    assert peak < 40 * 1024 * 1024, f"{peak / 1e6:.0f} MB"
+    assert all(not model.objects.exists() for model in models)

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from ccus.tabular import TabularError, neutralise, open_table, to_cp932
+from ccus.tabular import TabularError, neutralise, open_table, to_cp932, unneutralise
 from registrations.tests.files import xlsx_bytes
 
 TEXT = "事業者ID,商号\r\n12345678901234,株式会社髙橋工務店\r\n,\r\n12345678901235,ﾀｶﾊｼ\r\n"
@@ -70,10 +70,20 @@ def test_a_broken_xlsx_is_a_file_error():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("=1+1", "'=1+1"), ("+81", "'+81"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("髙橋", "髙橋")],
+    [
+        ("=1+1", "'=1+1"),
+        ("+81", "'+81"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("'=1", "''=1"),
+        ("'x", "''x"),
+        ("髙橋", "髙橋"),
+    ],
 )
-def test_formulas_are_neutralised(value, expected):
+def test_formulas_are_neutralised_and_reading_takes_off_exactly_that(value, expected):
     assert neutralise(value) == expected
+    assert unneutralise(expected) == value
 
 
 def test_characters_cp932_cannot_hold_are_replaced_and_named():

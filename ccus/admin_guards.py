@@ -19,6 +19,7 @@ import datetime
 import functools
 
 from axes.admin import AccessAttemptAdmin
+from axes.conf import settings as axes_settings
 from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
@@ -158,7 +159,8 @@ class GuardedAccessAttemptAdmin(GuardedActionsMixin, AccessAttemptAdmin):
 
     @admin.display(description=_("Status"))
     def status(self, obj):
-        return super().status(obj)
+        left = axes_settings.AXES_FAILURE_LIMIT - obj.failures_since_start
+        return gettext("%(n)s attempts left") % {"n": left} if left > 0 else gettext("Locked Out")
 
 
 def guarded(admin_class: type[admin.ModelAdmin]) -> type[admin.ModelAdmin]:

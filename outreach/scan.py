@@ -22,56 +22,26 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from ccus.history import CREATED, history_record_bulk, reason, update_with_history
 from ccus.oplog import log_batch
-from outreach import business_days
+from outreach import business_days, needed, routing
 from outreach.calls.services import call_tasks_create
 from outreach.models import Channel, Notice, ReminderPolicy, ReminderStep, ScanRun
 from outreach.outbox import enqueue_scan_emails
 from renewals import services as renewal_services
-from renewals.models import RenewalCase
 
 logger = logging.getLogger(__name__)
 
 # No scan runs longer (the task's hard time limit): an older unfinished run's process died.
 SCAN_TIME_LIMIT = datetime.timedelta(hours=1)
 
-# Why a channel cannot be used for a business: (SQL condition on b, reason code).
-UNUSABLE = {
-    Channel.EMAIL: [
-        ("b.email = ''", Notice.Reason.NO_EMAIL),
-        ("b.do_not_email_since IS NOT NULL", Notice.Reason.DO_NOT_EMAIL),
-        ("b.email_bounced_since IS NOT NULL", Notice.Reason.EMAIL_BOUNCED),
-    ],
-    Channel.POSTCARD: [
-        ("b.postal_code = ''", Notice.Reason.UNDELIVERABLE),
-        ("b.address_undeliverable_since IS NOT NULL", Notice.Reason.UNDELIVERABLE),
-    ],
-    Channel.PHONE: [
-        ("b.phone_digits = ''", Notice.Reason.NO_PHONE),
-        ("b.do_not_call_since IS NOT NULL", Notice.Reason.DO_NOT_CALL),
-        ("b.phone_invalid_since IS NOT NULL", Notice.Reason.PHONE_INVALID),
-    ],
-    Channel.PRIME_LIST: [],
-}
-
 
 class DryRunRollback(Exception):
     """Raised to roll back a dry run's transaction."""
-
-
-def _usable(channel: str) -> str:
-    conditions = [condition for condition, _reason in UNUSABLE[channel]]
-    return f"NOT ({' OR '.join(conditions)})" if conditions else "1 = 1"
-
-
-def _reason(channel: str) -> str:
-    whens = " ".join(f"WHEN {condition} THEN '{reason}'" for condition, reason in UNUSABLE[channel])
-    return f"CASE {whens} ELSE '' END" if whens else "''"
 
 
 @dataclass
@@ -85,20 +55,20 @@ class StepSQL:
 
     @classmethod
     def build(cls, chain: list[str], overtaken: str) -> "StepSQL":
-        usable = [_usable(c) for c in chain]
+        usable = [routing.sql_usable(c) for c in chain]
         channel = " ".join(f"WHEN {u} THEN '{c}'" for u, c in zip(usable, chain, strict=True))
         any_usable = " OR ".join(f"({u})" for u in usable)
         hops = []
         for index in range(1, len(chain)):
-            path = " || '>' || ".join(_reason(c) for c in chain[:index])
+            path = " || '>' || ".join(routing.sql_reason(c) for c in chain[:index])
             hops.append(f"WHEN {usable[index]} THEN {path}")
-        full_path = " || '>' || ".join(_reason(c) for c in chain)
+        full_path = " || '>' || ".join(routing.sql_reason(c) for c in chain)
         return cls(
             channel=f"CASE WHEN {overtaken} THEN '{chain[0]}' {channel} ELSE '{chain[-1]}' END",
             status=f"CASE WHEN {overtaken} THEN 'skipped' WHEN {any_usable} THEN 'queued' ELSE 'skipped' END",
             reason=(
                 f"CASE WHEN {overtaken} THEN '{Notice.Reason.OVERTAKEN}' WHEN {any_usable} THEN '' "
-                f"ELSE {_reason(chain[-1])} END"
+                f"ELSE {routing.sql_reason(chain[-1])} END"
             ),
             fallback_reason=(
                 f"CASE WHEN {overtaken} OR {usable[0]} THEN '' {' '.join(hops)} ELSE {full_path} END" if hops else "''"
@@ -184,28 +154,18 @@ def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, r
 
 
 def cancel_unneeded(*, today: datetime.date) -> int:
-    """Cancel the ladder's pre-expiry notices of terms with an application, and any queued notice of an ended term."""
-    applied = RenewalCase.objects.filter(
-        term=OuterRef("term"), status__in=[RenewalCase.Status.PENDING, RenewalCase.Status.APPROVED]
-    )
+    """Cancel every queued notice that is no longer needed (outreach.needed), with the reason."""
     queued = Notice.objects.filter(status=Notice.Status.QUEUED)
-    # Ladder notices only (a desk's own notice stays); step ids, not a join, for a hash join plan.
-    before_expiry = Q(step_id__in=list(ReminderStep.objects.filter(days_before__gte=0).values_list("pk", flat=True)))
     operation = reason(gettext_noop("cancelled by the scan of %(date)s"), date=today)
-    cancelled = update_with_history(
-        queued.filter(before_expiry).filter(Exists(applied)),
-        operation=operation,
-        status=Notice.Status.CANCELLED,
-        reason=Notice.Reason.APPLIED,
-        updated_at=timezone.now(),
-    )
-    cancelled += update_with_history(
-        queued.filter(term__is_current=False),
-        operation=operation,
-        status=Notice.Status.CANCELLED,
-        reason=Notice.Reason.TERM_ENDED,
-        updated_at=timezone.now(),
-    )
+    cancelled = 0
+    for condition, why in needed.conditions():
+        cancelled += update_with_history(
+            queued.filter(condition),
+            operation=operation,
+            status=Notice.Status.CANCELLED,
+            reason=why,
+            updated_at=timezone.now(),
+        )
     return cancelled
 
 

@@ -18,28 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from ccus.history import reason, update_with_history
-from outreach import business_days, rendering
+from outreach import business_days, needed, rendering
 from outreach.models import Channel, Notice, ReminderPolicy
 from outreach.routing import reroute, unusable_reason
-from renewals.models import RenewalCase
 
 
 class TemporaryFailure(Exception):
     """Sending failed before the server accepted the message; safe to try again."""
-
-
-def _still_needed(notice: Notice) -> str:
-    """'' if the notice should still go out, else the reason to cancel it."""
-    if not notice.term_id or not notice.step_id:
-        return ""
-    if not notice.term.is_current:
-        return Notice.Reason.TERM_ENDED
-    applied = RenewalCase.objects.filter(
-        term=notice.term, status__in=[RenewalCase.Status.PENDING, RenewalCase.Status.APPROVED]
-    )
-    if not notice.step.after_expiry and applied.exists():
-        return Notice.Reason.APPLIED
-    return ""
 
 
 @transaction.atomic
@@ -86,7 +71,7 @@ def email_send(*, notice_id: int) -> str:
     if claimed != 1:
         return "not claimed"
     notice = Notice.objects.select_related("business", "term", "step", "template").get(pk=notice_id)
-    if cancel_reason := _still_needed(notice):
+    if cancel_reason := needed.cancel_reason(notice.pk):
         update_with_history(
             Notice.objects.filter(pk=notice.pk),
             operation=reason(gettext_noop("sender: no longer needed")),

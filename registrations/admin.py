@@ -29,11 +29,11 @@ from registrations.models import (
 )
 from registrations.resources import (
     AssociationResource,
-    BusinessResource,
     MembershipResource,
     SubcontractLinkResource,
 )
 from renewals.admin import BusinessRenewalMixin
+from renewals.register_import import RegisterResource
 
 # How many links the business page shows in each direction before linking onwards.
 LINKS_SHOWN = 20
@@ -95,7 +95,7 @@ class BusinessAdmin(
     SimpleHistoryAdmin,
 ):
     form = BusinessForm
-    resource_classes = [BusinessResource]
+    resource_classes = [RegisterResource]  # the register's rows, and their terms in step
     import_export_change_list_template = "admin/registrations/business/change_list.html"
     list_display = ["ccus_id", "name", "prefecture", "capital_band_display", "registered_on", "expires_on"]
     list_display_links = ["ccus_id", "name"]
@@ -189,11 +189,21 @@ class BusinessAdmin(
         fields = scoping.visible_fields(request.user, self.model)
         return queryset.search(search_term, fields=fields), False
 
+    # The registration's dates: 登録日 is typed when a business is added, its 有効期限 computed from it
+    # (BusinessForm); afterwards both are read-only here, moved by renewal, re-registration or a
+    # supervisor's correction with a reason (renewals.admin: correct_dates).
+    DATES = ["registered_on", "expires_on"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, *self.DATES] if obj else readonly
+
     # Association staff: their members only (ScopedAdminMixin), and no contact data.
     def get_fieldsets(self, request, obj=None):
         fieldsets = []
         for name, options in super().get_fieldsets(request, obj):
-            if fields := self._shown(request, options["fields"]):
+            shown = options["fields"] if obj else [f for f in options["fields"] if f != "expires_on"]
+            if fields := self._shown(request, shown):
                 fieldsets.append((name, {**options, "fields": fields}))
         return fieldsets
 

@@ -18,7 +18,7 @@ from import_export.admin import ImportMixin
 from import_export.forms import ImportForm
 
 from ccus.tabular import TabularError
-from registrations import export_jobs, import_uploads, services
+from registrations import changelist, export_jobs, import_uploads, services
 from registrations.import_uploads import PendingUpload, UploadGone
 from registrations.models import DownloadLog, ExportJob
 from registrations.resources import SpreadsheetFormat
@@ -206,7 +206,12 @@ class FileExportMixin:
             services.download_record(request=request, kind=DownloadLog.Kind.STREAMED_EXPORT, file_name=name)
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
-        job = export_jobs.export_start(user=request.user, queryset=queryset, file_format=file_format)
+        job = export_jobs.export_start(
+            user=request.user,
+            params=changelist.params_of(request.GET),
+            total=queryset.count(),
+            file_format=file_format,
+        )
         messages.info(request, gettext("The export has started; this page shows its progress."))
         return HttpResponseRedirect(reverse("admin:registrations_exportjob_change", args=[job.pk]))
 

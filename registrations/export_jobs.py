@@ -3,19 +3,15 @@
 The worker's side is `registrations.services.export_write`, run by `registrations.tasks.export_task`.
 """
 
-import pickle
-
 from django.db import transaction
-from django.db.models import QuerySet
 
 from registrations.models import ExportJob
 from registrations.tasks import export_task
 
 
-def export_start(*, user, queryset: QuerySet, file_format: str) -> ExportJob:
-    """Record an export of `queryset` and have a worker write it after commit."""
-    job = ExportJob.objects.create(
-        created_by=user, format=file_format, query=pickle.dumps(queryset.query), total=queryset.count()
-    )
+def export_start(*, user, params: dict[str, list[str]], total: int, file_format: str) -> ExportJob:
+    """Record an export of the register's list as `params` filter it (`total` rows now); a worker writes it
+    after commit."""
+    job = ExportJob.objects.create(created_by=user, format=file_format, params=params, total=total)
     transaction.on_commit(lambda: export_task.delay(job.pk))
     return job

@@ -4,8 +4,10 @@ import re
 import unicodedata
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from registrations import normalize, postal, validation
+from registrations.expiry import expiry_for
 from registrations.models import Business
 
 # How a number is grouped when typed: spaces and hyphens, nothing else.
@@ -42,24 +44,42 @@ NORMALISERS = {
 
 
 class BusinessForm(forms.ModelForm):
-    """Normalises what people type before the model's rules run."""
+    """Normalises what people type before the model's rules run.
+
+    The registration's dates are not the desk's to type: a new business gives its 登録日
+    and its 有効期限 is computed from it (registrations/expiry.py); an existing business's
+    dates move only through renewal, re-registration or a supervisor's correction with a
+    reason (renewals/corrections.py), so the form of an existing business has neither.
+    """
 
     class Meta:
         model = Business
         fields = [
             "ccus_id", "corporate_number", "entity_type", "name", "name_kana", "is_sole_proprietor", "capital",
             "prefecture", "postal_code", "address", "phone", "email", "representative", "contact_person",
-            "permit_number", "trades", "registered_on", "expires_on", "do_not_email_since", "do_not_call_since",
+            "permit_number", "trades", "registered_on", "do_not_email_since", "do_not_call_since",
             "address_undeliverable_since", "email_bounced_since", "phone_invalid_since",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields.pop("registered_on", None)
+        elif "registered_on" in self.fields:
+            self.fields["registered_on"].help_text = _(
+                "The expiry (有効期限) is computed from it: five years, to the end of the month."
+            )
         for name, field in self.fields.items():
             if isinstance(field, forms.DateField):
                 self.fields[name] = DateField(
                     label=field.label, required=field.required, help_text=field.help_text, widget=field.widget
                 )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.instance.pk and cleaned.get("registered_on"):
+            self.instance.expires_on = expiry_for(cleaned["registered_on"])
+        return cleaned
 
     def clean_ccus_id(self) -> str:
         return NORMALISERS["ccus_id"](self.cleaned_data["ccus_id"])

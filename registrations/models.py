@@ -375,8 +375,9 @@ class ExportJob(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("requested by")
     )
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)
-    # The filtered changelist's query, pickled (Django supports pickling Query objects).
-    query = models.BinaryField(editable=False)
+    # The register list's query-string parameters ({name: [values]}), filtered again when the file is written
+    # (registrations.changelist).
+    params = models.JSONField(_("filters"), default=dict, editable=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(_("rows expected"), default=0)
     written = models.PositiveIntegerField(_("rows written"), default=0)

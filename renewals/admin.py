@@ -8,17 +8,17 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from renewals import selectors, services
-from renewals.forms import ApplicationForm, ApprovalForm, ReregistrationForm
+from renewals import corrections, selectors, services
+from renewals.forms import ApplicationForm, ApprovalForm, CorrectionForm, ReregistrationForm
 from renewals.models import FeeRate, RenewalCase, RenewalStatus, Target, Term
 
 DAYS_LEFT_BUCKETS = [30, 60, 90, 180]
 # Days left at or below which the business page shows the expiry in each colour.
-URGENCY_COLOURS = [(0, "#ba2121"), (30, "#ba2121"), (90, "#d97706"), (180, "#b59f00")]
+URGENCY_COLOURS = [(30, "#ba2121"), (90, "#d97706"), (180, "#b59f00")]
 
 
 def urgency_colour(days_left: int) -> str:
@@ -59,7 +59,7 @@ class DaysLeftFilter(admin.SimpleListFilter):
 
 class TermInline(admin.TabularInline):
     model = Term
-    fields = ["starts_on", "expires_on", "origin", "is_current", "ended", "lapse_recorded_on"]
+    fields = ["starts_on", "expires_on", "origin", "is_current", "ended", "lapse_recorded_on", "corrections"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -67,6 +67,32 @@ class TermInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("corrections"))
+    def corrections(self, obj):
+        """Each supervisor's correction of this term: when, who, what moved and why."""
+        prefix = corrections.change_reason("")
+        lines, before = [], None
+        # The term's whole history, in the order written: each correction against the row before it.
+        for record in obj.history.select_related("history_user").order_by("history_id"):
+            if before and (record.history_change_reason or "").startswith(prefix):
+                moved = [
+                    f"{Term._meta.get_field(name).verbose_name}: {getattr(before, name)} → {getattr(record, name)}"
+                    for name in ("starts_on", "expires_on")
+                    if getattr(before, name) != getattr(record, name)
+                ]
+                lines.append(
+                    (
+                        f"{timezone.localtime(record.history_date):%Y-%m-%d %H:%M}",
+                        record.history_user or "-",
+                        "、".join(moved),
+                        record.history_change_reason,
+                    )
+                )
+            before = record
+        if not lines:
+            return "-"
+        return format_html_join("", "<div>{} {}: {} ({})</div>", lines)
 
 
 class RenewalCaseInline(admin.TabularInline):
@@ -174,6 +200,7 @@ class BusinessRenewalMixin:
             ("record-application", "record_application", ApplicationForm, self._record),
             ("approve-application", "approve_application", ApprovalForm, self._approve),
             ("register-again", "register_again", ReregistrationForm, self._register_again),
+            ("correct-dates", "correct_dates", CorrectionForm, self._correct_dates),
         ]
         urls = [
             path(
@@ -188,19 +215,32 @@ class BusinessRenewalMixin:
     def _register_again(self, request, business, data):
         services.registration_restart(business=business, registered_on=data["registered_on"])
 
+    def has_correct_dates_permission(self, request):
+        return request.user.has_perm("renewals.correct_term")
+
+    def _correct_dates(self, request, business, data):
+        corrections.registration_dates_correct(
+            business=business,
+            registered_on=data["registered_on"],
+            expires_on=data["expires_on"],
+            reason=data["reason"],
+            user=request.user,
+        )
+
     def _object_step_view(self, name, form_class, step):
         """A renewal step for one business from its change page."""
 
         def view(request, object_id):
             business = get_object_or_404(self.get_queryset(request), pk=object_id)
-            allowed = (
-                self.has_record_renewal_permission(request)
-                if name == "record_application"
-                else self.has_approve_renewal_permission(request)
-            )
-            if not allowed:
+            allowed = {
+                "record_application": self.has_record_renewal_permission,
+                "correct_dates": self.has_correct_dates_permission,
+            }.get(name, self.has_approve_renewal_permission)
+            if not allowed(request):
                 raise PermissionDenied
-            form = form_class(request.POST or None)
+            # A correction starts from the dates as they are; the other steps from today.
+            initial = {"registered_on": business.registered_on, "expires_on": business.expires_on}
+            form = form_class(request.POST or None, initial=initial if name == "correct_dates" else None)
             if request.method == "POST" and form.is_valid():
                 try:
                     step(request, business, form.cleaned_data)

@@ -7,9 +7,10 @@ import datetime
 import random
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
-from registrations.models import Business
-from renewals import terms
+from ccus.history import reason
+from renewals import services, terms
 from renewals.models import FeeRate, RenewalCase, Term
 
 CHUNK = 2_000
@@ -74,6 +75,7 @@ def _renew(old_terms, fees: dict[int, int], rnd: random.Random) -> int:
             _case(old, received_on, fees, status=RenewalCase.Status.APPROVED, approved_on=approved_on, new_term=new)
         )
     RenewalCase.objects.bulk_create(cases)
-    businesses = [Business(pk=new.business_id, expires_on=new.expires_on) for new in new_terms]
-    Business.objects.bulk_update(businesses, ["expires_on"])
+    services.business_expiry_follow(
+        business_ids=[new.business_id for new in new_terms], operation=reason(gettext_noop("demo renewals"))
+    )
     return len(new_terms)

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from registrations.forms import DateField
 from registrations.models import Business
-from renewals.models import RenewalCase
+from renewals.corrections import REASON_MAX_LENGTH
+from renewals.models import RenewalCase, Term
 
 
 def date_field(model_field) -> DateField:
@@ -26,3 +27,17 @@ class ApprovalForm(forms.Form):
 
 class ReregistrationForm(forms.Form):
     registered_on = date_field(Business._meta.get_field("registered_on"))
+
+
+class CorrectionForm(forms.Form):
+    """A supervisor's correction of the registration's dates; the reason goes into the history."""
+
+    registered_on = date_field(Business._meta.get_field("registered_on"))
+    expires_on = DateField(label=Term._meta.get_field("expires_on").verbose_name)
+    reason = forms.CharField(
+        label=_("reason for the correction"),
+        max_length=REASON_MAX_LENGTH,
+        help_text=_("Required. Kept in the history of the term and of the business."),
+        error_messages={"required": _("Give the reason for the correction; it is kept in the history.")},
+        widget=forms.TextInput(attrs={"size": 60}),
+    )

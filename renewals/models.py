@@ -52,6 +52,8 @@ class Term(models.Model):
         ordering = ["business", "-starts_on"]
         verbose_name = _("registration term")
         verbose_name_plural = _("registration terms")
+        # Supervisors and administrators: renewals/corrections.py.
+        permissions = [("correct_term", _("Can correct a registration's dates, with a reason"))]
         constraints = [
             models.UniqueConstraint(fields=["business"], condition=Q(is_current=True), name="term_one_current"),
             models.CheckConstraint(condition=Q(expires_on__gt=models.F("starts_on")), name="term_expires_after_start"),

@@ -4,6 +4,7 @@ import datetime
 
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
+from registrations.expiry import end_of_month
 from renewals import terms
 from renewals.models import RenewalCase, RenewalStatus, Term
 
@@ -12,7 +13,7 @@ def window_cutoff(today: datetime.date) -> datetime.date:
     """The latest expiry whose renewal window is open on `today`."""
     month = today.month + terms.RENEWAL_WINDOW_MONTHS
     year, month = today.year + (month - 1) // 12, (month - 1) % 12 + 1
-    day = min(today.day, terms.end_of_month(year, month).day)
+    day = min(today.day, end_of_month(year, month).day)
     return datetime.date(year, month, day) - datetime.timedelta(days=1)
 
 

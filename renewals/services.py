@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from ccus.history import CREATED, history_record_bulk, reason, update_with_history
+from registrations.expiry import expiry_for
 from registrations.models import Business
 from renewals import terms
 from renewals.models import FeeRate, RenewalCase, Term
@@ -34,19 +35,17 @@ def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> 
        (the file's 有効期限 wins).
     3. A lapsed business whose register row shows a later registration gets a new term.
 
+    4. Each business's copy of its expiry follows its current term (business_expiry_follow):
+       where a term could not take the register's date (before the term's start, or a
+       lapsed term), the term's date wins.
+
     `business_ids` limits the work to a few businesses (the admin after a save);
-    `changed_since` to the businesses written since then (the daily scan: every write
-    path sets `updated_at`, which is indexed). With neither, the whole register.
+    `changed_since` to the businesses written since then (an import, in its own
+    transaction; the daily scan: every write path sets `updated_at`, which is indexed).
+    With neither, the whole register.
     """
     now = timezone.now()
-    # Which businesses to look at, as a condition on b (registrations_business).
-    scope, params = "1 = 1", []
-    if business_ids is not None:
-        scope = f"b.id IN ({', '.join(['%s'] * len(business_ids)) or 'NULL'})"
-        params = list(business_ids)
-    elif changed_since is not None:
-        scope = "b.updated_at >= %s"
-        params = [connection.ops.adapt_datetimefield_value(changed_since)]
+    scope, params = _business_scope(business_ids, changed_since)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -102,7 +101,53 @@ def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> 
                 continue
             _term_restart(business=business, registered_on=business.registered_on, expires_on=business.expires_on)
         reregistered += 1
-    return {"created": created, "moved": moved, "reregistered": reregistered}
+    copied = business_expiry_follow(
+        business_ids=business_ids, changed_since=changed_since, operation=reason(gettext_noop("terms sync"))
+    )
+    return {"created": created, "moved": moved, "reregistered": reregistered, "copied": copied}
+
+
+def _business_scope(business_ids: list[int] | None, changed_since, b: str = "b") -> tuple[str, list]:
+    """Which businesses a set-based statement looks at, as a condition on `b` (registrations_business)."""
+    if business_ids is not None:
+        return f"{b}.id IN ({', '.join(['%s'] * len(business_ids)) or 'NULL'})", list(business_ids)
+    if changed_since is not None:
+        return f"{b}.updated_at >= %s", [connection.ops.adapt_datetimefield_value(changed_since)]
+    return "1 = 1", []
+
+
+def business_expiry_follow(
+    *, business_ids: list[int] | None = None, changed_since=None, operation: str, user=None
+) -> int:
+    """The one writer of `Business.expires_on`: the current term's expiry, copied; returns how many moved.
+
+    The current Term is the truth of when a registration expires. The business row keeps
+    a copy, indexed, because the register's list, its filters and the call queue sort and
+    filter a million businesses on it without joining terms. Every path that writes a term
+    (approval, re-registration, correction, the sync after an import or a desk save) calls
+    this in its own transaction, so no reader ever sees the two apart. One set-based
+    statement, each moved business kept in its history. Scope as terms_sync().
+    """
+    # The table by its name: SQLite's UPDATE … FROM takes no alias for the table it updates.
+    scope, params = _business_scope(business_ids, changed_since, b="registrations_business")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE registrations_business SET expires_on = t.expires_on, updated_at = %s
+            FROM renewals_term t
+            WHERE t.business_id = registrations_business.id AND t.is_current
+              AND registrations_business.expires_on <> t.expires_on
+              AND {scope}
+            RETURNING registrations_business.id
+            """,
+            [connection.ops.adapt_datetimefield_value(timezone.now()), *params],
+        )
+        moved_ids = [row[0] for row in cursor.fetchall()]
+        for start in range(0, len(moved_ids), 5_000):
+            history_record_bulk(
+                Business.objects.filter(pk__in=moved_ids[start : start + 5_000]), operation=operation, user=user
+            )
+    return len(moved_ids)
 
 
 def check_date(model, name: str, value: datetime.date, business: Business) -> None:
@@ -122,9 +167,10 @@ def check_date(model, name: str, value: datetime.date, business: Business) -> No
 
 
 def current_term(business: Business) -> Term:
+    """The business's current term; one it has no term for yet (just imported) gets it from the register."""
     term = Term.objects.filter(business=business, is_current=True).first()
     if term is None:
-        terms_sync()
+        terms_sync(business_ids=[business.pk])
         term = Term.objects.filter(business=business, is_current=True).first()
     if term is None:
         raise RenewalError(_("%(business)s has no registration term.") % {"business": business})
@@ -205,13 +251,7 @@ def renewal_approve(*, case: RenewalCase, approved_on: datetime.date, user=None)
     case.approved_by = user
     case.new_term = new
     case.save(update_fields=["status", "approved_on", "approved_by", "new_term"])
-    update_with_history(
-        Business.objects.filter(pk=case.business_id),
-        operation=operation,
-        user=user,
-        expires_on=new.expires_on,
-        updated_at=timezone.now(),
-    )
+    business_expiry_follow(business_ids=[case.business_id], operation=operation, user=user)
     return new
 
 
@@ -270,15 +310,15 @@ def _term_restart(*, business: Business, registered_on: datetime.date, expires_o
             ended=old.ended or Term.End.LAPSED,
         )
     if not expires_on or expires_on <= registered_on:
-        expires_on = terms.expiry_for_registration(registered_on)
+        expires_on = expiry_for(registered_on)
     term = Term.objects.create(
         business=business, starts_on=registered_on, expires_on=expires_on, origin=Term.Origin.REREGISTRATION
     )
     update_with_history(
-        Business.objects.filter(pk=business.pk),
+        Business.objects.filter(pk=business.pk).exclude(registered_on=registered_on),
         operation=reason(gettext_noop("registered again")),
         registered_on=registered_on,
-        expires_on=expires_on,
         updated_at=timezone.now(),
     )
+    business_expiry_follow(business_ids=[business.pk], operation=reason(gettext_noop("registered again")))
     return term

@@ -83,6 +83,8 @@ SUPERVISOR_PERMISSIONS = DESK_PERMISSIONS | {
     "renewals.view_target", "renewals.add_target", "renewals.change_target", "outreach.view_dashboard",
     "outreach.view_segmentlist", "outreach.add_segmentlist", "outreach.delete_segmentlist",
     "outreach.view_committeereport", "outreach.add_committeereport",
+    # Correcting a registration's dates, with a reason (the desk's form has no date fields).
+    "renewals.correct_term",
 }  # fmt: skip
 ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS | {
     "axes.delete_accessattempt", "axes.view_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
@@ -174,6 +176,7 @@ CUSTOM_URLS = {
     "registrations_business_record_application": (["renewals.add_renewalcase"], "get", 200),
     "registrations_business_approve_application": (["renewals.change_renewalcase"], "get", 200),
     "registrations_business_register_again": (["renewals.change_renewalcase"], "get", 200),
+    "registrations_business_correct_dates": (["renewals.correct_term"], "get", 200),
     "registrations_business_send_reminder": (["outreach.send_reminder"], "post", 302),
     "registrations_exportjob_download": (["registrations.view_exportjob"], "get", 200),
     "outreach_noticetemplate_preview": (["outreach.view_noticetemplate"], "get", 200),

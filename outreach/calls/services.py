@@ -15,11 +15,10 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from outreach import business_days
+from outreach import business_days, needed
 from outreach.models import CallAttempt, CallOutcome, CallTask, Channel, Notice, ReminderPolicy, RenewalCheck
 from outreach.routing import reroute
 from registrations.models import Business
-from renewals.models import RenewalCase
 
 # Outcomes after which the notice has done its job: the business heard the reminder.
 CONTACT_MADE = {CallOutcome.WILL_RENEW, CallOutcome.ALREADY_APPLIED, CallOutcome.REFUSES, CallOutcome.VOICEMAIL}
@@ -86,20 +85,13 @@ def call_tasks_create() -> int:
 
 
 def _callable_tasks(now: datetime.datetime):
-    """Open tasks due by now whose notice is still worth a call (no application, term current)."""
-    applied = RenewalCase.objects.filter(
-        term=OuterRef("notice__term"), status__in=[RenewalCase.Status.PENDING, RenewalCase.Status.APPROVED]
-    )
-    return (
-        CallTask.objects.filter(
-            status=CallTask.Status.OPEN,
-            due_at__lte=now,
-            notice__channel=Channel.PHONE,
-            notice__status=Notice.Status.QUEUED,
-        )
-        .filter(Q(notice__term__isnull=True) | Q(notice__term__is_current=True))
-        .exclude(Q(notice__step__days_before__gte=0) & Exists(applied))
-    )
+    """Open tasks due by now whose notice is still needed (outreach.needed)."""
+    return CallTask.objects.filter(
+        status=CallTask.Status.OPEN,
+        due_at__lte=now,
+        notice__channel=Channel.PHONE,
+        notice__status=Notice.Status.QUEUED,
+    ).exclude(needed.unneeded("notice__"))
 
 
 def call_claim_next(*, operator, now: datetime.datetime | None = None) -> CallTask | None:

@@ -5,9 +5,10 @@ The workflow around them (start, build, post, cancel) is in outreach/postcards/s
 
 import datetime
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from ccus.history import history_record_bulk, reason
-from outreach import rendering, variables
+from outreach import rendering, routing, variables
 from outreach.models import Channel, Notice, NoticeTemplate, PostcardBatch
 from outreach.postcards import customer_barcode
 from outreach.postcards.mail_house_csv import PostcardCsv
@@ -60,16 +61,19 @@ def claim(batch: PostcardBatch) -> int:
     return claimed
 
 
-def exclusion_reason(*, postal_code: str, prefecture: str, undeliverable_since: datetime.date | None) -> str:
-    """Why a postcard to this address cannot be printed, or ''."""
-    if undeliverable_since:
-        return Notice.Reason.UNDELIVERABLE
-    if not postal_code:
-        return Notice.Reason.NO_POSTAL_CODE
-    prefectures = postal.prefectures_for(postal_code)
+def exclusion_reason(business: Mapping[str, Any]) -> str:
+    """Why a postcard to this business cannot be printed, or ''.
+
+    `business` holds the fields the postcard rules read (routing.fields) and the
+    prefecture's name: first the rules every channel decision uses (routing.UNREACHABLE),
+    then what only Japan Post's data tells, which the daily scan cannot see.
+    """
+    if reason := routing.unusable_reason_of(business, Channel.POSTCARD):
+        return reason
+    prefectures = postal.prefectures_for(business["postal_code"])
     if not prefectures:
         return Notice.Reason.POSTAL_UNKNOWN
-    if prefecture not in prefectures:
+    if business["prefecture"] not in prefectures:
         return Notice.Reason.POSTAL_ELSEWHERE
     return ""
 
@@ -84,16 +88,11 @@ def unprintable(batch: PostcardBatch) -> list[tuple[int, str]]:
     templates = NoticeTemplate.objects.filter(pk__in=printing.values("template_id"))
     texts = templates.values_list("pk", "subject", "body")
     broken = {pk for pk, subject, body in texts if variables.problems(subject) or variables.problems(body)}
-    rows = printing.values_list(
-        "pk",
-        "template_id",
-        "business__postal_code",
-        "business__prefecture__name",
-        "business__address_undeliverable_since",
-    )
+    names = list(dict.fromkeys([*routing.fields(Channel.POSTCARD), "postal_code"]))
+    rows = printing.values_list("pk", "template_id", "business__prefecture__name", *(f"business__{n}" for n in names))
     found = []
-    for notice_id, template_id, postal_code, prefecture, since in rows.iterator(chunk_size=2_000):
-        reason = exclusion_reason(postal_code=postal_code, prefecture=prefecture, undeliverable_since=since)
+    for notice_id, template_id, prefecture, *values in rows.iterator(chunk_size=2_000):
+        reason = exclusion_reason({**dict(zip(names, values, strict=True)), "prefecture": prefecture})
         if reason or template_id in broken:
             found.append((notice_id, reason or Notice.Reason.RENDER_FAILED))
     return found

@@ -16,15 +16,21 @@ from outreach.services import OutreachError
 from registrations.models import Business
 
 
-@transaction.atomic
 def postcard_batch_start(*, for_date: datetime.date, user=None) -> PostcardBatch:
     """Open a print batch: claim the queued postcards up to a date and leave out the unprintable.
 
-    Notices of businesses that applied or whose term ended are cancelled first, as the
-    daily scan does. Left-out notices are listed on the batch and re-routed per the
-    active policy (to phone by default). Raises OutreachError when nothing is queued.
+    Notices no longer needed (outreach.needed) are cancelled first, as the daily scan
+    does, and stay cancelled even when nothing is left to print. Left-out notices are
+    listed on the batch and re-routed per the active policy (to phone by default).
+    Raises OutreachError when nothing is queued.
     """
-    scan.cancel_unneeded(today=for_date)
+    with transaction.atomic():
+        scan.cancel_unneeded(today=for_date)
+    return _batch_open(for_date=for_date, user=user)
+
+
+@transaction.atomic
+def _batch_open(*, for_date: datetime.date, user=None) -> PostcardBatch:
     batch = PostcardBatch.objects.create(for_date=for_date, created_by=user)
     claimed = printing.claim(batch)
     if not claimed:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from ccus.history import CREATED, history_record_bulk, reason
 from ccus.tabular import neutralise
-from outreach import business_days, scan
+from outreach import business_days, routing
 from outreach.calls.services import call_tasks_create
 from outreach.models import Channel, Notice, NoticeTemplate, ReminderPolicy, SegmentList, SegmentListEntry
 from registrations.models import CapitalBand, Prefecture, Trade, TradeGroup
@@ -147,7 +147,7 @@ def segment_list_calls(*, segment_list: SegmentList, today: datetime.date | None
             JOIN renewals_term t ON t.id = e.term_id
             JOIN registrations_business b ON b.id = e.business_id
             WHERE e.segment_list_id = %(list)s AND t.is_current = %(true)s AND t.ended = ''
-              AND {scan._usable(Channel.PHONE)}
+              AND {routing.sql_usable(Channel.PHONE)}
               AND NOT EXISTS (
                   SELECT 1 FROM renewals_renewalcase c WHERE c.term_id = t.id AND c.status IN ('pending', 'approved'))
               AND NOT EXISTS (

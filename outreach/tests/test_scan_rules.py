@@ -81,7 +81,7 @@ def test_an_application_cancels_queued_pre_expiry_notices():
     assert run.counts["cancelled"] == 1
 
 
-def test_a_desk_notice_outlives_an_application_but_not_the_end_of_its_term():
+def test_a_desk_notice_gives_way_to_an_application_as_the_ladders_do():
     policy_with_steps(("postcard", 90, 0))
     business = business_expiring(D(2027, 1, 31))
     term = Term.objects.get(business=business)
@@ -90,17 +90,14 @@ def test_a_desk_notice_outlives_an_application_but_not_the_end_of_its_term():
         term=term,
         template=NoticeTemplate.objects.filter(channel="email").first(),
         channel="email",
+        reason="manual",
         due_on=D(2026, 11, 3),
         scheduled_for=D(2026, 11, 3),
     )
-    case = renewal_services.renewal_record_application(business=business, received_on=D(2026, 11, 3), channel="online")
+    renewal_services.renewal_record_application(business=business, received_on=D(2026, 11, 3), channel="online")
     scan.run_scan(today=D(2026, 11, 4))
     desk_notice.refresh_from_db()
-    assert desk_notice.status == "queued"  # only the ladder's pre-expiry notices give way to an application
-    renewal_services.renewal_approve(case=case, approved_on=D(2026, 11, 10))
-    scan.run_scan(today=D(2026, 11, 11))
-    desk_notice.refresh_from_db()
-    assert (desk_notice.status, desk_notice.reason) == ("cancelled", "term_ended")
+    assert (desk_notice.status, desk_notice.reason) == ("cancelled", "applied")
 
 
 @override_settings(OUTREACH_DAILY_CAPS={"email": 2, "postcard": 0, "phone": 0, "prime_list": 0})

@@ -27,7 +27,6 @@ def test_the_desk_form_names_each_wrong_value_in_japanese(page):
             "#id_postal_code": "100-0001",
             "#id_address": "千代田区千代田1-1",
             "#id_registered_on": "2026-11-29",
-            "#id_expires_on": "2031-11-30",
         }
         for selector, value in fields.items():
             if selector == "#id_prefecture":

@@ -2,13 +2,14 @@
 
 import csv
 import io
-import pickle
+import json
 from pathlib import Path
 
 import openpyxl
 import psycopg
 import pytest
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from ccus import roles
 from ccus.importing import run_import
@@ -92,6 +93,43 @@ def test_a_cp932_export_is_a_job_reporting_characters_it_cannot_hold(export, des
     rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode("cp932"))))
     assert rows[0] == HEADERS
     assert rows[2][2] == "〓野建設"
+
+
+def test_a_job_stores_the_lists_filters_as_json_and_writes_the_rows_the_list_shows(
+    desk, register, django_capture_on_commit_callbacks
+):
+    BusinessFactory(ccus_id="20000000000003", name="北海道工業", prefecture_id="01", address="函館市")
+    query = "?prefecture__code__exact=01&q=" + "北海道"
+    shown = desk.get("/admin/registrations/business/" + query).context["cl"].queryset
+    with django_capture_on_commit_callbacks(execute=False) as enqueued:
+        desk.get(EXPORT + "csv_cp932/" + query)
+    job = ExportJob.objects.get()
+    with connection.cursor() as cursor:  # what the database holds: plain JSON, no pickled object
+        cursor.execute("SELECT params FROM registrations_exportjob WHERE id = %s", [job.pk])
+        stored = cursor.fetchone()[0]
+    assert (json.loads(stored) if isinstance(stored, str) else stored) == {
+        "prefecture__code__exact": ["01"],
+        "q": ["北海道"],
+    }
+    [write] = enqueued
+    write()  # the worker, later
+    job.refresh_from_db()
+    with job.file.open("rb") as handle:
+        rows = list(csv.reader(io.StringIO(handle.read().decode("cp932"))))
+    assert [row[0] for row in rows[1:]] == list(shown.values_list("ccus_id", flat=True)) == ["20000000000003"]
+
+
+def test_a_job_whose_filters_the_list_no_longer_accepts_fails_with_a_message(desk, register):
+    job = ExportJob.objects.create(
+        created_by=staff_user(roles.DESK, "desk2"),
+        format=ExportJob.Format.CSV_UTF8,
+        params={"email__startswith": ["a"]},  # no filter of the list offers it
+        total=1,
+    )
+    services.export_write(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.FAILED and not job.file
+    assert "email__startswith" in job.error
 
 
 def test_an_xlsx_export_opens_back_with_text_cells(export, register):
@@ -189,7 +227,7 @@ def test_on_postgresql_an_export_commits_its_progress_as_it_writes(postgres, set
 
     monkeypatch.setattr(export_sql, "csv_chunks", watched)
     job = ExportJob.objects.create(
-        format=ExportJob.Format.CSV_UTF8, query=pickle.dumps(Business.objects.all().query), total=3
+        created_by=staff_user(roles.DESK, "desk1"), format=ExportJob.Format.CSV_UTF8, params={}, total=3
     )
     services.export_write(job_id=job.pk)
     assert seen == [0, 1, 2]
@@ -220,3 +258,18 @@ def test_an_xlsx_export_imported_back_keeps_a_formula_like_name(export, register
         outcome = run_import(BusinessRows(), table, dry_run=False)
     assert outcome.ok, outcome.errors
     assert Business.objects.get(pk=register.pk).name == '=HYPERLINK("http://evil")'
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_upgrade_fails_jobs_still_waiting_with_a_pickled_query_and_never_unpickles_them():
+    before, after = [("registrations", "0012_dates_not_in_future")], [("registrations", "0013_exportjob_params")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("registrations", "ExportJob")
+    waiting = old.objects.create(format="csv", query=b"\x80\x04not a query of this version", total=1)
+    done = old.objects.create(format="csv", query=b"", status="done", total=1, written=1)
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    assert ExportJob.objects.get(pk=waiting.pk).status == ExportJob.Status.FAILED
+    assert "export again" in ExportJob.objects.get(pk=waiting.pk).error
+    assert (ExportJob.objects.get(pk=done.pk).status, ExportJob.objects.get(pk=done.pk).params) == ("done", {})

@@ -56,7 +56,7 @@ def test_valid_business_is_saved_normalised():
         ("postal_code", "0000000", "郵便番号 0000000 は存在しません"),
         ("postal_code", "12345", "郵便番号は7桁"),
         ("postal_code", "060-0001", "北海道"),
-        ("expires_on", "2021-02-30", "日付"),
+        ("registered_on", "2021-02-30", "日付"),  # the expiry is computed from it, not typed
     ],
 )
 def test_invalid_values_are_refused_in_japanese(field, value, message):

@@ -37,7 +37,16 @@ def status(business, today):
 def test_a_new_business_gets_its_first_term(business):
     term = Term.objects.get(business=business)
     assert (term.starts_on, term.expires_on, term.is_current) == (D(2021, 12, 10), D(2026, 12, 31), True)
-    assert services.terms_sync() == {"created": 0, "moved": 0, "reregistered": 0}
+    assert services.terms_sync() == {"created": 0, "moved": 0, "reregistered": 0, "copied": 0}
+
+
+def test_current_term_syncs_only_its_own_business_not_the_register():
+    """Just after an import no business has a term yet: asking for one business's term
+    (an application at the desk) gives it its term, and leaves the rest to the scan."""
+    imported = BusinessFactory.create_batch(3, registered_on=D(2021, 12, 10), expires_on=D(2026, 12, 31))
+    term = services.current_term(imported[1])
+    assert (term.business_id, term.expires_on) == (imported[1].pk, D(2026, 12, 31))
+    assert list(Term.objects.values_list("business_id", flat=True)) == [imported[1].pk]
 
 
 def test_status_moves_through_the_cycle(business):

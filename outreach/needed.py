@@ -1,0 +1,48 @@
+"""Is a notice still needed? The one definition the scan, the sender, the batch and the call queue use.
+
+A queued notice is no longer needed, for the first of these that holds:
+- `applied`: it asks the business to renew (a step before expiry, or a reminder the desk
+  sent by hand, which has no step) and its term has an application pending or approved;
+- `term_ended`: its term is no longer current (renewed, or registered again after a lapse).
+A step after expiry tells a lapsed business to register again: no application can come
+for its term any more, so only a new term ends it.
+
+`conditions` gives the rule as query conditions on notices: the scan and the batch
+cancel with them in bulk, the call queue leaves out the tasks they match, and
+`cancel_reason` asks them of the one notice the sender is about to send.
+"""
+
+import functools
+import operator
+
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
+
+from outreach.models import Notice, ReminderStep
+from renewals.models import RenewalCase
+
+APPLIED_STATUSES = [RenewalCase.Status.PENDING, RenewalCase.Status.APPROVED]
+
+
+def conditions(prefix: str = "") -> list[tuple[Q, str]]:
+    """(condition on a notice, reason to cancel it), in order; `prefix` reaches the notice
+    from another model (e.g. "notice__" from a call task)."""
+    applied = RenewalCase.objects.filter(term=OuterRef(f"{prefix}term"), status__in=APPLIED_STATUSES)
+    # Step ids, not a join: at a million notices the planner picks a hash join.
+    before_expiry = list(ReminderStep.objects.filter(days_before__gte=0).values_list("pk", flat=True))
+    asks_to_renew = Q(**{f"{prefix}step__isnull": True}) | Q(**{f"{prefix}step_id__in": before_expiry})
+    return [
+        (asks_to_renew & Exists(applied), Notice.Reason.APPLIED),
+        (Q(**{f"{prefix}term__is_current": False}), Notice.Reason.TERM_ENDED),
+    ]
+
+
+def unneeded(prefix: str = "") -> Q:
+    """One condition: any reason holds."""
+    return functools.reduce(operator.or_, (condition for condition, _reason in conditions(prefix)))
+
+
+def cancel_reason(notice_id: int) -> str:
+    """'' if the notice is still needed, else the reason to cancel it."""
+    whens = [When(condition, then=Value(reason.value)) for condition, reason in conditions()]
+    rows = Notice.objects.filter(pk=notice_id).annotate(cancel=Case(*whens, default=Value("")))
+    return rows.values_list("cancel", flat=True).first() or ""

@@ -8,26 +8,32 @@
 - History pages (django-simple-history) show, of each change, only the fields the change
   page shows this user (`outreach.lists.scoping.visible_fields` decides for association staff),
   and association staff reach only the history of rows inside their scope.
+- Some third-party admins are replaced by their Japanese versions (ccus/vendor_admin.py).
 - Third-party admin actions that declare no permission are given one: django-celery-beat's
   "run / enable / disable tasks" and django-axes' "clean up attempts" need the change (or
   delete) right.
 """
 
 import dataclasses
+import datetime
 import functools
 
 from axes.admin import AccessAttemptAdmin
+from axes.conf import settings as axes_settings
 from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponseRedirect
+from django.utils import formats, timezone
 from django.utils.translation import gettext
-from django_celery_beat.admin import PeriodicTaskAdmin
-from django_celery_beat.models import PeriodicTask
+from django.utils.translation import gettext_lazy as _
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from ccus import vendor_admin
 from outreach.lists import scoping
 
 
@@ -80,7 +86,10 @@ class LookupGuardMixin:
 
 
 class ShownFieldsHelper(HistoricalRecordContextHelper):
-    """Formats a history entry's changes, leaving out the fields the user may not see."""
+    """Formats a history entry's changes, leaving out the fields the user may not see.
+
+    Values read as on the change page: choices by their label, times in Tokyo time, yes/no, a dash for empty.
+    """
 
     def __init__(self, model, historical_record, *, shown: frozenset[str]):
         super().__init__(model, historical_record)
@@ -89,6 +98,18 @@ class ShownFieldsHelper(HistoricalRecordContextHelper):
     def context_for_delta_changes(self, delta):
         changes = [change for change in delta.changes if change.field in self.shown]
         return super().context_for_delta_changes(dataclasses.replace(delta, changes=changes))
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if value is None or value == "":
+            return "—"
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, bool):
+            return gettext("yes") if value else gettext("no")
+        if isinstance(value, datetime.datetime):
+            return formats.date_format(timezone.localtime(value), "Y-m-d H:i")
+        return super().prepare_delta_change_value(change, value)
 
 
 class HistoryGuardMixin:
@@ -129,12 +150,17 @@ class GuardedActionsMixin:
         return actions
 
 
-class GuardedPeriodicTaskAdmin(GuardedActionsMixin, PeriodicTaskAdmin):
+class GuardedPeriodicTaskAdmin(GuardedActionsMixin, vendor_admin.JapanesePeriodicTaskAdmin):
     guarded_actions = dict.fromkeys(["enable_tasks", "disable_tasks", "toggle_tasks", "run_tasks"], "change")
 
 
 class GuardedAccessAttemptAdmin(GuardedActionsMixin, AccessAttemptAdmin):
     guarded_actions = {"cleanup_expired_attempts": "delete"}
+
+    @admin.display(description=_("Status"))
+    def status(self, obj):
+        left = axes_settings.AXES_FAILURE_LIMIT - obj.failures_since_start
+        return gettext("%(n)s attempts left") % {"n": left} if left > 0 else gettext("Locked Out")
 
 
 def guarded(admin_class: type[admin.ModelAdmin]) -> type[admin.ModelAdmin]:
@@ -149,7 +175,15 @@ def guarded(admin_class: type[admin.ModelAdmin]) -> type[admin.ModelAdmin]:
 
 def install(site: admin.AdminSite) -> None:
     """Put the guards on every admin registered on `site` (call once every admin module is imported)."""
-    replacements = {PeriodicTask: GuardedPeriodicTaskAdmin, AccessAttempt: GuardedAccessAttemptAdmin}
+    replacements = {
+        PeriodicTask: GuardedPeriodicTaskAdmin,
+        AccessAttempt: GuardedAccessAttemptAdmin,
+        CrontabSchedule: vendor_admin.JapaneseCrontabScheduleAdmin,
+        IntervalSchedule: vendor_admin.JapaneseIntervalScheduleAdmin,
+        SolarSchedule: vendor_admin.JapaneseSolarScheduleAdmin,
+        ClockedSchedule: vendor_admin.JapaneseClockedScheduleAdmin,
+        TOTPDevice: vendor_admin.JapaneseTOTPDeviceAdmin,
+    }
     for model, model_admin in list(site._registry.items()):
         admin_class = guarded(replacements.get(model, type(model_admin)))
         if admin_class is not type(model_admin):

@@ -6,16 +6,30 @@ names the rows it changed as a queryset and `history_record_bulk` copies each of
 as it now stands, into the model's history table with one INSERT … SELECT: who (the
 user, or nobody for a scheduled job), when, and the operation as the change reason (`operation`).
 No row is loaded into Python, so a scan over a million rows stays one statement.
+
+Change reasons are stored in the project's language (`reason`): the history page shows them as written.
 """
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 CREATED, CHANGED = "+", "~"
 REASON_LENGTH = 100  # simple_history's history_change_reason
 CHUNK = 5_000
+
+
+def reason(message: str, **values) -> str:
+    """A change reason in settings.LANGUAGE_CODE, whichever language the request or task runs in.
+
+    `message` is an English msgid marked with gettext_noop where it is written (so makemessages finds it),
+    with %(name)s placeholders for `values`.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        text = translation.gettext(message)
+    return text % values if values else text
 
 
 def history_record_bulk(queryset: QuerySet, *, operation: str, user=None, history_type: str = CHANGED) -> int:

@@ -17,7 +17,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from ccus.history import reason
 from ccus.tabular import Table, header_key, shown  # noqa: F401 (shown: the importers' quoting)
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
@@ -198,7 +200,7 @@ def run_import(kind: RowKind, table: Table, *, dry_run: bool, user=None, source:
     any row was bad.
     """
     started = time.monotonic()
-    kind.user, kind.operation = user, f"import {kind.name}: {source}".strip(": ")
+    kind.user, kind.operation = user, reason(gettext_noop("import of %(file)s"), file=source or "-")
     outcome = Outcome(dry_run=dry_run)
     mapping, header_errors = match_headers(kind, table.headers)
     if header_errors:

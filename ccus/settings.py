@@ -35,9 +35,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_celery_beat",
     "import_export",
-    "axes",
+    "ccus.third_party.AxesConfig",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "ccus.third_party.TOTPConfig",
     "simple_history",
     "csp",
     "registrations",
@@ -128,7 +128,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue first: it wins over locale_vendor/ (hand-kept Japanese for third-party apps).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True

@@ -139,9 +139,17 @@ class NoticeAdmin(SimpleHistoryAdmin):
 
 @admin.register(ScanRun)
 class ScanRunAdmin(admin.ModelAdmin):
-    list_display = ["for_date", "dry_run", "started_at", "finished_at", "failed_at", "counts"]
+    list_display = ["for_date", "dry_run", "started_at", "finished_at", "failed_at", "counts_in_words"]
     list_filter = ["dry_run"]
-    readonly_fields = ["for_date", "dry_run", "started_at", "finished_at", "failed_at", "error", "counts"]
+    fields = readonly_fields = [
+        "for_date",
+        "dry_run",
+        "started_at",
+        "finished_at",
+        "failed_at",
+        "error",
+        "counts_in_words",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -69,6 +69,8 @@ class BounceAdmin(admin.ModelAdmin):
 class MorningCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The desk's first page of the day: did the ladder run, what went out, what needs a person."""
 
+    fields = ["for_date", "dry_run", "started_at", "finished_at", "failed_at", "error", "counts_in_words"]
+
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):
             raise PermissionDenied

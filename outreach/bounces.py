@@ -20,8 +20,9 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from ccus.history import update_with_history
+from ccus.history import reason, update_with_history
 from ccus.tabular import TabularError, header_key, open_table, shown
 from outreach.models import Bounce
 from registrations.models import Business
@@ -117,7 +118,7 @@ def bounces_record_list(*, data: bytes, file_name: str, bounced_on: datetime.dat
         )
         update_with_history(
             Business.objects.filter(pk__in=list(businesses), email_bounced_since__isnull=True),
-            operation=f"bounce list {file_name}",
+            operation=reason(gettext_noop("bounce list %(file)s"), file=file_name),
             user=user,
             email_bounced_since=bounced_on,
         )

@@ -24,8 +24,9 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from ccus.history import CREATED, history_record_bulk, update_with_history
+from ccus.history import CREATED, history_record_bulk, reason, update_with_history
 from ccus.oplog import log_batch
 from outreach import business_days, needed, routing
 from outreach.calls.services import call_tasks_create
@@ -155,14 +156,14 @@ def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, r
 def cancel_unneeded(*, today: datetime.date) -> int:
     """Cancel every queued notice that is no longer needed (outreach.needed), with the reason."""
     queued = Notice.objects.filter(status=Notice.Status.QUEUED)
-    operation = f"cancelled by the scan of {today:%Y-%m-%d}"
+    operation = reason(gettext_noop("cancelled by the scan of %(date)s"), date=today)
     cancelled = 0
-    for condition, reason in needed.conditions():
+    for condition, why in needed.conditions():
         cancelled += update_with_history(
             queued.filter(condition),
             operation=operation,
             status=Notice.Status.CANCELLED,
-            reason=reason,
+            reason=why,
             updated_at=timezone.now(),
         )
     return cancelled
@@ -233,7 +234,9 @@ def _scan(run: ScanRun, *, today: datetime.date, dry_run: bool) -> dict:
                 for step in sorted(steps, key=lambda s: (s.days_before < 0, s.days_before)):
                     _insert_step(step, steps, policy, today, run, tally)
             history_record_bulk(
-                Notice.objects.filter(scan_run=run), operation=f"scan of {today:%Y-%m-%d}", history_type=CREATED
+                Notice.objects.filter(scan_run=run),
+                operation=reason(gettext_noop("scan of %(date)s"), date=today),
+                history_type=CREATED,
             )
             call_tasks_create()
             counts = {**summarise(run, cancelled), "lapsed": lapsed, "policy": policy.name if policy else None}

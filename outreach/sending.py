@@ -15,8 +15,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from ccus.history import update_with_history
+from ccus.history import reason, update_with_history
 from outreach import business_days, needed, rendering
 from outreach.models import Channel, Notice, ReminderPolicy
 from outreach.routing import reroute, unusable_reason
@@ -50,7 +51,7 @@ def _render_failed(notice: Notice, error: rendering.RenderError) -> str:
     falls_back = fallback.status == Notice.Status.QUEUED
     failed = update_with_history(
         Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING),
-        operation="sender: the wording could not be filled",
+        operation=reason(gettext_noop("sender: the wording could not be filled")),
         status=Notice.Status.FAILED,
         reason=Notice.Reason.RENDER_FAILED,
         last_error=str(error)[:2000],
@@ -73,7 +74,7 @@ def email_send(*, notice_id: int) -> str:
     if cancel_reason := needed.cancel_reason(notice.pk):
         update_with_history(
             Notice.objects.filter(pk=notice.pk),
-            operation="sender: no longer needed",
+            operation=reason(gettext_noop("sender: no longer needed")),
             status=Notice.Status.CANCELLED,
             reason=cancel_reason,
         )
@@ -104,7 +105,7 @@ def email_send(*, notice_id: int) -> str:
         final = notice.attempts >= settings.OUTREACH_EMAIL_MAX_ATTEMPTS
         update_with_history(
             Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING),
-            operation="sender: refused",
+            operation=reason(gettext_noop("sender: refused")),
             status=Notice.Status.FAILED if final else Notice.Status.QUEUED,
             last_error=f"{type(error).__name__}: {error}"[:2000],
             updated_at=timezone.now(),
@@ -114,7 +115,7 @@ def email_send(*, notice_id: int) -> str:
         raise TemporaryFailure(str(error)) from error
     update_with_history(
         Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENDING),
-        operation="sender: sent",
+        operation=reason(gettext_noop("sender: sent")),
         status=Notice.Status.SENT,
         sent_at=timezone.now(),
         last_error="",
@@ -132,7 +133,7 @@ def sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     stale_sending = now - datetime.timedelta(minutes=settings.OUTREACH_SENDING_TIMEOUT_MINUTES)
     uncertain = update_with_history(
         Notice.objects.filter(status=Notice.Status.SENDING, updated_at__lt=stale_sending),
-        operation="sweeper: no confirmation",
+        operation=reason(gettext_noop("sweeper: no confirmation")),
         status=Notice.Status.UNCERTAIN,
         last_error=_("No confirmation after the sending timeout: check whether the message went out."),
         updated_at=now,

@@ -6,8 +6,9 @@ Both go through the outbox: the notice is a row first, its send is enqueued on c
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from ccus.history import update_with_history
+from ccus.history import reason, update_with_history
 from outreach.models import Channel, Notice, NoticeTemplate, ReminderPolicy
 from outreach.outbox import send_email_task
 from outreach.routing import reroute
@@ -55,7 +56,7 @@ def notices_resolve_uncertain(*, notices, went_out: bool) -> int:
     if went_out:
         return update_with_history(
             unresolved.filter(status=Notice.Status.UNCERTAIN),
-            operation="desk: it went out",
+            operation=reason(gettext_noop("desk: it went out")),
             status=Notice.Status.SENT,
             sent_at=timezone.now(),
             updated_at=timezone.now(),
@@ -63,7 +64,7 @@ def notices_resolve_uncertain(*, notices, went_out: bool) -> int:
     ids = list(unresolved.values_list("pk", flat=True))
     update_with_history(
         Notice.objects.filter(pk__in=ids),
-        operation="desk: send again",
+        operation=reason(gettext_noop("desk: send again")),
         status=Notice.Status.QUEUED,
         attempts=0,
         updated_at=timezone.now(),

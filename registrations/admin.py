@@ -7,6 +7,7 @@ from django.db.models import Count, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -314,3 +315,21 @@ class TradeAdmin(admin.ModelAdmin):
 class TradeGroupAdmin(admin.ModelAdmin):
     list_display = ["name"]
     filter_horizontal = ["trades"]
+
+    def get_deleted_objects(self, objs, request):
+        """The delete page leaves out the group's links to its trades ("TradeGroup_trades object (2)"):
+        the trades themselves stay, and the page already names the group."""
+        deleted, counts, permissions, protected = super().get_deleted_objects(objs, request)
+        through = TradeGroup.trades.through._meta
+        prefix = f"{capfirst(through.verbose_name)}: "
+        counts.pop(through.verbose_name_plural, None)
+        return _without(deleted, prefix), counts, permissions, protected
+
+
+def _without(nested: list, prefix: str) -> list:
+    """Django's nested list of deleted objects without the entries starting with `prefix`."""
+    return [
+        _without(item, prefix) if isinstance(item, list) else item
+        for item in nested
+        if not str(item).startswith(prefix)
+    ]

@@ -7,7 +7,9 @@ import datetime
 import random
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
+from ccus.history import reason
 from renewals import services, terms
 from renewals.models import FeeRate, RenewalCase, Term
 
@@ -73,5 +75,7 @@ def _renew(old_terms, fees: dict[int, int], rnd: random.Random) -> int:
             _case(old, received_on, fees, status=RenewalCase.Status.APPROVED, approved_on=approved_on, new_term=new)
         )
     RenewalCase.objects.bulk_create(cases)
-    services.business_expiry_follow(business_ids=[new.business_id for new in new_terms], operation="demo renewals")
+    services.business_expiry_follow(
+        business_ids=[new.business_id for new in new_terms], operation=reason(gettext_noop("demo renewals"))
+    )
     return len(new_terms)

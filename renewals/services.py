@@ -11,8 +11,9 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from ccus.history import CREATED, history_record_bulk, update_with_history
+from ccus.history import CREATED, history_record_bulk, reason, update_with_history
 from registrations.expiry import expiry_for
 from registrations.models import Business
 from renewals import terms
@@ -61,7 +62,9 @@ def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> 
         )
         created = cursor.rowcount
         if created:
-            history_record_bulk(Term.objects.filter(created_at=now), operation="terms sync", history_type=CREATED)
+            history_record_bulk(
+                Term.objects.filter(created_at=now), operation=reason(gettext_noop("terms sync")), history_type=CREATED
+            )
         cursor.execute(
             f"""
             UPDATE renewals_term SET expires_on = b.expires_on
@@ -77,7 +80,10 @@ def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> 
         moved_ids = [row[0] for row in cursor.fetchall()]
         moved = len(moved_ids)
         for start in range(0, moved, 5_000):
-            history_record_bulk(Term.objects.filter(pk__in=moved_ids[start : start + 5_000]), operation="terms sync")
+            history_record_bulk(
+                Term.objects.filter(pk__in=moved_ids[start : start + 5_000]),
+                operation=reason(gettext_noop("terms sync")),
+            )
     reregistered = 0
     # From the lapsed terms (a few percent of the register) to their businesses: a hash join.
     stale = Term.objects.filter(is_current=True, ended=Term.End.LAPSED, expires_on__lt=F("business__registered_on"))
@@ -95,7 +101,9 @@ def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> 
                 continue
             _term_restart(business=business, registered_on=business.registered_on, expires_on=business.expires_on)
         reregistered += 1
-    copied = business_expiry_follow(business_ids=business_ids, changed_since=changed_since, operation="terms sync")
+    copied = business_expiry_follow(
+        business_ids=business_ids, changed_since=changed_since, operation=reason(gettext_noop("terms sync"))
+    )
     return {"created": created, "moved": moved, "reregistered": reregistered, "copied": copied}
 
 
@@ -228,7 +236,7 @@ def renewal_approve(*, case: RenewalCase, approved_on: datetime.date, user=None)
     if approved_on < case.received_on:
         raise RenewalError(_("%(business)s: approval cannot come before the application.") % name)
     old = case.term
-    operation = f"renewal approved: application {case.pk}"
+    operation = reason(gettext_noop("renewal approved: application %(case)s"), case=case.pk)
     update_with_history(
         Term.objects.filter(pk=old.pk), operation=operation, user=user, is_current=False, ended=Term.End.RENEWED
     )
@@ -251,7 +259,7 @@ def renewal_approve(*, case: RenewalCase, approved_on: datetime.date, user=None)
 def renewal_withdraw(*, case: RenewalCase, user=None) -> None:
     updated = update_with_history(
         RenewalCase.objects.filter(pk=case.pk, status=RenewalCase.Status.PENDING),
-        operation="application withdrawn",
+        operation=reason(gettext_noop("application withdrawn")),
         user=user,
         status=RenewalCase.Status.WITHDRAWN,
     )
@@ -268,7 +276,10 @@ def mark_lapsed(*, today: datetime.date) -> int:
     pending = RenewalCase.objects.filter(business=OuterRef("business"), status=RenewalCase.Status.PENDING)
     expired = Term.objects.filter(is_current=True, ended="", expires_on__lt=today).exclude(Exists(pending))
     return update_with_history(
-        expired, operation=f"lapsed on {today:%Y-%m-%d}", ended=Term.End.LAPSED, lapse_recorded_on=today
+        expired,
+        operation=reason(gettext_noop("lapsed on %(date)s"), date=today),
+        ended=Term.End.LAPSED,
+        lapse_recorded_on=today,
     )
 
 
@@ -294,7 +305,7 @@ def _term_restart(*, business: Business, registered_on: datetime.date, expires_o
     if old:
         update_with_history(
             Term.objects.filter(pk=old.pk),
-            operation="registered again",
+            operation=reason(gettext_noop("registered again")),
             is_current=False,
             ended=old.ended or Term.End.LAPSED,
         )
@@ -305,9 +316,9 @@ def _term_restart(*, business: Business, registered_on: datetime.date, expires_o
     )
     update_with_history(
         Business.objects.filter(pk=business.pk).exclude(registered_on=registered_on),
-        operation="registered again",
+        operation=reason(gettext_noop("registered again")),
         registered_on=registered_on,
         updated_at=timezone.now(),
     )
-    business_expiry_follow(business_ids=[business.pk], operation="registered again")
+    business_expiry_follow(business_ids=[business.pk], operation=reason(gettext_noop("registered again")))
     return term

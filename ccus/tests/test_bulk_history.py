@@ -71,7 +71,7 @@ def test_an_admin_import_keeps_who_and_the_file_in_each_businesss_history(client
     fields = {"format": "0", "resource": "0", "import_file": upload}
     response = client.post("/admin/registrations/business/import/", fields)
     client.post("/admin/registrations/business/process_import/", response.context["confirm_form"].initial)
-    reason = "import businesses: register.csv"
+    reason = "取込: register.csv"
     assert history(Business, ccus_id="12345678901234") == [("+", reason, "desk1")]
     assert history(Business, ccus_id="12345678901235")[-1] == ("~", reason, "desk1")
     assert Business.history.filter(ccus_id="12345678901235").latest("history_id").name == "株式会社新商号"
@@ -81,23 +81,23 @@ def test_the_import_command_names_its_file(tmp_path):
     path = tmp_path / "register.csv"
     path.write_bytes(csv_bytes([business_row()]))
     call_command("import_businesses", str(path), stdout=io.StringIO())
-    assert history(Business, ccus_id="12345678901234") == [("+", "import businesses: register.csv", None)]
+    assert history(Business, ccus_id="12345678901234") == [("+", "取込: register.csv", None)]
 
 
 def test_terms_sync_and_mark_lapsed_keep_each_term_in_its_history():
     business = BusinessFactory(registered_on=D(2021, 12, 10), expires_on=D(2026, 12, 31))
     renewal_services.terms_sync()
     term = Term.objects.get(business=business)
-    assert history(Term, id=term.pk) == [("+", "terms sync", None)]
+    assert history(Term, id=term.pk) == [("+", "有効期間の同期", None)]
 
     Business.objects.filter(pk=business.pk).update(expires_on=D(2027, 1, 31))
     renewal_services.terms_sync()
-    assert history(Term, id=term.pk)[-1] == ("~", "terms sync", None)
+    assert history(Term, id=term.pk)[-1] == ("~", "有効期間の同期", None)
     assert Term.history.filter(id=term.pk).latest("history_id").expires_on == D(2027, 1, 31)
 
     assert renewal_services.mark_lapsed(today=D(2027, 2, 1)) == 1
     assert renewal_services.mark_lapsed(today=D(2027, 2, 1)) == 0
-    lapses = Term.history.filter(id=term.pk, history_change_reason="lapsed on 2027-02-01")
+    lapses = Term.history.filter(id=term.pk, history_change_reason="2027-02-01 に失効")
     assert [(h.ended, h.lapse_recorded_on) for h in lapses] == [("lapsed", D(2027, 2, 1))]
 
 
@@ -106,12 +106,12 @@ def test_the_daily_scan_records_the_notices_it_creates_and_cancels():
     business = business_expiring(D(2027, 3, 31))
     scan.run_scan(today=D(2026, 10, 5))
     notice = Notice.objects.get(business=business)
-    assert history(Notice, id=notice.pk) == [("+", "scan of 2026-10-05", None)]
+    assert history(Notice, id=notice.pk) == [("+", "2026-10-05 のスキャン", None)]
 
     Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.QUEUED)
     renewal_services.renewal_record_application(business=business, received_on=D(2026, 10, 6), channel="web")
     scan.run_scan(today=D(2026, 10, 7))
-    assert history(Notice, id=notice.pk)[-1] == ("~", "cancelled by the scan of 2026-10-07", None)
+    assert history(Notice, id=notice.pk)[-1] == ("~", "2026-10-07 のスキャンで取消", None)
     assert Notice.history.filter(id=notice.pk).latest("history_id").status == Notice.Status.CANCELLED
 
 
@@ -129,10 +129,10 @@ def test_posting_a_batch_records_each_notice_with_the_supervisor(settings, tmp_p
     for notice in Notice.objects.all():
         reasons = [reason for _type, reason, _user in history(Notice, id=notice.pk)]
         assert reasons == [
-            "scan of 2026-11-02",
-            f"postcard batch {batch.pk} claimed",
-            f"postcard batch {batch.pk} printed",
-            f"postcard batch {batch.pk} posted",
+            "2026-11-02 のスキャン",
+            f"はがき印刷バッチ {batch.pk} に割当",
+            f"はがき印刷バッチ {batch.pk} で印刷",
+            f"はがき印刷バッチ {batch.pk} を投函",
         ]
         assert history(Notice, id=notice.pk)[-1][2] == "sv1"
         assert Notice.history.filter(id=notice.pk).latest("history_id").status == Notice.Status.SENT
@@ -142,7 +142,7 @@ def test_a_bounce_list_records_each_flagged_business_with_the_desk_user(django_u
     user = django_user_model.objects.create_user("desk2")
     business = BusinessFactory(email="sato@example.jp")
     bounces.bounces_record_list(data=b"sato@example.jp\n", file_name="b.csv", bounced_on=D(2027, 1, 5), user=user)
-    assert history(Business, id=business.pk)[-1] == ("~", "bounce list b.csv", "desk2")
+    assert history(Business, id=business.pk)[-1] == ("~", "不達リスト b.csv", "desk2")
     assert Business.history.filter(id=business.pk).latest("history_id").email_bounced_since == D(2027, 1, 5)
 
 
@@ -150,7 +150,7 @@ def test_returned_mail_records_each_flagged_business(django_user_model):
     user = django_user_model.objects.create_user("desk3")
     business = BusinessFactory()
     postcard_services.returned_mail_record(business_ids=[business.pk], returned_on=D(2026, 11, 12), user=user)
-    assert history(Business, id=business.pk)[-1] == ("~", "returned mail", "desk3")
+    assert history(Business, id=business.pk)[-1] == ("~", "宛所不明で返送", "desk3")
 
 
 def test_handing_a_segment_to_the_phone_desk_records_each_new_notice():
@@ -159,4 +159,4 @@ def test_handing_a_segment_to_the_phone_desk_records_each_new_notice():
     saved = segments.segment_list_create(kind="prefecture_trade_group", keys=("13", group.pk), today=TODAY)
     assert segments.segment_list_calls(segment_list=saved, today=TODAY)["created"] == 1
     notice = Notice.objects.get(business=register["F"], channel="phone")
-    assert history(Notice, id=notice.pk) == [("+", f"segment list {saved.pk}: calls", None)]
+    assert history(Notice, id=notice.pk) == [("+", f"区分リスト {saved.pk} から電話対応へ", None)]

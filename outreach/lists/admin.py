@@ -198,7 +198,11 @@ class SubcontractorListRowAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.Mode
 
 @admin.register(ListDelivery)
 class ListDeliveryAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["at", "snapshot", "kind", "file_format", "user", "recipient"]
+    list_display = ["at", "snapshot", "kind", "file_format_name", "user", "recipient"]
     list_select_related = ["snapshot__prime", "snapshot__association", "user"]
     list_filter = ["kind", "at"]
     show_full_result_count = False
+
+    @admin.display(description=_("file"), ordering="file_format")
+    def file_format_name(self, obj):
+        return obj.file_format.upper()

@@ -16,8 +16,9 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from ccus.history import update_with_history
+from ccus.history import reason, update_with_history
 from outreach.lists import files, graph
 from outreach.models import (
     AssociationStaff,
@@ -177,7 +178,7 @@ def subcontractor_list_deliver(
                     status=Notice.Status.QUEUED,
                     business_id__in=SubcontractorListRow.objects.filter(snapshot=snapshot).values("business_id"),
                 ),
-                operation=f"subcontractor list {snapshot.pk} delivered",
+                operation=reason(gettext_noop("subcontractor list %(list)s delivered"), list=snapshot.pk),
                 user=user,
                 status=Notice.Status.SENT,
                 sent_at=now,

@@ -169,6 +169,26 @@ class ScanRun(models.Model):
     def __str__(self) -> str:
         return f"{self.for_date} ({self.started_at:%Y-%m-%d %H:%M})"
 
+    def counts_in_words(self) -> str:
+        """The run's counts as the desk reads them: 方針: … / 電話: 作成 1件（見送り: 電話番号なし 2件） / 取消 0件."""
+        counts = self.counts or {}
+        parts = [_("policy: %(name)s") % {"name": counts["policy"]}] if counts.get("policy") else []
+        for channel, entry in counts.items():
+            if channel not in Channel.values:
+                continue
+            part = _("%(channel)s: %(n)s created") % {"channel": Channel(channel).label, "n": entry.get("created", 0)}
+            skipped = "、".join(
+                f"{dict(Notice.Reason.choices).get(reason, reason)} {n}"
+                for reason, n in entry.get("skipped", {}).items()
+            )
+            parts.append(part + (_(" (left out: %(reasons)s)") % {"reasons": skipped} if skipped else ""))
+        for key, label in (("cancelled", _("cancelled: %(n)s")), ("lapsed", _("lapsed: %(n)s"))):
+            if key in counts:
+                parts.append(label % {"n": counts[key]})
+        return " / ".join(str(part) for part in parts)
+
+    counts_in_words.short_description = _("counts")
+
 
 class Heartbeat(models.Model):
     """When a periodic job last ran (the worker's heartbeat, the sweeper), for /health/ and the desk."""
@@ -246,7 +266,9 @@ class Notice(models.Model):
     body = models.TextField(_("body"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
-    scan_run = models.ForeignKey(ScanRun, models.SET_NULL, null=True, blank=True, related_name="notices")
+    scan_run = models.ForeignKey(
+        ScanRun, models.SET_NULL, null=True, blank=True, related_name="notices", verbose_name=_("scan run")
+    )
     batch = models.ForeignKey(
         "PostcardBatch",
         models.SET_NULL,

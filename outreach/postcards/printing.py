@@ -14,8 +14,9 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from ccus.history import history_record_bulk
+from ccus.history import history_record_bulk, reason
 from outreach import rendering, routing, variables
 from outreach.models import Channel, Notice, NoticeTemplate, PostcardBatch
 from outreach.postcards import customer_barcode
@@ -54,7 +55,7 @@ def claim(batch: PostcardBatch) -> int:
         claimed = cursor.rowcount
     history_record_bulk(
         batch.notices.filter(status=Notice.Status.PRINTING),
-        operation=f"postcard batch {batch.pk} claimed",
+        operation=reason(gettext_noop("postcard batch %(batch)s claimed"), batch=batch.pk),
         user=batch.created_by,
     )
     return claimed
@@ -163,7 +164,7 @@ def write_files(batch: PostcardBatch, *, today: datetime.date, progress: Callabl
                 Notice.objects.bulk_update(chunk, ["subject", "body", "recipient"])
                 history_record_bulk(
                     Notice.objects.filter(pk__in=[n.pk for n in chunk]),
-                    operation=f"postcard batch {batch.pk} printed",
+                    operation=reason(gettext_noop("postcard batch %(batch)s printed"), batch=batch.pk),
                     user=batch.created_by,
                 )
                 progress(written)

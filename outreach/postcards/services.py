@@ -5,8 +5,9 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from ccus.history import history_record_bulk, update_with_history
+from ccus.history import history_record_bulk, reason, update_with_history
 from outreach import scan
 from outreach.models import Channel, Notice, PostcardBatch, PostcardExclusion, ReminderPolicy, ReturnedMail
 from outreach.postcards import printing
@@ -44,7 +45,9 @@ def _batch_open(*, for_date: datetime.date, user=None) -> PostcardBatch:
         notices, ["channel", "status", "reason", "fallback_reason", "scheduled_for", "batch", "updated_at"]
     )
     history_record_bulk(
-        Notice.objects.filter(pk__in=list(left_out)), operation=f"postcard batch {batch.pk}: left out", user=user
+        Notice.objects.filter(pk__in=list(left_out)),
+        operation=reason(gettext_noop("postcard batch %(batch)s: left out"), batch=batch.pk),
+        user=user,
     )
     PostcardExclusion.objects.bulk_create(
         PostcardExclusion(batch=batch, notice=notice, reason=left_out[notice.pk]) for notice in notices
@@ -88,7 +91,7 @@ def postcard_batch_build(*, batch_id: int) -> PostcardBatch:
 def _release(batch: PostcardBatch, user=None) -> int:
     return update_with_history(
         batch.notices.filter(status=Notice.Status.PRINTING),
-        operation=f"postcard batch {batch.pk} released",
+        operation=reason(gettext_noop("postcard batch %(batch)s released"), batch=batch.pk),
         user=user,
         status=Notice.Status.QUEUED,
         batch=None,
@@ -107,7 +110,7 @@ def postcard_batch_mark_posted(*, batch: PostcardBatch, posted_on: datetime.date
     posted_at = timezone.make_aware(datetime.datetime.combine(posted_on, datetime.time(12)))
     return update_with_history(
         batch.notices.filter(status=Notice.Status.PRINTING),
-        operation=f"postcard batch {batch.pk} posted",
+        operation=reason(gettext_noop("postcard batch %(batch)s posted"), batch=batch.pk),
         user=user,
         status=Notice.Status.SENT,
         sent_at=posted_at,
@@ -152,7 +155,7 @@ def returned_mail_record(*, business_ids: list[int], returned_on: datetime.date,
     )
     update_with_history(
         Business.objects.filter(pk__in=ids, address_undeliverable_since__isnull=True),
-        operation="returned mail",
+        operation=reason(gettext_noop("returned mail")),
         user=user,
         address_undeliverable_since=returned_on,
         updated_at=timezone.now(),

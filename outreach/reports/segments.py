@@ -13,9 +13,9 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
-from ccus.history import CREATED, history_record_bulk
+from ccus.history import CREATED, history_record_bulk, reason
 from ccus.tabular import neutralise
 from outreach import business_days, routing
 from outreach.calls.services import call_tasks_create
@@ -159,7 +159,10 @@ def segment_list_calls(*, segment_list: SegmentList, today: datetime.date | None
         created = cursor.rowcount
     new = Notice.objects.filter(created_at=now, channel=Channel.PHONE, reason=Notice.Reason.MANUAL, step=None)
     history_record_bulk(
-        new, operation=f"segment list {segment_list.pk}: calls", user=segment_list.created_by, history_type=CREATED
+        new,
+        operation=reason(gettext_noop("segment list %(list)s: calls"), list=segment_list.pk),
+        user=segment_list.created_by,
+        history_type=CREATED,
     )
     call_tasks_create()
     SegmentList.objects.filter(pk=segment_list.pk).update(calls_created=F("calls_created") + created)

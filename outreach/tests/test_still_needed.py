@@ -172,7 +172,7 @@ def test_a_reminder_the_desk_sends_after_hours_never_reaches_a_business_that_ren
     assert counts["requeued"] == 1  # the sweeper found it and handed it to the sender …
     assert _outcome(notice) == ("cancelled", Notice.Reason.APPLIED)  # … which cancelled it, with the reason
     assert not mail.outbox
-    assert notice.history.first().history_change_reason == "sender: no longer needed"
+    assert notice.history.first().history_change_reason == "送信処理: 不要になったため取消"
 
 
 def test_the_postcard_batch_does_not_print_a_desk_reminder_to_a_business_that_applied():

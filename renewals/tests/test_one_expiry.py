@@ -68,7 +68,7 @@ def test_approval_moves_the_term_and_the_copy_together():
     assert out_of_step() == []
     business.refresh_from_db()
     assert business.expires_on == D(2031, 12, 31)
-    assert business.history.first().history_change_reason == f"renewal approved: application {case.pk}"
+    assert business.history.first().history_change_reason == f"更新承認（申請 {case.pk}）"
 
 
 def test_registering_again_after_a_lapse_moves_the_term_and_the_copy_together():
@@ -98,7 +98,7 @@ def test_an_imported_file_gives_new_businesses_their_terms_and_moves_existing_on
     assert new.terms.get().expires_on == D(2026, 12, 31)
     term = Term.objects.get(business=business, is_current=True)
     assert term.expires_on == D(2027, 1, 31)
-    assert term.history.first().history_change_reason == "terms sync"
+    assert term.history.first().history_change_reason == "有効期間の同期"
 
 
 def test_a_file_that_registers_a_lapsed_business_again_starts_its_new_term(tmp_path):

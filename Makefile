@@ -19,6 +19,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 ## run: the embedded default (SQLite, tasks in process, demo data) on http://127.0.0.1:8000/admin/
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py setup_periodic_tasks
 	$(BIN)/python manage.py seed_demo --businesses $(DEMO_BUSINESSES) --if-empty
 	$(BIN)/python manage.py seed_demo_renewals
 	$(BIN)/python manage.py run_reminders

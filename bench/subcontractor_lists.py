@@ -77,17 +77,17 @@ def main() -> None:
 
 def sql_lists(args, businesses: int, links: int, primes: list[int]) -> None:
     started = time.monotonic()
-    snapshots = list_services.association_lists_request(row_filter=args.filter)
+    subcontractor_lists = list_services.association_lists_request(row_filter=args.filter)
     rows = 0
-    for snapshot in snapshots:
-        built = list_services.subcontractor_list_build(list_id=snapshot.pk)
+    for subcontractor_list in subcontractor_lists:
+        built = list_services.subcontractor_list_build(list_id=subcontractor_list.pk)
         assert built.status == "done", built.error
         rows += built.row_count
     sql_seconds = time.monotonic() - started
     sql_peak = peak_mb()
     print(
         f"| SQL (recursive CTE), {args.filter} | {businesses:,} | {links:,} | {len(primes):,} primes, "
-        f"{len(snapshots)} lists, {rows:,} rows, XLSX+CSV | {sql_seconds:.1f} s | {sql_peak:.0f} MB |"
+        f"{len(subcontractor_lists)} lists, {rows:,} rows, XLSX+CSV | {sql_seconds:.1f} s | {sql_peak:.0f} MB |"
     )
     print("RESULT " + json.dumps({"count": len(primes), "seconds": sql_seconds, "note": f"{rows:,} rows"}))
 

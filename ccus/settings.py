@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from csp.constants import NONCE, NONE, SELF
 
+from ccus import schedules
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # the embedded default keeps its database, mail and files here
 VAR_DIR.mkdir(exist_ok=True)
@@ -195,23 +197,7 @@ CELERY_TASK_IGNORE_RESULT = True
 # Past one machine: one queue per kind of work, so each can get its own workers
 # (`celery -A ccus worker -Q mail`). Off by default, where one worker takes everything.
 CELERY_QUEUE_BY_KIND = env.bool("CELERY_QUEUE_BY_KIND", default=False)
-TASK_QUEUES = {
-    "mail": [
-        "outreach.tasks.send_email_task",
-        "outreach.tasks.enqueue_scan_emails_task",
-        "outreach.tasks.sweep_outbox_task",
-    ],
-    "pdf": [
-        "outreach.tasks.build_postcard_batch_task",
-        "outreach.tasks.weekly_postcard_batch_task",
-        "outreach.tasks.committee_report_task",
-    ],
-    "lists": [
-        "outreach.tasks.build_subcontractor_list_task",
-        "outreach.tasks.build_association_lists_task",
-        "registrations.tasks.export_task",
-    ],
-}
+TASK_QUEUES = schedules.TASK_QUEUES  # declared beside the periodic tasks
 if CELERY_QUEUE_BY_KIND:
     CELERY_TASK_ROUTES = {name: {"queue": queue} for queue, names in TASK_QUEUES.items() for name in names}
 

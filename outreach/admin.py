@@ -189,21 +189,22 @@ class BusinessOutreachMixin:
             return "-"
         rows = (
             SubcontractorListRow.objects.filter(business=obj)
-            .select_related("snapshot", "prime")
-            .order_by("-snapshot__as_of", "-snapshot_id")[:APPEARANCES_SHOWN]
+            .select_related("subcontractor_list", "prime")
+            .order_by("-subcontractor_list__as_of", "-subcontractor_list_id")[:APPEARANCES_SHOWN]
         )
         items = format_html_join(
             "",
             '<li><a href="{}">{}</a> {} {} ({}次) {}</li>',
             (
                 (
-                    reverse("admin:outreach_subcontractorlist_change", args=[row.snapshot_id]),
-                    row.snapshot.as_of,
+                    reverse("admin:outreach_subcontractorlist_change", args=[row.subcontractor_list_id]),
+                    row.subcontractor_list.as_of,
                     row.prime.ccus_id,
                     row.prime.name,
                     row.distance,
-                    _("delivered %(at)s") % {"at": f"{timezone.localtime(row.snapshot.delivered_at):%Y-%m-%d}"}
-                    if row.snapshot.delivered_at
+                    _("delivered %(at)s")
+                    % {"at": f"{timezone.localtime(row.subcontractor_list.delivered_at):%Y-%m-%d}"}
+                    if row.subcontractor_list.delivered_at
                     else _("not delivered yet"),
                 )
                 for row in rows

@@ -100,7 +100,7 @@ ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS | {
     "registrations.change_trade", "registrations.delete_association", "registrations.delete_trade",
     "registrations.delete_tradegroup", "renewals.add_term", "renewals.change_term", "renewals.delete_feerate",
     # Everything of the merged features except changing or deleting records of what happened: print
-    # batches and the postcards they left out, returned mail, list snapshots, their rows and deliveries.
+    # batches and the postcards they left out, returned mail, subcontractor lists, their rows and deliveries.
     "outreach.view_associationstaff", "outreach.add_associationstaff", "outreach.change_associationstaff",
     "outreach.delete_associationstaff", "outreach.delete_committeereport", "outreach.change_segmentlist",
     "renewals.delete_target",
@@ -276,17 +276,23 @@ def seed_merged_features(business, notice, association, subcontractor, user):
     AssociationStaff.objects.create(
         user=staff_user(roles.ASSOCIATION_STAFF, "walk-seed-staff"), association=association
     )
-    snapshot = SubcontractorList.objects.create(
+    subcontractor_list = SubcontractorList.objects.create(
         scope=SubcontractorList.Scope.ASSOCIATION,
         association=association,
         as_of=MORNING.date(),
         status=SubcontractorList.Status.DONE,
     )
-    snapshot.csv_file.save("walk-list.csv", ContentFile(b"x"), save=True)
+    subcontractor_list.csv_file.save("walk-list.csv", ContentFile(b"x"), save=True)
     SubcontractorListRow.objects.create(
-        snapshot=snapshot, prime=business, business=subcontractor, distance=1, expires_on=datetime.date(2027, 9, 1)
+        subcontractor_list=subcontractor_list,
+        prime=business,
+        business=subcontractor,
+        distance=1,
+        expires_on=datetime.date(2027, 9, 1),
     )
-    ListDelivery.objects.create(snapshot=snapshot, kind=ListDelivery.Kind.DOWNLOAD, file_format="csv", user=user)
+    ListDelivery.objects.create(
+        subcontractor_list=subcontractor_list, kind=ListDelivery.Kind.DOWNLOAD, file_format="csv", user=user
+    )
     segment_list = SegmentList.objects.create(name="巡回", dimensions="prefecture", as_of=MORNING.date())
     SegmentListEntry.objects.create(segment_list=segment_list, business=business, term=Term.objects.first())
     report = CommitteeReport.objects.create(quarter="2026Q3", status=CommitteeReport.Status.DONE)
@@ -586,8 +592,8 @@ def test_filters_shown_on_a_page_and_the_admins_own_links_still_work(client, reg
     # Filters on fields the role does not see are not on its page, so not accepted either.
     assert lookup_refused(client.get(businesses, {"capital_band__exact": "3"}), businesses, "capital_band__exact")
     rows = reverse("admin:outreach_subcontractorlistrow_changelist")
-    snapshot = SubcontractorList.objects.get()
-    assert client.get(rows, {"snapshot__id__exact": snapshot.pk}).status_code == 200  # "All rows" of a list
+    all_rows = {"subcontractor_list__id__exact": SubcontractorList.objects.get().pk}  # "All rows" of a list
+    assert client.get(rows, all_rows).status_code == 200
     client.force_login(user_for(roles.DESK))
     assert client.get(businesses, {"capital_band__exact": "3"}).status_code == 200
     links = reverse("admin:registrations_subcontractlink_changelist")

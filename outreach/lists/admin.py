@@ -149,7 +149,7 @@ class SubcontractorListAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "<tr><td>{} {}</td><td>{}</td>" + "<td>{}</td>" * len(statuses) + "</tr>",
             ((p["ccus_id"], p["name"], p["total"], *[p["by"].get(s.value, 0) for s in statuses]) for p in primes),
         )
-        link = f"{reverse('admin:outreach_subcontractorlistrow_changelist')}?snapshot__id__exact={obj.pk}"
+        link = f"{reverse('admin:outreach_subcontractorlistrow_changelist')}?subcontractor_list__id__exact={obj.pk}"
         return format_html(
             '<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table><a href="{}">{}</a>',
             head,
@@ -167,17 +167,17 @@ class SubcontractorListAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return [download, *super().get_urls()]
 
     def download_view(self, request, object_id, file_format):
-        """A snapshot's file, for those who may see the snapshot; every download is logged."""
-        snapshot = self.get_object(request, str(object_id))
-        if snapshot is None or file_format not in {"xlsx", "csv"}:
+        """A list's file, for those who may see the list; every download is logged."""
+        sublist = self.get_object(request, str(object_id))
+        if sublist is None or file_format not in {"xlsx", "csv"}:
             raise Http404(_("No such list."))
-        if not self.has_view_permission(request, snapshot):
+        if not self.has_view_permission(request, sublist):
             raise PermissionDenied
-        stored = snapshot.xlsx_file if file_format == "xlsx" else snapshot.csv_file
-        if snapshot.status != SubcontractorList.Status.DONE or not stored or not stored.storage.exists(stored.name):
+        stored = sublist.xlsx_file if file_format == "xlsx" else sublist.csv_file
+        if sublist.status != SubcontractorList.Status.DONE or not stored or not stored.storage.exists(stored.name):
             raise Http404(_("The list's file is not ready."))
         list_services.subcontractor_list_deliver(
-            snapshot=snapshot, kind=ListDelivery.Kind.DOWNLOAD, user=request.user, file_format=file_format
+            subcontractor_list=sublist, kind=ListDelivery.Kind.DOWNLOAD, user=request.user, file_format=file_format
         )
         return FileResponse(stored.open("rb"), as_attachment=True, filename=stored.name.rsplit("/", 1)[-1])
 
@@ -190,7 +190,7 @@ class SubcontractorListRowAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.Mode
     ]  # fmt: skip
     list_select_related = ["prime", "business"]
     list_filter = ["renewal_status", "distance"]
-    link_lookups = ("snapshot__id__exact",)  # "All rows" on a list's page
+    link_lookups = ("subcontractor_list__id__exact",)  # "All rows" on a list's page
     search_fields = ["=business__ccus_id", "=prime__ccus_id"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -198,8 +198,8 @@ class SubcontractorListRowAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.Mode
 
 @admin.register(ListDelivery)
 class ListDeliveryAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
-    list_display = ["at", "snapshot", "kind", "file_format_name", "user", "recipient"]
-    list_select_related = ["snapshot__prime", "snapshot__association", "user"]
+    list_display = ["at", "subcontractor_list", "kind", "file_format_name", "user", "recipient"]
+    list_select_related = ["subcontractor_list__prime", "subcontractor_list__association", "user"]
     list_filter = ["kind", "at"]
     show_full_result_count = False
 

@@ -1,6 +1,6 @@
-"""A snapshot's files: XLSX (summary sheet, then one sheet per prime) and CSV, streamed.
+"""A subcontractor list's files: XLSX (summary sheet, then one sheet per prime) and CSV, streamed.
 
-Rows are read from the stored snapshot in order with `.iterator()` and written by
+Rows are read from the list's stored rows in order with `.iterator()` and written by
 xlsxwriter in constant_memory mode and the csv module, so memory stays flat however
 long the list is. Trades are looked up per chunk of rows, one query per chunk.
 """
@@ -45,10 +45,10 @@ def headers() -> list[str]:
     ]
 
 
-def _rows(snapshot: SubcontractorList) -> Iterator[tuple[int, list]]:
+def _rows(subcontractor_list: SubcontractorList) -> Iterator[tuple[int, list]]:
     """(prime id, cells) for every row, ordered by prime, distance and 事業者ID."""
     rows = (
-        SubcontractorListRow.objects.filter(snapshot=snapshot)
+        SubcontractorListRow.objects.filter(subcontractor_list=subcontractor_list)
         .order_by("prime__ccus_id", "distance", "business__ccus_id")
         .values_list(
             "prime_id", "prime__ccus_id", "prime__name", "distance", "business_id", "business__ccus_id",
@@ -68,16 +68,16 @@ def _rows(snapshot: SubcontractorList) -> Iterator[tuple[int, list]]:
             contact = timezone.localtime(contact_at).strftime("%Y-%m-%d") if contact_at else ""
             yield prime_id, [
                 prime_ccus, prime_name, distance, ccus_id, name, prefecture, "・".join(trades.get(business_id, [])),
-                expires_on.isoformat(), (expires_on - snapshot.as_of).days, str(statuses.get(status, status)),
+                expires_on.isoformat(), (expires_on - subcontractor_list.as_of).days, str(statuses.get(status, status)),
                 contact, str(channels.get(contact_channel, contact_channel)),
                 str(outcomes.get(contact_status, contact_status)),
             ]  # fmt: skip
 
 
-def summary(snapshot: SubcontractorList) -> list[dict]:
+def summary(subcontractor_list: SubcontractorList) -> list[dict]:
     """Per prime: its 事業者ID, name and count of listed subcontractors per status."""
     counts = (
-        SubcontractorListRow.objects.filter(snapshot=snapshot)
+        SubcontractorListRow.objects.filter(subcontractor_list=subcontractor_list)
         .values("prime_id", "prime__ccus_id", "prime__name", "renewal_status")
         .annotate(n=Count("pk"))
         .order_by("prime__ccus_id")
@@ -96,42 +96,43 @@ def sheet_name(ccus_id: str, name: str) -> str:
     return SHEET_NAME_FORBIDDEN.sub("_", f"{ccus_id} {name}")[:31]
 
 
-def _paths(snapshot: SubcontractorList) -> tuple[str, str]:
-    target = snapshot.prime.ccus_id if snapshot.prime_id else snapshot.association.code
-    stem = f"subcontractor_lists/{snapshot.as_of:%Y/%m}/{snapshot.pk}-{target}-{snapshot.as_of.isoformat()}"
+def _paths(subcontractor_list: SubcontractorList) -> tuple[str, str]:
+    target = subcontractor_list.prime.ccus_id if subcontractor_list.prime_id else subcontractor_list.association.code
+    as_of = subcontractor_list.as_of
+    stem = f"subcontractor_lists/{as_of:%Y/%m}/{subcontractor_list.pk}-{target}-{as_of.isoformat()}"
     return f"{stem}.xlsx", f"{stem}.csv"
 
 
-def write(snapshot: SubcontractorList) -> tuple[str, str]:
+def write(subcontractor_list: SubcontractorList) -> tuple[str, str]:
     """Write both files; returns their names relative to MEDIA_ROOT."""
-    xlsx_name, csv_name = _paths(snapshot)
+    xlsx_name, csv_name = _paths(subcontractor_list)
     root = Path(settings.MEDIA_ROOT)
     (root / xlsx_name).parent.mkdir(parents=True, exist_ok=True)
     with translation.override("ja"):
-        _write_files(snapshot, root / xlsx_name, root / csv_name)
+        _write_files(subcontractor_list, root / xlsx_name, root / csv_name)
     return xlsx_name, csv_name
 
 
-def _write_files(snapshot: SubcontractorList, xlsx_path: Path, csv_path: Path) -> None:
+def _write_files(subcontractor_list: SubcontractorList, xlsx_path: Path, csv_path: Path) -> None:
     # Written beside the final names and renamed, so a download never sees half a file.
     xlsx_tmp, csv_tmp = xlsx_path.with_suffix(".xlsx.part"), csv_path.with_suffix(".csv.part")
     workbook = xlsxwriter.Workbook(str(xlsx_tmp), {"constant_memory": True, "strings_to_formulas": False})
     bold = workbook.add_format({"bold": True})
     summary_sheet = workbook.add_worksheet(_("Summary"))
-    primes = summary(snapshot)
-    _write_summary(summary_sheet, snapshot, primes, bold)
+    primes = summary(subcontractor_list)
+    _write_summary(summary_sheet, subcontractor_list, primes, bold)
     header = headers()
     with csv_tmp.open("w", encoding="utf-8-sig", newline="") as csv_file:
         writer = csv.writer(csv_file)
         writer.writerow(header)
         sheet, current, line = None, None, 0
-        if snapshot.scope == SubcontractorList.Scope.PRIME:
+        if subcontractor_list.scope == SubcontractorList.Scope.PRIME:
             sheet = workbook.add_worksheet(_("Subcontractors"))
             sheet.write_row(0, 0, header, bold)
-        for prime_id, cells in _rows(snapshot):
+        for prime_id, cells in _rows(subcontractor_list):
             safe = [neutralise(cell) for cell in cells]
             writer.writerow(safe)
-            if snapshot.scope == SubcontractorList.Scope.ASSOCIATION and prime_id != current:
+            if subcontractor_list.scope == SubcontractorList.Scope.ASSOCIATION and prime_id != current:
                 if sheet is not None:
                     # constant_memory keeps one temp file open per sheet: close finished ones
                     # so an association with thousands of primes stays under the fd limit.
@@ -145,12 +146,12 @@ def _write_files(snapshot: SubcontractorList, xlsx_path: Path, csv_path: Path) -
     os.replace(csv_tmp, csv_path)
 
 
-def _write_summary(sheet, snapshot: SubcontractorList, primes: list[dict], bold) -> None:
-    target = snapshot.prime or snapshot.association
+def _write_summary(sheet, subcontractor_list: SubcontractorList, primes: list[dict], bold) -> None:
+    target = subcontractor_list.prime or subcontractor_list.association
     info = [
         (_("Subcontractor renewal list"), str(target)),
-        (_("As of"), snapshot.as_of.isoformat()),
-        (_("Filter"), _filter_label(snapshot)),
+        (_("As of"), subcontractor_list.as_of.isoformat()),
+        (_("Filter"), _filter_label(subcontractor_list)),
         (_("Built at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
         (_("Primes"), len(primes)),
         (_("Rows"), sum(p["total"] for p in primes)),
@@ -168,7 +169,7 @@ def _write_summary(sheet, snapshot: SubcontractorList, primes: list[dict], bold)
         sheet.write_row(top + offset, 0, [prime["ccus_id"], neutralise(prime["name"]), prime["total"], *counts])
 
 
-def _filter_label(snapshot: SubcontractorList) -> str:
-    if snapshot.row_filter == SubcontractorList.Filter.EXPIRING:
-        return _("expiring within %(days)s days") % {"days": snapshot.days}
-    return str(SubcontractorList.Filter(snapshot.row_filter).label)
+def _filter_label(subcontractor_list: SubcontractorList) -> str:
+    if subcontractor_list.row_filter == SubcontractorList.Filter.EXPIRING:
+        return _("expiring within %(days)s days") % {"days": subcontractor_list.days}
+    return str(SubcontractorList.Filter(subcontractor_list.row_filter).label)

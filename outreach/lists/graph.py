@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.db import connection
 
+# The row's list is the column snapshot_id (the field SubcontractorListRow.subcontractor_list).
 REACH_SQL = """
 WITH RECURSIVE reach(root, node, depth) AS (
     SELECT l.prime_id, l.subcontractor_id, 1
@@ -44,15 +45,13 @@ def expiry_condition(row_filter: str, *, as_of: datetime.date, days: int) -> tup
     return "1 = 1", []
 
 
-def insert_reach(
-    *, snapshot_id: int, prime_ids: Sequence[int], row_filter: str, as_of: datetime.date, days: int
-) -> int:
+def insert_reach(*, list_id: int, prime_ids: Sequence[int], row_filter: str, as_of: datetime.date, days: int) -> int:
     """Insert one row per (prime, reachable subcontractor) passing the expiry filter; returns rows written."""
     if not prime_ids:
         return 0
     expiry, expiry_params = expiry_condition(row_filter, as_of=as_of, days=days)
     sql = REACH_SQL.format(roots=", ".join(["%s"] * len(prime_ids)), expiry=expiry)
-    params = [*prime_ids, settings.SUBCONTRACTOR_LIST_MAX_DEPTH, snapshot_id, *expiry_params]
+    params = [*prime_ids, settings.SUBCONTRACTOR_LIST_MAX_DEPTH, list_id, *expiry_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

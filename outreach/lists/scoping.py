@@ -73,5 +73,5 @@ def scoped(queryset: QuerySet, user) -> QuerySet:
     if model is SubcontractorList:
         return queryset.filter(pk__in=lists.values("pk"))
     if model in (SubcontractorListRow, ListDelivery):
-        return queryset.filter(snapshot__in=lists.values("pk"))
+        return queryset.filter(subcontractor_list__in=lists.values("pk"))
     return queryset.none()

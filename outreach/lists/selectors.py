@@ -10,12 +10,12 @@ from outreach.timeline import Kind, events
 def _prime_lists(business_id: int) -> QuerySet:
     """Every built list the business appeared on."""
     return events(
-        SubcontractorListRow.objects.filter(business_id=business_id, snapshot__built_at__isnull=False),
-        at=F("snapshot__built_at"),
+        SubcontractorListRow.objects.filter(business_id=business_id, subcontractor_list__built_at__isnull=False),
+        at=F("subcontractor_list__built_at"),
         kind="prime_list",
         a=F("prime__name"),
         b=F("distance"),
-        c=F("snapshot__delivered_at"),
+        c=F("subcontractor_list__delivered_at"),
     )
 
 

@@ -1,6 +1,6 @@
 """Subcontractor renewal lists: request, build once into files, deliver, announce.
 
-A list is a dated snapshot of the subcontractors of one prime, or of an association's
+A list is a dated record of the subcontractors of one prime, or of an association's
 member primes, and their renewal status; pages and downloads read the stored rows and
 files, never the live graph.
 """
@@ -36,13 +36,13 @@ from renewals.models import RenewalStatus
 logger = logging.getLogger(__name__)
 
 
-def list_primes(snapshot: SubcontractorList) -> QuerySet:
-    """The ids of the primes a snapshot covers: its prime, or the association's members with subcontractors."""
-    if snapshot.scope == SubcontractorList.Scope.PRIME:
-        return Business.objects.filter(pk=snapshot.prime_id).values_list("pk", flat=True)
+def list_primes(subcontractor_list: SubcontractorList) -> QuerySet:
+    """The ids of the primes a list covers: its prime, or the association's members with subcontractors."""
+    if subcontractor_list.scope == SubcontractorList.Scope.PRIME:
+        return Business.objects.filter(pk=subcontractor_list.prime_id).values_list("pk", flat=True)
     has_subs = SubcontractLink.objects.filter(prime=OuterRef("pk"))
     return (
-        Business.objects.filter(memberships__association=snapshot.association_id)
+        Business.objects.filter(memberships__association=subcontractor_list.association_id)
         .filter(Exists(has_subs))
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -58,7 +58,7 @@ def subcontractor_list_request(
     as_of: datetime.date | None = None,
     user=None,
 ) -> SubcontractorList:
-    """A queued snapshot for one prime or one association; build it with subcontractor_list_build."""
+    """A queued list for one prime or one association; build it with subcontractor_list_build."""
     if (prime is None) == (association is None):
         raise OutreachError(_("Choose either one prime contractor or one association."))
     return SubcontractorList.objects.create(
@@ -73,7 +73,7 @@ def subcontractor_list_request(
 
 
 def association_lists_request(*, association_code: str | None = None, **options) -> list[SubcontractorList]:
-    """A queued snapshot for every association, or for the one with this code."""
+    """A queued list for every association, or for the one with this code."""
     associations = Association.objects.order_by("code")
     if association_code is not None:
         associations = associations.filter(code=association_code)
@@ -83,7 +83,7 @@ def association_lists_request(*, association_code: str | None = None, **options)
 
 
 def subcontractor_list_build(*, list_id: int) -> SubcontractorList:
-    """Build a queued snapshot once; a failure is recorded on it, never half-built files.
+    """Build a queued list once; a failure is recorded on it, never half-built files.
 
     Steps:
     1. claim it (queued or failed → building) with a conditional UPDATE;
@@ -96,58 +96,65 @@ def subcontractor_list_build(*, list_id: int) -> SubcontractorList:
     claimed = SubcontractorList.objects.filter(
         pk=list_id, status__in=[SubcontractorList.Status.QUEUED, SubcontractorList.Status.FAILED]
     ).update(status=SubcontractorList.Status.BUILDING, progress=0, primes_done=0, error="")
-    snapshot = SubcontractorList.objects.select_related("prime", "association").filter(pk=list_id).first()
-    if snapshot is None:
+    subcontractor_list = SubcontractorList.objects.select_related("prime", "association").filter(pk=list_id).first()
+    if subcontractor_list is None:
         raise OutreachError(_("There is no subcontractor list %(id)s.") % {"id": list_id})
     if claimed != 1:
-        return snapshot
+        return subcontractor_list
     try:
-        _build(snapshot)
+        _build(subcontractor_list)
     except Exception as error:
         logger.exception("subcontractor list %s failed", list_id)
-        SubcontractorListRow.objects.filter(snapshot=snapshot).delete()
+        SubcontractorListRow.objects.filter(subcontractor_list=subcontractor_list).delete()
         SubcontractorList.objects.filter(pk=list_id).update(
             status=SubcontractorList.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
         )
-        snapshot.refresh_from_db()
-        return snapshot
-    snapshot.refresh_from_db()
-    if settings.SUBCONTRACTOR_LIST_ANNOUNCE and snapshot.scope == SubcontractorList.Scope.ASSOCIATION:
-        subcontractor_list_announce(snapshot=snapshot)
-    return snapshot
+        subcontractor_list.refresh_from_db()
+        return subcontractor_list
+    subcontractor_list.refresh_from_db()
+    if settings.SUBCONTRACTOR_LIST_ANNOUNCE and subcontractor_list.scope == SubcontractorList.Scope.ASSOCIATION:
+        subcontractor_list_announce(subcontractor_list=subcontractor_list)
+    return subcontractor_list
 
 
-def _build(snapshot: SubcontractorList) -> None:
-    rows = SubcontractorListRow.objects.filter(snapshot=snapshot)
+def _build(subcontractor_list: SubcontractorList) -> None:
+    rows = SubcontractorListRow.objects.filter(subcontractor_list=subcontractor_list)
     rows.delete()  # a failed earlier attempt may have left some
-    primes = list(list_primes(snapshot))
-    SubcontractorList.objects.filter(pk=snapshot.pk).update(primes_total=len(primes))
+    primes = list(list_primes(subcontractor_list))
+    SubcontractorList.objects.filter(pk=subcontractor_list.pk).update(primes_total=len(primes))
     size = settings.SUBCONTRACTOR_LIST_PRIMES_PER_BATCH
     for start in range(0, len(primes), size):
         batch = primes[start : start + size]
         graph.insert_reach(
-            snapshot_id=snapshot.pk, prime_ids=batch, row_filter=snapshot.row_filter, as_of=snapshot.as_of,
-            days=snapshot.days,
-        )  # fmt: skip
+            list_id=subcontractor_list.pk,
+            prime_ids=batch,
+            row_filter=subcontractor_list.row_filter,
+            as_of=subcontractor_list.as_of,
+            days=subcontractor_list.days,
+        )
         done = start + len(batch)
-        SubcontractorList.objects.filter(pk=snapshot.pk).update(primes_done=done, progress=80 * done // len(primes))
+        SubcontractorList.objects.filter(pk=subcontractor_list.pk).update(
+            primes_done=done, progress=80 * done // len(primes)
+        )
     contacts = Notice.objects.filter(business=OuterRef("business_id")).exclude(
         status__in=[Notice.Status.QUEUED, Notice.Status.SKIPPED, Notice.Status.CANCELLED]
     )
     latest = contacts.order_by("-created_at", "-pk")
-    status = renewal_selectors.with_status(Business.objects.filter(pk=OuterRef("business_id")), today=snapshot.as_of)
+    status = renewal_selectors.with_status(
+        Business.objects.filter(pk=OuterRef("business_id")), today=subcontractor_list.as_of
+    )
     rows.update(
         renewal_status=Subquery(status.values("renewal_status")[:1]),
         last_contact_at=Subquery(latest.values(at=Coalesce("sent_at", "created_at"))[:1]),
         last_contact_channel=Coalesce(Subquery(latest.values("channel")[:1]), Value("")),
         last_contact_status=Coalesce(Subquery(latest.values("status")[:1]), Value("")),
     )
-    if snapshot.row_filter == SubcontractorList.Filter.LAPSED:
+    if subcontractor_list.row_filter == SubcontractorList.Filter.LAPSED:
         rows.exclude(renewal_status=RenewalStatus.LAPSED).delete()
-    SubcontractorList.objects.filter(pk=snapshot.pk).update(progress=85)
-    snapshot.refresh_from_db()
-    xlsx_name, csv_name = files.write(snapshot)
-    SubcontractorList.objects.filter(pk=snapshot.pk).update(
+    SubcontractorList.objects.filter(pk=subcontractor_list.pk).update(progress=85)
+    subcontractor_list.refresh_from_db()
+    xlsx_name, csv_name = files.write(subcontractor_list)
+    SubcontractorList.objects.filter(pk=subcontractor_list.pk).update(
         status=SubcontractorList.Status.DONE,
         progress=100,
         row_count=rows.count(),
@@ -158,9 +165,9 @@ def _build(snapshot: SubcontractorList) -> None:
 
 
 def subcontractor_list_deliver(
-    *, snapshot: SubcontractorList, kind: str, user=None, file_format: str = "", recipient: str = ""
+    *, subcontractor_list: SubcontractorList, kind: str, user=None, file_format: str = "", recipient: str = ""
 ) -> ListDelivery:
-    """Log a download or e-mail of a snapshot; the first one passes the ladder's list step.
+    """Log a download or e-mail of a list; the first one passes the ladder's list step.
 
     Queued prime_list notices of every subcontractor on the list are marked sent, with
     the list as their recipient: the pressure went out through their primes.
@@ -168,42 +175,51 @@ def subcontractor_list_deliver(
     now = timezone.now()
     with transaction.atomic():
         delivery = ListDelivery.objects.create(
-            snapshot=snapshot, kind=kind, user=user, file_format=file_format, recipient=recipient
+            subcontractor_list=subcontractor_list, kind=kind, user=user, file_format=file_format, recipient=recipient
         )
-        first = SubcontractorList.objects.filter(pk=snapshot.pk, delivered_at__isnull=True).update(delivered_at=now)
+        first = SubcontractorList.objects.filter(pk=subcontractor_list.pk, delivered_at__isnull=True).update(
+            delivered_at=now
+        )
         if first:
             update_with_history(
                 Notice.objects.filter(
                     channel=Channel.PRIME_LIST,
                     status=Notice.Status.QUEUED,
-                    business_id__in=SubcontractorListRow.objects.filter(snapshot=snapshot).values("business_id"),
+                    business_id__in=SubcontractorListRow.objects.filter(subcontractor_list=subcontractor_list).values(
+                        "business_id"
+                    ),
                 ),
-                operation=reason(gettext_noop("subcontractor list %(list)s delivered"), list=snapshot.pk),
+                operation=reason(gettext_noop("subcontractor list %(list)s delivered"), list=subcontractor_list.pk),
                 user=user,
                 status=Notice.Status.SENT,
                 sent_at=now,
                 updated_at=now,
-                recipient=str(snapshot)[:300],
+                recipient=str(subcontractor_list)[:300],
             )
     return delivery
 
 
-def subcontractor_list_announce(*, snapshot: SubcontractorList) -> int:
+def subcontractor_list_announce(*, subcontractor_list: SubcontractorList) -> int:
     """E-mail the association's staff a link to a finished list; returns how many were sent."""
-    staff = AssociationStaff.objects.filter(association=snapshot.association_id).exclude(user__email="")
-    link = settings.SITE_URL.rstrip("/") + reverse("admin:outreach_subcontractorlist_change", args=[snapshot.pk])
+    staff = AssociationStaff.objects.filter(association=subcontractor_list.association_id).exclude(user__email="")
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "admin:outreach_subcontractorlist_change", args=[subcontractor_list.pk]
+    )
     sent = 0
     for member in staff.select_related("user"):
         message = EmailMessage(
-            subject=_("Subcontractor renewal list %(list)s") % {"list": snapshot},
+            subject=_("Subcontractor renewal list %(list)s") % {"list": subcontractor_list},
             body=_("A new subcontractor renewal list is ready (as of %(as_of)s, %(rows)s rows):\n%(link)s\n")
-            % {"as_of": snapshot.as_of, "rows": snapshot.row_count, "link": link},
+            % {"as_of": subcontractor_list.as_of, "rows": subcontractor_list.row_count, "link": link},
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[member.user.email],
         )
         message.send()
         subcontractor_list_deliver(
-            snapshot=snapshot, kind=ListDelivery.Kind.EMAIL, user=member.user, recipient=member.user.email
+            subcontractor_list=subcontractor_list,
+            kind=ListDelivery.Kind.EMAIL,
+            user=member.user,
+            recipient=member.user.email,
         )
         sent += 1
     return sent

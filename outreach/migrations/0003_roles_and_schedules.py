@@ -30,34 +30,14 @@ def grant(apps, schema_editor):
     roles.grant(apps, schema_editor, "django_celery_beat", BEAT_GRANTS)
 
 
-def schedule(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    morning, _ = CrontabSchedule.objects.get_or_create(
-        minute="0", hour="7", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Tokyo"
-    )
-    every_five, _ = IntervalSchedule.objects.get_or_create(every=5, period="minutes")
-    PeriodicTask.objects.update_or_create(
-        name="督促の日次スキャン (run_reminders)",
-        defaults={"task": "outreach.tasks.run_reminders_task", "crontab": morning, "enabled": True},
-    )
-    PeriodicTask.objects.update_or_create(
-        name="送信待ちの再投入 (sweep_outbox)",
-        defaults={"task": "outreach.tasks.sweep_outbox_task", "interval": every_five, "enabled": True},
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
-        task__in=["outreach.tasks.run_reminders_task", "outreach.tasks.sweep_outbox_task"]
-    ).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("outreach", "0002_default_policy"),
         ("renewals", "0003_roles_and_schedule"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
-    operations = [migrations.RunPython(grant, migrations.RunPython.noop), migrations.RunPython(schedule, unschedule)]
+    operations = [
+        migrations.RunPython(grant, migrations.RunPython.noop),
+        # The periodic task once created here is declared in ccus/schedules.py (outreach 0022 installs it).
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
+    ]

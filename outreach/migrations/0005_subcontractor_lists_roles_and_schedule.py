@@ -21,29 +21,13 @@ def grant(apps, schema_editor):
     roles.grant(apps, schema_editor, "outreach", GRANTS)
 
 
-def schedule(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    monthly, _ = CrontabSchedule.objects.get_or_create(
-        minute="0", hour="5", day_of_week="*", day_of_month="1", month_of_year="*", timezone="Asia/Tokyo"
-    )
-    # One row fans out to one list (and one build task) per association, including
-    # associations added later; to build one association alone, add a row with args ["CODE"].
-    PeriodicTask.objects.update_or_create(
-        name="下請更新状況リストの月次作成 (build_association_lists)",
-        defaults={"task": "outreach.tasks.build_association_lists_task", "crontab": monthly, "enabled": True},
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
-        task="outreach.tasks.build_association_lists_task"
-    ).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("outreach", "0004_subcontractor_lists"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
-    operations = [migrations.RunPython(grant, migrations.RunPython.noop), migrations.RunPython(schedule, unschedule)]
+    operations = [
+        migrations.RunPython(grant, migrations.RunPython.noop),
+        # The periodic task once created here is declared in ccus/schedules.py (outreach 0022 installs it).
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
+    ]

@@ -1,28 +1,6 @@
-"""The dashboard's snapshot table, and the beat task that refreshes it every five minutes."""
+"""The dashboard's snapshot table."""
 
 from django.db import migrations, models
-
-REFRESH = "更新ダッシュボードの再計算"
-
-
-def schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_five_minutes, _ = IntervalSchedule.objects.get_or_create(every=5, period="minutes")
-    PeriodicTask.objects.update_or_create(
-        name=REFRESH,
-        defaults={
-            "task": "outreach.tasks.refresh_dashboard_task",
-            "interval": every_five_minutes,
-            "enabled": True,
-            # A refresh that waited longer than the interval is superseded by the next one.
-            "expire_seconds": 300,
-        },
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=REFRESH).delete()
 
 
 class Migration(migrations.Migration):
@@ -47,5 +25,6 @@ class Migration(migrations.Migration):
                 "default_permissions": (),
             },
         ),
-        migrations.RunPython(schedule, unschedule),
+        # The periodic task once created here is declared in ccus/schedules.py (outreach 0022 installs it).
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop),
     ]

@@ -1,4 +1,4 @@
-"""Subcontractor renewal lists: the dated snapshots, their rows and deliveries, association staff."""
+"""Subcontractor renewal lists: the dated lists, their rows and deliveries, association staff."""
 
 from django.conf import settings
 from django.db import models
@@ -27,7 +27,7 @@ class AssociationStaff(models.Model):
 
 
 class SubcontractorList(models.Model):
-    """A dated snapshot of subcontractors' renewal status for one prime or an association's member primes.
+    """A dated list of subcontractors' renewal status for one prime or an association's member primes.
 
     Built once by a task into files under MEDIA_ROOT; pages and downloads read the stored
     rows and files, never the live graph.
@@ -93,13 +93,15 @@ class SubcontractorList(models.Model):
 
 
 class SubcontractorListRow(models.Model):
-    """One subcontractor in a snapshot, as it stood on the snapshot's date.
+    """One subcontractor in a list, as it stood on the list's date.
 
     Also the record of every list a business appeared in: its page shows the pressure
     that came through its primes.
     """
 
-    snapshot = models.ForeignKey(SubcontractorList, models.CASCADE, related_name="rows", verbose_name=_("list"))
+    subcontractor_list = models.ForeignKey(
+        SubcontractorList, models.CASCADE, related_name="rows", db_column="snapshot_id", verbose_name=_("list")
+    )  # the column keeps the field's first name
     prime = models.ForeignKey(Business, models.CASCADE, related_name="+", verbose_name=_("prime contractor (元請)"))
     business = models.ForeignKey(
         Business, models.CASCADE, related_name="list_rows", verbose_name=_("subcontractor (下請)")
@@ -114,26 +116,28 @@ class SubcontractorListRow(models.Model):
     )
 
     class Meta:
-        ordering = ["snapshot", "prime", "distance", "business"]
+        ordering = ["subcontractor_list", "prime", "distance", "business"]
         verbose_name = _("subcontractor list row")
         verbose_name_plural = _("subcontractor list rows")
         constraints = [
-            models.UniqueConstraint(fields=["snapshot", "prime", "business"], name="sublist_row_once"),
+            models.UniqueConstraint(fields=["subcontractor_list", "prime", "business"], name="sublist_row_once"),
         ]
-        indexes = [models.Index(fields=["business", "snapshot"], name="sublist_row_business_idx")]
+        indexes = [models.Index(fields=["business", "subcontractor_list"], name="sublist_row_business_idx")]
 
     def __str__(self) -> str:
         return f"{self.prime_id} → {self.business_id} ({self.distance})"
 
 
 class ListDelivery(models.Model):
-    """Who received which snapshot file, when, and how: every download and e-mail."""
+    """Who received which list's file, when, and how: every download and e-mail."""
 
     class Kind(models.TextChoices):
         DOWNLOAD = "download", _("download")
         EMAIL = "email", _("e-mail announcement")
 
-    snapshot = models.ForeignKey(SubcontractorList, models.CASCADE, related_name="deliveries", verbose_name=_("list"))
+    subcontractor_list = models.ForeignKey(
+        SubcontractorList, models.CASCADE, related_name="deliveries", db_column="snapshot_id", verbose_name=_("list")
+    )  # the column keeps the field's first name
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     file_format = models.CharField(_("file"), max_length=4, blank=True)
     user = models.ForeignKey(
@@ -148,4 +152,4 @@ class ListDelivery(models.Model):
         verbose_name_plural = _("list deliveries")
 
     def __str__(self) -> str:
-        return f"{self.snapshot} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.subcontractor_list} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"

@@ -101,8 +101,8 @@ def test_postcards_returned_mail_and_prime_lists_are_on_the_timeline(settings, t
     batch = postcard_services.postcard_batch_start(for_date=D(2026, 11, 2))
     postcard_services.postcard_batch_build(batch_id=batch.pk)
     postcard_services.returned_mail_record(business_ids=[business.pk], returned_on=D(2026, 11, 10))
-    snapshot = list_services.subcontractor_list_request(prime=prime, row_filter="all", as_of=D(2026, 11, 11))
-    list_services.subcontractor_list_build(list_id=snapshot.pk)
+    subcontractor_list = list_services.subcontractor_list_request(prime=prime, row_filter="all", as_of=D(2026, 11, 11))
+    list_services.subcontractor_list_build(list_id=subcontractor_list.pk)
 
     kinds = [event.kind for event in admin_timeline.contact_timeline(business_id=business.pk)]
     assert {"postcard_batch", "returned_mail", "prime_list"} <= set(kinds)

@@ -36,10 +36,10 @@ def association_with_list(code: str):
     member = BusinessFactory(name=f"{code}元請")
     MembershipFactory(business=member, association=association)
     LinkFactory(prime=member, subcontractor=BusinessFactory(name=f"{code}下請"))
-    snapshot = list_services.subcontractor_list_request(
+    subcontractor_list = list_services.subcontractor_list_request(
         association=association, row_filter="all", as_of=datetime.date(2026, 11, 1)
     )
-    return association, member, list_services.subcontractor_list_build(list_id=snapshot.pk)
+    return association, member, list_services.subcontractor_list_build(list_id=subcontractor_list.pk)
 
 
 def test_association_staff_cannot_reach_another_associations_data_by_guessing(page):
@@ -61,13 +61,13 @@ def test_association_staff_cannot_reach_another_associations_data_by_guessing(pa
     for url in [
         f"/admin/registrations/business/{other_member.pk}/change/",
         f"/admin/outreach/subcontractorlist/{other_list.pk}/change/",
-        f"/admin/outreach/subcontractorlistrow/?snapshot__id__exact={other_list.pk}",
+        f"/admin/outreach/subcontractorlistrow/?subcontractor_list__id__exact={other_list.pk}",
     ]:
         response = page.goto(url)
         assert response.status in (403, 404) or "TOBI" not in page.inner_text("#content"), url
     response = page.request.get(f"/admin/outreach/subcontractorlist/{other_list.pk}/download/csv/")
     assert response.status == 404
-    assert list(ListDelivery.objects.values_list("snapshot", "file_format")) == [(own_list.pk, "xlsx")]
+    assert list(ListDelivery.objects.values_list("subcontractor_list", "file_format")) == [(own_list.pk, "xlsx")]
 
 
 def test_association_staff_see_a_members_history_without_its_contact_data(page):

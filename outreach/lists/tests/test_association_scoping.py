@@ -26,8 +26,10 @@ def media(settings, tmp_path):
 
 
 def built_list(**target) -> SubcontractorList:
-    snapshot = list_services.subcontractor_list_request(row_filter="all", as_of=datetime.date(2026, 11, 1), **target)
-    return list_services.subcontractor_list_build(list_id=snapshot.pk)
+    subcontractor_list = list_services.subcontractor_list_request(
+        row_filter="all", as_of=datetime.date(2026, 11, 1), **target
+    )
+    return list_services.subcontractor_list_build(list_id=subcontractor_list.pk)
 
 
 @pytest.fixture
@@ -83,7 +85,7 @@ def test_association_staff_see_a_member_without_contact_data(client, two_associa
         lambda w: reverse("admin:outreach_subcontractorlist_download", args=[w["TOBI"]["prime_list"].pk, "csv"]),
         lambda w: reverse(
             "admin:outreach_subcontractorlistrow_change",
-            args=[SubcontractorListRow.objects.filter(snapshot=w["TOBI"]["prime_list"]).get().pk],
+            args=[SubcontractorListRow.objects.filter(subcontractor_list=w["TOBI"]["prime_list"]).get().pk],
         ),
         lambda w: reverse("admin:outreach_subcontractorlist_download", args=[999_999, "xlsx"]),
     ],
@@ -127,7 +129,7 @@ def test_association_staff_list_and_download_their_own_lists(client, two_associa
     assert response["Content-Disposition"].startswith("attachment")
     assert b"".join(response.streaming_content)[:2] == b"PK"
     delivery = ListDelivery.objects.get()
-    assert (delivery.snapshot, delivery.user, delivery.kind, delivery.file_format) == (
+    assert (delivery.subcontractor_list, delivery.user, delivery.kind, delivery.file_format) == (
         own["association_list"],
         two_associations["user"],
         "download",
@@ -153,9 +155,14 @@ def test_the_desk_requests_a_list_in_admin_and_sees_it_built(
             reverse("admin:outreach_subcontractorlist_add"),
             {"association": association.pk, "row_filter": "all", "days": "90", "as_of": "2026-11-01"},
         )
-    snapshot = SubcontractorList.objects.filter(association=association).latest("pk")
-    assert response.status_code == 302 and response["Location"].endswith(f"/{snapshot.pk}/change/")
-    assert (snapshot.status, snapshot.progress, snapshot.row_count, snapshot.requested_by.username) == (
+    subcontractor_list = SubcontractorList.objects.filter(association=association).latest("pk")
+    assert response.status_code == 302 and response["Location"].endswith(f"/{subcontractor_list.pk}/change/")
+    assert (
+        subcontractor_list.status,
+        subcontractor_list.progress,
+        subcontractor_list.row_count,
+        subcontractor_list.requested_by.username,
+    ) == (
         "done",
         100,
         1,

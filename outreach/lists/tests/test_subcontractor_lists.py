@@ -31,14 +31,16 @@ def link(prime: Business, sub: Business, tier: int = 1) -> None:
 
 
 def build(prime=None, association=None, row_filter="all", days=90) -> SubcontractorList:
-    snapshot = list_services.subcontractor_list_request(
+    subcontractor_list = list_services.subcontractor_list_request(
         prime=prime, association=association, row_filter=row_filter, days=days, as_of=AS_OF
     )
-    return list_services.subcontractor_list_build(list_id=snapshot.pk)
+    return list_services.subcontractor_list_build(list_id=subcontractor_list.pk)
 
 
-def distances(snapshot: SubcontractorList) -> dict[str, int]:
-    rows = SubcontractorListRow.objects.filter(snapshot=snapshot).values_list("business__name", "distance")
+def distances(subcontractor_list: SubcontractorList) -> dict[str, int]:
+    rows = SubcontractorListRow.objects.filter(subcontractor_list=subcontractor_list).values_list(
+        "business__name", "distance"
+    )
     return dict(rows)
 
 
@@ -53,11 +55,11 @@ def network():
 
 
 def test_the_list_has_every_tier_once_at_its_smallest_distance(network):
-    snapshot = build(prime=network["P"])
-    assert snapshot.status == "done"
+    subcontractor_list = build(prime=network["P"])
+    assert subcontractor_list.status == "done"
     # E is reached at 2 both ways (diamond); the cycle C → A leaves A direct; P is not its own sub.
-    assert distances(snapshot) == {"A": 1, "D": 1, "B": 2, "E": 2, "C": 3}
-    assert snapshot.row_count == 5
+    assert distances(subcontractor_list) == {"A": 1, "D": 1, "B": 2, "E": 2, "C": 3}
+    assert subcontractor_list.row_count == 5
 
 
 def test_a_business_that_is_a_sub_of_its_own_subcontractor_lists_its_prime(network):
@@ -66,11 +68,11 @@ def test_a_business_that_is_a_sub_of_its_own_subcontractor_lists_its_prime(netwo
 
 
 def test_a_prime_with_no_subcontractors_gets_an_empty_list_with_files(network):
-    snapshot = build(prime=network["Z"])
-    assert (snapshot.status, snapshot.row_count) == ("done", 0)
-    workbook = openpyxl.load_workbook(snapshot.xlsx_file.path, read_only=True)
+    subcontractor_list = build(prime=network["Z"])
+    assert (subcontractor_list.status, subcontractor_list.row_count) == ("done", 0)
+    workbook = openpyxl.load_workbook(subcontractor_list.xlsx_file.path, read_only=True)
     assert workbook.sheetnames == ["概要", "下請事業者"]
-    with open(snapshot.csv_file.path, encoding="utf-8-sig") as file:
+    with open(subcontractor_list.csv_file.path, encoding="utf-8-sig") as file:
         assert len(list(csv.reader(file))) == 1  # the header only
 
 
@@ -93,9 +95,9 @@ def test_files_open_back_with_status_trades_last_contact_and_formulas_neutralise
     link(prime, sub)
     services.notice_send_now(business=sub)
     Notice.objects.filter(business=sub).update(status=Notice.Status.SENT)
-    snapshot = build(prime=prime, row_filter="expiring")
+    subcontractor_list = build(prime=prime, row_filter="expiring")
 
-    workbook = openpyxl.load_workbook(snapshot.xlsx_file.path)
+    workbook = openpyxl.load_workbook(subcontractor_list.xlsx_file.path)
     assert workbook.sheetnames == ["概要", "下請事業者"]
     sheet = workbook["下請事業者"]
     header, row = [c.value for c in sheet[1]], [c.value for c in sheet[2]]
@@ -107,7 +109,7 @@ def test_files_open_back_with_status_trades_last_contact_and_formulas_neutralise
     summary = workbook["概要"]
     assert summary["B1"].value.startswith("株式会社元請建設")
 
-    with open(snapshot.csv_file.path, encoding="utf-8-sig", newline="") as file:
+    with open(subcontractor_list.csv_file.path, encoding="utf-8-sig", newline="") as file:
         lines = list(csv.reader(file))
     assert lines[0] == header and lines[1][4] == '\'=HYPERLINK("http://evil")'
     assert lines[1][6] == "土木一式・電気"
@@ -122,9 +124,9 @@ def test_an_association_list_has_a_sheet_per_member_prime():
     shared = BusinessFactory(name="共通下請")
     for prime in (first, second, outsider):
         link(prime, shared)
-    snapshot = build(association=association)
-    assert (snapshot.primes_total, snapshot.row_count) == (2, 2)
-    workbook = openpyxl.load_workbook(snapshot.xlsx_file.path, read_only=True)
+    subcontractor_list = build(association=association)
+    assert (subcontractor_list.primes_total, subcontractor_list.row_count) == (2, 2)
+    workbook = openpyxl.load_workbook(subcontractor_list.xlsx_file.path, read_only=True)
     assert workbook.sheetnames == ["概要", f"{first.ccus_id} 一号", f"{second.ccus_id} 二号"]
     rows = list(workbook[f"{second.ccus_id} 二号"].iter_rows(min_row=2, values_only=True))
     assert [(r[0], r[3]) for r in rows] == [(second.ccus_id, shared.ccus_id)]
@@ -137,8 +139,8 @@ def test_the_command_prints_the_file_paths_last(capsys):
     link(prime, BusinessFactory())
     call_command("build_subcontractor_lists", "--association", "ZENKEN", "--filter", "all")
     lines = capsys.readouterr().out.strip().splitlines()
-    snapshot = SubcontractorList.objects.get()
-    assert lines[-2:] == [snapshot.xlsx_file.path, snapshot.csv_file.path]
+    subcontractor_list = SubcontractorList.objects.get()
+    assert lines[-2:] == [subcontractor_list.xlsx_file.path, subcontractor_list.csv_file.path]
     call_command("build_subcontractor_lists", "--prime", prime.ccus_id)
     assert capsys.readouterr().out.strip().splitlines()[-1].endswith(".csv")
 
@@ -173,13 +175,13 @@ def test_a_failed_build_is_recorded_and_leaves_no_rows(monkeypatch):
     prime = BusinessFactory()
     link(prime, BusinessFactory())
 
-    def broken(snapshot):
+    def broken(subcontractor_list):
         raise OSError("disk full")
 
     monkeypatch.setattr("outreach.lists.files.write", broken)
-    snapshot = build(prime=prime)
-    assert snapshot.status == "failed" and "disk full" in snapshot.error
-    assert not SubcontractorListRow.objects.filter(snapshot=snapshot).exists()
+    subcontractor_list = build(prime=prime)
+    assert subcontractor_list.status == "failed" and "disk full" in subcontractor_list.error
+    assert not SubcontractorListRow.objects.filter(subcontractor_list=subcontractor_list).exists()
 
 
 def test_the_first_delivery_marks_the_ladder_list_notice_sent_and_records_the_list():
@@ -192,18 +194,24 @@ def test_the_first_delivery_marks_the_ladder_list_notice_sent_and_records_the_li
         due_on=AS_OF,
         scheduled_for=AS_OF,
     )
-    snapshot = build(prime=prime)
+    subcontractor_list = build(prime=prime)
     notice.refresh_from_db()
     assert notice.status == "queued"  # built is not delivered
 
-    list_services.subcontractor_list_deliver(snapshot=snapshot, kind=ListDelivery.Kind.DOWNLOAD, file_format="csv")
+    list_services.subcontractor_list_deliver(
+        subcontractor_list=subcontractor_list, kind=ListDelivery.Kind.DOWNLOAD, file_format="csv"
+    )
     notice.refresh_from_db()
-    snapshot.refresh_from_db()
-    assert notice.status == "sent" and notice.sent_at == snapshot.delivered_at
-    assert notice.recipient == str(snapshot)
-    assert list(sub.list_rows.values_list("snapshot", "prime", "distance")) == [(snapshot.pk, prime.pk, 1)]
-    list_services.subcontractor_list_deliver(snapshot=snapshot, kind=ListDelivery.Kind.DOWNLOAD, file_format="xlsx")
-    assert ListDelivery.objects.filter(snapshot=snapshot).count() == 2
+    subcontractor_list.refresh_from_db()
+    assert notice.status == "sent" and notice.sent_at == subcontractor_list.delivered_at
+    assert notice.recipient == str(subcontractor_list)
+    assert list(sub.list_rows.values_list("subcontractor_list", "prime", "distance")) == [
+        (subcontractor_list.pk, prime.pk, 1)
+    ]
+    list_services.subcontractor_list_deliver(
+        subcontractor_list=subcontractor_list, kind=ListDelivery.Kind.DOWNLOAD, file_format="xlsx"
+    )
+    assert ListDelivery.objects.filter(subcontractor_list=subcontractor_list).count() == 2
 
 
 def test_an_association_list_is_announced_by_email_when_configured(settings, mailoutbox):
@@ -216,9 +224,9 @@ def test_an_association_list_is_announced_by_email_when_configured(settings, mai
     user.email = "staff@zenken.example.jp"
     user.save()
     AssociationStaff.objects.create(user=user, association=association)
-    snapshot = build(association=association)
+    subcontractor_list = build(association=association)
     assert [m.to for m in mailoutbox] == [["staff@zenken.example.jp"]]
-    assert f"/admin/outreach/subcontractorlist/{snapshot.pk}/change/" in mailoutbox[0].body
+    assert f"/admin/outreach/subcontractorlist/{subcontractor_list.pk}/change/" in mailoutbox[0].body
     delivery = ListDelivery.objects.get()
     assert (delivery.kind, delivery.user, delivery.recipient) == ("email", user, "staff@zenken.example.jp")
 

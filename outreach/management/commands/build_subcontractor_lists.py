@@ -35,22 +35,20 @@ class Command(BaseCommand):
                 business = Business.objects.filter(ccus_id=prime.strip()).first()
                 if business is None:
                     raise CommandError(_("There is no business with business ID %(id)s.") % {"id": prime})
-                snapshots = [list_services.subcontractor_list_request(prime=business, **options)]
+                queued = [list_services.subcontractor_list_request(prime=business, **options)]
             else:
-                snapshots = list_services.association_lists_request(association_code=association, **options)
+                queued = list_services.association_lists_request(association_code=association, **options)
         except services.OutreachError as error:
             raise CommandError(str(error)) from error
         paths, failed = [], 0
-        for snapshot in snapshots:
-            snapshot = list_services.subcontractor_list_build(list_id=snapshot.pk)
-            if snapshot.status != SubcontractorList.Status.DONE:
+        for request in queued:
+            built = list_services.subcontractor_list_build(list_id=request.pk)
+            if built.status != SubcontractorList.Status.DONE:
                 failed += 1
-                self.stderr.write(f"{snapshot}: {snapshot.error}")
+                self.stderr.write(f"{built}: {built.error}")
                 continue
-            self.stdout.write(
-                f"{snapshot}: {snapshot.primes_total} primes, {snapshot.row_count} rows ({snapshot.progress}%)"
-            )
-            paths += [snapshot.xlsx_file.path, snapshot.csv_file.path]
+            self.stdout.write(f"{built}: {built.primes_total} primes, {built.row_count} rows ({built.progress}%)")
+            paths += [built.xlsx_file.path, built.csv_file.path]
         for path in paths:
             self.stdout.write(path)
         if failed:

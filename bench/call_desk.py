@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://… python bench/call_desk.py --businesses 20000
 
-Creates N businesses expiring inside a phone step's window, runs the daily scan (which
+Creates N businesses expiring inside a phone step's window (and their terms), runs the daily scan (which
 writes the phone notices and their call tasks), then times taking and recording calls,
 one business's contact timeline and the effect report. Prints one line per measure.
 """
@@ -30,6 +30,7 @@ from outreach.calls import services as calls  # noqa: E402
 from outreach.models import CallTask, NoticeTemplate, ReminderPolicy, ReminderStep  # noqa: E402
 from outreach.reports.effect import effect_report  # noqa: E402
 from registrations.models import Business, Prefecture  # noqa: E402
+from renewals import services as renewal_services  # noqa: E402
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
 TODAY = datetime.date(2027, 3, 2)
@@ -67,6 +68,7 @@ def seed(count: int) -> None:
         business.derive_fields()
         rows.append(business)
     Business.objects.bulk_create(rows, batch_size=5_000)
+    renewal_services.terms_sync()  # rows written around the write paths: their terms, as the nightly task would
     ReminderPolicy.objects.update(is_active=False)
     policy = ReminderPolicy.objects.create(name="bench", is_active=True)
     template = NoticeTemplate.objects.filter(channel="phone").first()

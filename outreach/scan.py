@@ -1,7 +1,10 @@
 """The daily scan: every due notice of the active policy, in a few set-based statements.
 
 For one date the scan
-1. brings renewal terms up to date and records lapses (renewals.services),
+1. records lapses (renewals.services); it reads the current terms as they are: every path
+   that writes a business's dates or term (approval, import, desk save, correction,
+   re-registration) syncs them in its own transaction, and the nightly lapse task
+   (renewals.tasks.mark_lapsed_task, 00:30) syncs the whole register before the 07:00 scan,
 2. cancels queued notices whose business has applied or whose term has ended,
 3. for each step of the active policy, most urgent first, inserts the due notices with
    one INSERT … SELECT (channel fallbacks, overtaken steps and phone dates decided in
@@ -219,13 +222,8 @@ def _record_failure(run: ScanRun, error: Exception) -> None:
 def _scan(run: ScanRun, *, today: datetime.date, dry_run: bool) -> dict:
     """The scan's work in one transaction (rolled back for a dry run); returns its counts."""
     policy = ReminderPolicy.objects.filter(is_active=True).first()
-    previous = ScanRun.objects.filter(dry_run=False, finished_at__isnull=False).first()
-    # Only businesses written since the last scan can need their terms synced (with an
-    # hour's margin for writes that were in flight); the nightly lapse task syncs all.
-    changed_since = previous.started_at - datetime.timedelta(hours=1) if previous else None
     try:
         with transaction.atomic():
-            renewal_services.terms_sync(changed_since=changed_since)
             lapsed = renewal_services.mark_lapsed(today=today)
             cancelled = cancel_unneeded(today=today)
             if policy:

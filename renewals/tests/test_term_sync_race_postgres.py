@@ -1,8 +1,9 @@
-"""On PostgreSQL: two scans at once both finish, whatever the register's state.
+"""On PostgreSQL: two term syncs at once both finish, whatever the register's state.
 
-The test holds a SHARE lock on renewals_term until both scans wait for it at their term
-sync, so both read the register before either writes: the race of two scans started
-together, every time.
+Two nightly lapse tasks (two beats, or the task beside `manage.py mark_lapsed`) each sync
+the whole register's terms. The test holds a SHARE lock on renewals_term until both
+syncs wait for it, so both read the register before either writes: the race of two syncs
+started together, every time. (The daily scan syncs no terms: it reads them.)
 """
 
 import datetime
@@ -14,12 +15,13 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from outreach import scan
-from outreach.models import Notice, ScanRun
+from outreach.models import Notice
 from outreach.tests.factories import business_expiring, policy_with_steps
 from registrations.models import Business
 from registrations.tests.factories import BusinessFactory
 from renewals import services as renewal_services
 from renewals.models import Term
+from renewals.tasks import mark_lapsed_task
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 D = datetime.date
@@ -32,19 +34,19 @@ def waiting_for_terms() -> int:
         return cursor.fetchone()[0]
 
 
-def two_scans_at_once() -> list[BaseException]:
-    """Run two scans in two threads (two connections) that read the register together; their errors."""
+def two_nightly_tasks_at_once() -> list[BaseException]:
+    """Run the nightly lapse task twice in two threads (two connections) that read the register together."""
     errors: list[BaseException] = []
 
-    def one_scan():
+    def one_task():
         try:
-            scan.run_scan(today=TODAY)
+            mark_lapsed_task(TODAY.isoformat())
         except BaseException as error:
             errors.append(error)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=one_scan) for _ in range(2)]
+    threads = [threading.Thread(target=one_task) for _ in range(2)]
     with transaction.atomic():
         connection.cursor().execute("LOCK TABLE renewals_term IN SHARE MODE")
         for thread in threads:
@@ -61,40 +63,31 @@ def policy(postgres):
     return policy_with_steps(("email", 60, 0), ("postcard", 30, 0))
 
 
-def assert_both_finished_once(errors):
-    assert errors == []
-    runs = ScanRun.objects.all()
-    assert runs.count() == 2
-    assert all(run.finished_at is not None and run.failed_at is None for run in runs)
-    notices = Notice.objects.filter(step__isnull=False)
-    assert notices.count() == notices.values("term", "step").distinct().count()
-
-
 @time_machine.travel(datetime.datetime(2026, 11, 27, 6, tzinfo=datetime.UTC), tick=False)
-def test_two_scans_right_after_an_import_of_businesses_without_terms_both_finish(policy):
+def test_two_syncs_after_businesses_were_written_without_terms_both_finish(policy):
+    # Written as raw SQL or COPY would (a bench, a hand repair): no term yet.
     for offset in range(30):
         BusinessFactory(expires_on=TODAY + datetime.timedelta(days=5 + offset), email=f"b{offset}@example.jp")
     assert not Term.objects.exists()
 
-    errors = two_scans_at_once()
+    assert two_nightly_tasks_at_once() == []
 
-    assert_both_finished_once(errors)
-    assert Term.objects.filter(is_current=True).count() == 30
+    assert Term.objects.filter(is_current=True).count() == Term.objects.count() == 30
+    scan.run_scan(today=TODAY)
     assert Notice.objects.filter(channel="email").count() == 30
 
 
 @time_machine.travel(datetime.datetime(2026, 11, 27, 6, tzinfo=datetime.UTC), tick=False)
-def test_two_scans_after_lapsed_businesses_registered_again_both_finish(policy):
+def test_two_syncs_after_lapsed_businesses_registered_again_both_finish(policy):
     lapsed = [business_expiring(D(2025, 3, 31), email=f"l{n}@example.jp") for n in range(10)]
     renewal_services.mark_lapsed(today=D(2025, 4, 1))
-    # The register shows them registered again (an import), each with a new expiry.
+    # The register shows them registered again (written by hand), each with a new expiry.
     Business.objects.filter(pk__in=[b.pk for b in lapsed]).update(
         registered_on=D(2026, 1, 10), expires_on=D(2026, 12, 31), updated_at=timezone.now()
     )
 
-    errors = two_scans_at_once()
+    assert two_nightly_tasks_at_once() == []
 
-    assert_both_finished_once(errors)
     for business in lapsed:
         current = Term.objects.get(business=business, is_current=True)
         assert (current.origin, current.expires_on) == (Term.Origin.REREGISTRATION, D(2026, 12, 31))

@@ -259,11 +259,23 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"hide_operation_lines": {"()": "ccus.oplog.HideOperationLines"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # One line per task is noise when tasks run in process; workers log their own.
     "loggers": {"celery.app.trace": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+if not PRODUCTION:
+    # The embedded default's console is read by a person: the JSON operation lines go to a file.
+    (VAR_DIR / "log").mkdir(exist_ok=True)
+    LOGGING["handlers"]["console"]["filters"] = ["hide_operation_lines"]
+    LOGGING["handlers"]["operations"] = {
+        "class": "logging.FileHandler",
+        "filename": str(VAR_DIR / "log" / "operations.log"),
+        "formatter": "plain",
+        "encoding": "utf-8",
+    }
+    LOGGING["root"]["handlers"] = ["console", "operations"]
 
 # The reminder ladder (outreach).
 OUTREACH_SENDING_HOURS = (env.int("SENDING_HOUR_FROM", default=9), env.int("SENDING_HOUR_TO", default=18))

@@ -20,7 +20,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 ## run: the embedded default (SQLite, tasks in process, demo data) on http://127.0.0.1:$(PORT)/admin/
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo --businesses $(DEMO_BUSINESSES) --if-empty
+	$(BIN)/python manage.py seed_demo --businesses $(DEMO_BUSINESSES) --links-per-business 1.1 --if-empty
 	$(BIN)/python manage.py seed_demo_renewals
 	$(BIN)/python manage.py run_reminders
 	$(BIN)/python manage.py create_demo_users --url http://127.0.0.1:$(PORT)/admin/

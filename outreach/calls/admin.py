@@ -25,7 +25,7 @@ class CallTaskStatusFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [(CallTask.Status.DONE, CallTask.Status.DONE.label), ("all", _("all"))]
+        return [(CallTask.Status.DONE, CallTask.Status.DONE.label), ("all", _("All"))]
 
     def choices(self, changelist):
         """The queue (the default), done, all: Django's own "all" link would mean the queue here."""
@@ -64,7 +64,7 @@ class CallTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def phone(self, task):
         return task.notice.business.phone
 
-    @admin.display(description=_("days left"), ordering="expires_on")
+    @admin.display(description=_("Days left"), ordering="expires_on")
     def days_left(self, task):
         return task.notice.business.days_left()
 

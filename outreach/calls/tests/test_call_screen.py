@@ -81,10 +81,10 @@ def test_the_status_filter_offers_all_once(client):
     page = client.get("/admin/outreach/calltask/").content.decode()
     status_filter = re.search(r'<details data-filter-title="(?:状態|ステータス)".*?</details>', page, re.S).group(0)
     choices = re.findall(r"<li[^>]*>\s*<a[^>]*>(.*?)</a>", status_filter, re.S)
-    assert [choice.strip() for choice in choices] == ["未架電", "完了", "すべて"]
+    assert [choice.strip() for choice in choices] == ["未架電", "完了", "全て"]
     page = client.get("/admin/outreach/calltask/?state=all").content.decode()
     status_filter = re.search(r'<details data-filter-title="(?:状態|ステータス)".*?</details>', page, re.S).group(0)
-    assert re.search(r'<li class="selected">\s*<a[^>]*>すべて</a>', status_filter)
+    assert re.search(r'<li class="selected">\s*<a[^>]*>全て</a>', status_filter)
 
 
 def test_the_queue_table_uses_the_width_and_does_not_wrap_phones_or_statuses(client):

@@ -283,6 +283,10 @@ OUTREACH_SEND_ON_BUSINESS_DAYS_ONLY = env.bool("SEND_ON_BUSINESS_DAYS_ONLY", def
 OUTREACH_CALLING_HOURS = (env.int("CALLING_HOUR_FROM", default=9), env.int("CALLING_HOUR_TO", default=18))
 # A call taken but not recorded for this long goes back to the queue for another operator.
 OUTREACH_CALL_CLAIM_MINUTES = env.int("CALL_CLAIM_MINUTES", default=30)
+# A callback is the promising operator's; this long after its time any operator may take it.
+OUTREACH_CALLBACK_GRACE_MINUTES = env.int("CALLBACK_GRACE_MINUTES", default=15)
+# No answer, and the next business day is after the expiry: call again this much later today.
+OUTREACH_SAME_DAY_RETRY_MINUTES = env.int("SAME_DAY_RETRY_MINUTES", default=120)
 # Notices the scan writes per channel and day (0 = no cap); the most urgent go first.
 OUTREACH_DAILY_CAPS = {
     "email": env.int("DAILY_CAP_EMAIL", default=20_000),

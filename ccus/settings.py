@@ -25,7 +25,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "outreach.apps.BackOfficeAdminConfig",  # django.contrib.admin with the role's home page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -69,7 +69,7 @@ class SubcontractorListAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "delivered_at", "downloads",
     ]  # fmt: skip
     list_select_related = ["prime", "association"]
-    list_filter = ["status", "scope", "row_filter", "as_of"]
+    list_filter = ["status", "scope", "row_filter", "as_of", "delivered_at"]
     search_fields = ["=prime__ccus_id", "=association__code"]
     autocomplete_fields = ["association"]
     raw_id_fields = ["prime"]

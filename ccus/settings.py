@@ -306,3 +306,5 @@ HEALTH_SWEEP_MAX_AGE_MINUTES = env.float("HEALTH_SWEEP_MAX_AGE_MINUTES", default
 HEALTH_SCAN_MAX_AGE_HOURS = env.float("HEALTH_SCAN_MAX_AGE_HOURS", default=26)
 # The dashboard shows a snapshot refreshed by a beat task; an older one is flagged on the page.
 DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES = env.float("DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES", default=30)
+# Weak segments: a segment with fewer observed terms is marked small and ranked after the measurable ones.
+SEGMENT_MIN_TERMS = env.int("SEGMENT_MIN_TERMS", default=20)

@@ -39,9 +39,9 @@ TODAY = NOW.date()
 MAX_QUERIES = 20
 
 ROW = re.compile(
-    r'<tr class="todo-item">\s*<th scope="row"><a href="(?P<url>[^"]+)">(?P<label>[^<]+)</a></th>\s*'
-    r'<td class="todo-count">(?:<a href="[^"]+">(?P<count>[\d,]+)件(?P<more>以上)?</a>)?</td>\s*'
-    r'<td class="todo-note">(?P<note>[^<]*)</td>'
+    r'<tr class="todo-item[^"]*">\s*<th scope="row"><a href="(?P<url>[^"]+)">(?P<label>[^<]+)</a>'
+    r'(?:<div class="todo-note">(?P<note>[^<]*)</div>)?</th>\s*'
+    r'<td class="todo-count">(?:<a href="[^"]+">(?P<count>[\d,]+)件(?P<more>以上)?</a>)?</td>'
 )
 
 
@@ -62,7 +62,7 @@ def home(client, user, django_assert_max_num_queries):
     items = {}
     for match in ROW.finditer(html):
         count = int(match["count"].replace(",", "")) if match["count"] else None
-        items[unescape(match["label"])] = (count, unescape(match["url"]), unescape(match["note"]).strip())
+        items[unescape(match["label"])] = (count, unescape(match["url"]), unescape(match["note"] or ""))
     return title, items
 
 
@@ -211,7 +211,7 @@ def test_supervisors_and_administrators_see_the_year_batches_lists_and_stopped_s
     assert count == 2 and listed(client, url) == {batch.pk for batch in ready}
     count, url, _note = items["作成済みで未配布の下請リスト"]
     assert count == 1 and listed(client, url) == {undelivered.pk}
-    count, url, note = items["停止中または予定どおり動いていない定期実行"]
+    count, url, note = items["止まっている定期実行（無効・遅れ）"]
     assert count == 3 and listed(client, url) == stale
     assert note == "disabled, late crontab, late interval"
 

@@ -25,7 +25,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "outreach.apps.BackOfficeAdminConfig",  # django.contrib.admin with the role's home page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -322,3 +322,5 @@ HEALTH_SWEEP_MAX_AGE_MINUTES = env.float("HEALTH_SWEEP_MAX_AGE_MINUTES", default
 HEALTH_SCAN_MAX_AGE_HOURS = env.float("HEALTH_SCAN_MAX_AGE_HOURS", default=26)
 # The dashboard shows a snapshot refreshed by a beat task; an older one is flagged on the page.
 DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES = env.float("DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES", default=30)
+# Weak segments: a segment with fewer observed terms is marked small and ranked after the measurable ones.
+SEGMENT_MIN_TERMS = env.int("SEGMENT_MIN_TERMS", default=20)

@@ -55,6 +55,7 @@ class CallTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ordering = ["expires_on", "due_at", "pk"]
     show_full_result_count = False
     change_list_template = "admin/outreach/calltask/change_list.html"
+    link_lookups = ("due_at__lte",)  # "calls due now" on the operator's home page
 
     @admin.display(description=_("business"), ordering="notice__business__ccus_id")
     def business(self, task):

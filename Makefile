@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_BUSINESSES ?= 3000
+PORT ?= 8000
 
 .PHONY: run test lint migrations-check bench bench-smoke faults
 
@@ -16,19 +17,19 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## run: the embedded default (SQLite, tasks in process, demo data) on http://127.0.0.1:8000/admin/
+## run: the embedded default (SQLite, tasks in process, demo data) on http://127.0.0.1:$(PORT)/admin/
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py setup_periodic_tasks
-	$(BIN)/python manage.py seed_demo --businesses $(DEMO_BUSINESSES) --if-empty
+	$(BIN)/python manage.py seed_demo --businesses $(DEMO_BUSINESSES) --links-per-business 1.1 --if-empty
 	$(BIN)/python manage.py seed_demo_renewals
 	$(BIN)/python manage.py run_reminders
-	$(BIN)/python manage.py create_demo_users
+	$(BIN)/python manage.py create_demo_users --url http://127.0.0.1:$(PORT)/admin/
 	@# A worker with beat on kombu's filesystem broker runs the ladder by itself, as in production.
-	export CELERY_BROKER_URL=filesystem://; \
+	export CELERY_BROKER_URL=filesystem://localhost/; \
 	$(BIN)/celery -A ccus worker --beat --pool solo --loglevel WARNING & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## test: the whole suite (SQLite unless DATABASE_URL is set; services it cannot reach are skipped)
 test: $(VENV)/.dev

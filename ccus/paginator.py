@@ -31,3 +31,8 @@ class EstimatedCountPaginator(Paginator):
                 return int(row[0])
         # Unordered: an ORDER BY here would make PostgreSQL walk the ordering's index.
         return queryset.order_by()[: COUNT_CAP + 1].count()
+
+
+def capped_count(queryset) -> int:
+    """The rows of `queryset`, counted no further than COUNT_CAP + 1 (more than COUNT_CAP reads as "over")."""
+    return queryset.order_by()[: COUNT_CAP + 1].count()

@@ -27,7 +27,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "outreach.apps.BackOfficeAdminConfig",  # django.contrib.admin with the role's home page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -245,11 +245,23 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"hide_operation_lines": {"()": "ccus.oplog.HideOperationLines"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # One line per task is noise when tasks run in process; workers log their own.
     "loggers": {"celery.app.trace": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+if not PRODUCTION:
+    # The embedded default's console is read by a person: the JSON operation lines go to a file.
+    (VAR_DIR / "log").mkdir(exist_ok=True)
+    LOGGING["handlers"]["console"]["filters"] = ["hide_operation_lines"]
+    LOGGING["handlers"]["operations"] = {
+        "class": "logging.FileHandler",
+        "filename": str(VAR_DIR / "log" / "operations.log"),
+        "formatter": "plain",
+        "encoding": "utf-8",
+    }
+    LOGGING["root"]["handlers"] = ["console", "operations"]
 
 # The reminder ladder (outreach).
 OUTREACH_SENDING_HOURS = (env.int("SENDING_HOUR_FROM", default=9), env.int("SENDING_HOUR_TO", default=18))
@@ -257,6 +269,10 @@ OUTREACH_SEND_ON_BUSINESS_DAYS_ONLY = env.bool("SEND_ON_BUSINESS_DAYS_ONLY", def
 OUTREACH_CALLING_HOURS = (env.int("CALLING_HOUR_FROM", default=9), env.int("CALLING_HOUR_TO", default=18))
 # A call taken but not recorded for this long goes back to the queue for another operator.
 OUTREACH_CALL_CLAIM_MINUTES = env.int("CALL_CLAIM_MINUTES", default=30)
+# A callback is the promising operator's; this long after its time any operator may take it.
+OUTREACH_CALLBACK_GRACE_MINUTES = env.int("CALLBACK_GRACE_MINUTES", default=15)
+# No answer, and the next business day is after the expiry: call again this much later today.
+OUTREACH_SAME_DAY_RETRY_MINUTES = env.int("SAME_DAY_RETRY_MINUTES", default=120)
 # Notices the scan writes per channel and day (0 = no cap); the most urgent go first.
 OUTREACH_DAILY_CAPS = {
     "email": env.int("DAILY_CAP_EMAIL", default=20_000),
@@ -292,3 +308,5 @@ HEALTH_SWEEP_MAX_AGE_MINUTES = env.float("HEALTH_SWEEP_MAX_AGE_MINUTES", default
 HEALTH_SCAN_MAX_AGE_HOURS = env.float("HEALTH_SCAN_MAX_AGE_HOURS", default=26)
 # The dashboard shows a snapshot refreshed by a beat task; an older one is flagged on the page.
 DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES = env.float("DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES", default=30)
+# Weak segments: a segment with fewer observed terms is marked small and ranked after the measurable ones.
+SEGMENT_MIN_TERMS = env.int("SEGMENT_MIN_TERMS", default=20)

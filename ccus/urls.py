@@ -7,7 +7,7 @@ from ccus import second_factor
 
 admin.site.site_header = _("CCUS renewal back office")
 admin.site.site_title = _("CCUS renewal back office")
-admin.site.index_title = _("Registration desk")
+admin.site.index_title = _("Home")  # a role's home page says the role (outreach.admin_home)
 
 urlpatterns = [
     path("admin/two-step/setup/", second_factor.setup_view, name="otp_setup"),

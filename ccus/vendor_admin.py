@@ -21,6 +21,8 @@ from django_celery_beat.admin import (
 )
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 
+from ccus.stale_schedules import StaleScheduleFilter
+
 WEEKDAYS = "日月火水木金土日"  # cron: 0 and 7 are Sunday
 TIME_ZONES = [("Asia/Tokyo", _("Japan time (Asia/Tokyo)")), ("UTC", _("Coordinated Universal Time (UTC)"))]
 
@@ -64,7 +66,8 @@ def crontab_in_words(crontab) -> str:
 class JapanesePeriodicTaskAdmin(PeriodicTaskAdmin):
     change_form_template = None  # the library's page script hides the crontab's text and adds English to it
     list_display = ("name", "enabled", "schedule_in_words", "start_time", "last_run_at", "one_off")
-    list_filter = ["enabled", "one_off", "start_time", "last_run_at"]  # not "task": its title is English only
+    # Not "task": its title is English only. The first: what the supervisor's home page links to.
+    list_filter = [StaleScheduleFilter, "enabled", "one_off", "start_time", "last_run_at"]
 
     @admin.display(description=_("Schedule"))
     def schedule_in_words(self, obj):

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,3 +14,10 @@ class OutreachConfig(AppConfig):
         from ccus import admin_guards
 
         admin_guards.install(admin.site)
+
+
+class BackOfficeAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the back office's site (its home page says what each role has to do)."""
+
+    default = False  # "outreach" in INSTALLED_APPS still means OutreachConfig
+    default_site = "outreach.admin_home.BackOfficeSite"

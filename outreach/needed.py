@@ -7,16 +7,19 @@ A queued notice is no longer needed, for the first of these that holds:
 A step after expiry tells a lapsed business to register again: no application can come
 for its term any more, so only a new term ends it.
 
-`conditions` gives the rule as query conditions on notices: the scan and the batch
-cancel with them in bulk, the call queue leaves out the tasks they match, and
-`cancel_reason` asks them of the one notice the sender is about to send.
+`conditions` gives the rule as query conditions on notices: `cancel` applies them in
+bulk (the scan, the batch, and the desk's renewal steps at the moment they are taken),
+the call queue leaves out the tasks they match, and `cancel_reason` asks them of the one
+notice the sender is about to send.
 """
 
 import functools
 import operator
 
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone
 
+from ccus.history import update_with_history
 from outreach.models import Notice, ReminderStep
 from renewals.models import RenewalCase
 
@@ -46,3 +49,20 @@ def cancel_reason(notice_id: int) -> str:
     whens = [When(condition, then=Value(reason.value)) for condition, reason in conditions()]
     rows = Notice.objects.filter(pk=notice_id).annotate(cancel=Case(*whens, default=Value("")))
     return rows.values_list("cancel", flat=True).first() or ""
+
+
+def cancel(notices: QuerySet, *, operation: str, user=None) -> int:
+    """Cancel the queued notices among `notices` that are no longer needed, each with its
+    reason and a history row saying `operation`; returns how many."""
+    queued = notices.filter(status=Notice.Status.QUEUED)
+    cancelled = 0
+    for condition, why in conditions():
+        cancelled += update_with_history(
+            queued.filter(condition),
+            operation=operation,
+            user=user,
+            status=Notice.Status.CANCELLED,
+            reason=why,
+            updated_at=timezone.now(),
+        )
+    return cancelled

@@ -29,7 +29,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from ccus.history import CREATED, history_record_bulk, reason, update_with_history
+from ccus.history import CREATED, history_record_bulk, reason
 from ccus.oplog import log_batch
 from outreach import business_days, needed, routing
 from outreach.calls.services import call_tasks_create
@@ -158,18 +158,8 @@ def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, r
 
 def cancel_unneeded(*, today: datetime.date) -> int:
     """Cancel every queued notice that is no longer needed (outreach.needed), with the reason."""
-    queued = Notice.objects.filter(status=Notice.Status.QUEUED)
     operation = reason(gettext_noop("cancelled by the scan of %(date)s"), date=today)
-    cancelled = 0
-    for condition, why in needed.conditions():
-        cancelled += update_with_history(
-            queued.filter(condition),
-            operation=operation,
-            status=Notice.Status.CANCELLED,
-            reason=why,
-            updated_at=timezone.now(),
-        )
-    return cancelled
+    return needed.cancel(Notice.objects.all(), operation=operation)
 
 
 def summarise(run: ScanRun, cancelled: int) -> dict:

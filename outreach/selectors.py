@@ -18,6 +18,11 @@ def last_finished_scan():
     return ScanRun.objects.filter(dry_run=False, finished_at__isnull=False).first()
 
 
+def uncertain_notices():
+    """Notices whose sending may or may not have happened: the desk checks and resolves each."""
+    return Notice.objects.filter(status=Notice.Status.UNCERTAIN)
+
+
 def notices_troubled(*, since: datetime.datetime) -> dict[str, int]:
     """Notices that became uncertain or failed since a moment: what the desk must look at."""
     rows = Notice.objects.filter(status__in=[Notice.Status.UNCERTAIN, Notice.Status.FAILED], updated_at__gte=since)

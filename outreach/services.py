@@ -1,6 +1,7 @@
 """The desk's actions on notices: a reminder sent now, a verdict on failed or uncertain ones.
 
 Both go through the outbox: the notice is a row first, its send is enqueued on commit.
+And the cancellation of a business's notices the moment the desk records its renewal.
 """
 
 from django.db import transaction
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from ccus.history import reason, update_with_history
+from outreach import needed
 from outreach.models import Channel, Notice, NoticeTemplate, ReminderPolicy
 from outreach.outbox import send_email_task
 from outreach.routing import reroute
@@ -18,6 +20,15 @@ from renewals.models import Term
 
 class OutreachError(Exception):
     """A step the rules do not allow; the message is for the desk."""
+
+
+def notices_cancel_unneeded(*, business_ids: list[int], user=None) -> int:
+    """Cancel at once the queued notices of these businesses that are no longer needed
+    (outreach.needed): the admin calls it after a renewal step (application, approval,
+    registration again, corrected dates), so the business leaves the call queue and its
+    postcards and e-mails are not sent, without waiting for the next scan. Returns how many."""
+    operation = reason(gettext_noop("cancelled when the desk recorded the renewal"))
+    return needed.cancel(Notice.objects.filter(business_id__in=business_ids), operation=operation, user=user)
 
 
 @transaction.atomic

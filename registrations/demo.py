@@ -164,7 +164,9 @@ class DemoRegister:
             if not upper:
                 break
             for sub in lower:
-                count = min(len(upper), max(1, round(rnd.expovariate(1 / per_sub))))
+                # One business above it, and now and then more: the mean is per_sub.
+                extra = round(rnd.expovariate(1 / (per_sub - 1))) if per_sub > 1 else 0
+                count = min(len(upper), 1 + extra)
                 for prime in {rnd.choice(upper) for _ in range(count)}:
                     yield (
                         prime,

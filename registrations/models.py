@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from registrations import normalize, validation
@@ -365,11 +366,11 @@ class ExportJob(models.Model):
         CSV_CP932 = "csv_cp932", _("CSV (Shift_JIS / CP932, for Excel)")
         XLSX = "xlsx", _("Excel (XLSX)")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+    class Status(models.TextChoices):  # a file being made: 作成待ち, not the 送信待ち of a notice
+        QUEUED = "queued", pgettext_lazy("file job", "queued")
+        RUNNING = "running", pgettext_lazy("file job", "running")
+        DONE = "done", pgettext_lazy("file job", "done")
+        FAILED = "failed", pgettext_lazy("file job", "failed")
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("requested by")

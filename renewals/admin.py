@@ -1,4 +1,8 @@
-"""Renewals in the admin: the fee schedule, applications, and the business page's renewal side."""
+"""Renewals in the admin: the fee schedule, applications, and the business page's renewal side.
+
+As the composition layer it calls outreach after each renewal step, so the business's queued
+notices that are no longer needed are cancelled at that moment (renewals itself imports
+nothing of outreach)."""
 
 import datetime
 
@@ -12,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from outreach import services as outreach_services
 from renewals import corrections, selectors, services
 from renewals.forms import ApplicationForm, ApprovalForm, CorrectionForm, ReregistrationForm
 from renewals.models import FeeRate, RenewalCase, RenewalStatus, Target, Term
@@ -156,6 +161,7 @@ class BusinessRenewalMixin:
             user=request.user,
             note=data["note"],
         )
+        outreach_services.notices_cancel_unneeded(business_ids=[business.pk], user=request.user)
 
     def _approve(self, request, business, data):
         case = business.renewal_cases.filter(status=RenewalCase.Status.PENDING).first()
@@ -164,6 +170,7 @@ class BusinessRenewalMixin:
                 _("%(business)s has no pending application.") % {"business": f"{business.name} ({business.ccus_id})"}
             )
         services.renewal_approve(case=case, approved_on=data["approved_on"], user=request.user)
+        outreach_services.notices_cancel_unneeded(business_ids=[business.pk], user=request.user)
 
     def _run_step(self, request, queryset, form_class, action, step):
         """Ask for the date on an intermediate page, then run the step per business."""
@@ -214,6 +221,7 @@ class BusinessRenewalMixin:
 
     def _register_again(self, request, business, data):
         services.registration_restart(business=business, registered_on=data["registered_on"])
+        outreach_services.notices_cancel_unneeded(business_ids=[business.pk], user=request.user)
 
     def has_correct_dates_permission(self, request):
         return request.user.has_perm("renewals.correct_term")
@@ -226,6 +234,7 @@ class BusinessRenewalMixin:
             reason=data["reason"],
             user=request.user,
         )
+        outreach_services.notices_cancel_unneeded(business_ids=[business.pk], user=request.user)
 
     def _object_step_view(self, name, form_class, step):
         """A renewal step for one business from its change page."""
@@ -285,6 +294,7 @@ class RenewalCaseAdmin(SimpleHistoryAdmin):
         for case in queryset.filter(status=RenewalCase.Status.PENDING):
             try:
                 services.renewal_approve(case=case, approved_on=today, user=request.user)
+                outreach_services.notices_cancel_unneeded(business_ids=[case.business_id], user=request.user)
                 done += 1
             except services.RenewalError as error:
                 self.message_user(request, str(error), messages.ERROR)

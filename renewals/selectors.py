@@ -58,3 +58,15 @@ def status_of(business, *, today: datetime.date) -> RenewalStatus:
         "renewal_status", flat=True
     )
     return RenewalStatus(value.get())
+
+
+def pending_applications() -> QuerySet:
+    """Applications waiting for approval (read through the partial unique index on pending rows)."""
+    return RenewalCase.objects.filter(status=RenewalCase.Status.PENDING)
+
+
+def expiring_unapplied(businesses: QuerySet, *, today: datetime.date, days: int) -> QuerySet:
+    """Of `businesses`, those whose registration expires within `days` without an application
+    (the changelist's 残り日数 ≤ days and 更新状況 = renewal window open)."""
+    soon = businesses.filter(expires_on__gte=today, expires_on__lte=today + datetime.timedelta(days=days))
+    return filter_by_status(soon, RenewalStatus.WINDOW_OPEN, today=today)

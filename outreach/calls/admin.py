@@ -25,12 +25,26 @@ class CallTaskStatusFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [(CallTask.Status.DONE, CallTask.Status.DONE.label), ("all", _("all"))]
+        return [(CallTask.Status.DONE, CallTask.Status.DONE.label), ("all", _("All"))]
+
+    def choices(self, changelist):
+        """The queue (the default), done, all: Django's own "all" link would mean the queue here."""
+        labels = [(None, CallTask.Status.OPEN.label), *self.lookup_choices]
+        for value, label in labels:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: value} if value else {}, [] if value else [self.parameter_name]
+                ),
+                "display": label,
+            }
 
     def queryset(self, request, queryset):
         if self.value() == "all":
             return queryset
-        return queryset.filter(status=self.value() or CallTask.Status.OPEN)
+        if self.value() == CallTask.Status.DONE:
+            return queryset.filter(status=CallTask.Status.DONE)
+        return queryset.filter(pk__in=calls.queue().values("pk"))
 
 
 @admin.register(CallTask)
@@ -41,6 +55,7 @@ class CallTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ordering = ["expires_on", "due_at", "pk"]
     show_full_result_count = False
     change_list_template = "admin/outreach/calltask/change_list.html"
+    link_lookups = ("due_at__lte",)  # "calls due now" on the operator's home page
 
     @admin.display(description=_("business"), ordering="notice__business__ccus_id")
     def business(self, task):
@@ -50,7 +65,7 @@ class CallTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def phone(self, task):
         return task.notice.business.phone
 
-    @admin.display(description=_("days left"), ordering="expires_on")
+    @admin.display(description=_("Days left"), ordering="expires_on")
     def days_left(self, task):
         return task.notice.business.days_left()
 
@@ -92,7 +107,9 @@ class CallTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 request, _("This call is not yours to record any more: take the next one."), messages.ERROR
             )
             return redirect("admin:outreach_calltask_changelist")
-        form = CallOutcomeForm(request.POST or None)
+        form = CallOutcomeForm(
+            request.POST or None, initial={"callback_at": calls.next_callback_slot(task.notice, timezone.now())}
+        )
         error = ""
         if request.method == "POST" and form.is_valid():
             try:

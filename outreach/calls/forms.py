@@ -12,11 +12,16 @@ from outreach.models import CallOutcome
 class CallOutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label=_("outcome"), choices=CallOutcome.choices)
     note = forms.CharField(label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+    # Typed in Japanese order (年/月/日 時:分) whatever the browser's language, which a
+    # datetime-local field would follow instead.
     callback_at = forms.DateTimeField(
         label=_("call back at"),
         required=False,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(
+            attrs={"placeholder": "2027/03/08 09:00", "size": 16, "inputmode": "numeric"}, format="%Y/%m/%d %H:%M"
+        ),
+        help_text=_("year/month/day hour:minute"),
     )
 
 

@@ -84,23 +84,31 @@ def call_tasks_create() -> int:
     return created
 
 
-def _callable_tasks(now: datetime.datetime):
-    """Open tasks due by now whose notice is still needed (outreach.needed)."""
+def queue():
+    """Open tasks whose notice is still queued and needed (outreach.needed): the calls left to
+    make. A business that applied or renewed leaves it at once, also before the scan cancels
+    its notice."""
     return CallTask.objects.filter(
         status=CallTask.Status.OPEN,
-        due_at__lte=now,
         notice__channel=Channel.PHONE,
         notice__status=Notice.Status.QUEUED,
     ).exclude(needed.unneeded("notice__"))
 
 
-def call_claim_next(*, operator, now: datetime.datetime | None = None) -> CallTask | None:
-    """The operator's next call: their own unfinished one, else the most urgent free one.
+def _callable_tasks(now: datetime.datetime):
+    """The queue's tasks due by now."""
+    return queue().filter(due_at__lte=now)
 
-    Free means unassigned, or taken longer ago than OUTREACH_CALL_CLAIM_MINUTES and not
-    recorded. On PostgreSQL the row is locked with SKIP LOCKED, so two operators taking
-    calls at the same moment get different tasks; the conditional UPDATE keeps that true
-    on SQLite, which has no row locks.
+
+def call_claim_next(*, operator, now: datetime.datetime | None = None) -> CallTask | None:
+    """The operator's next call: their own (unfinished, or a callback they promised), else
+    the most urgent free one.
+
+    Free means unassigned, taken longer ago than OUTREACH_CALL_CLAIM_MINUTES and not
+    recorded, or a callback promised by another operator that nobody took within
+    OUTREACH_CALLBACK_GRACE_MINUTES of its time. On PostgreSQL the row is locked with
+    SKIP LOCKED, so two operators taking calls at the same moment get different tasks; the
+    conditional UPDATE keeps that true on SQLite, which has no row locks.
     """
     now = now or timezone.now()
     hours = settings.OUTREACH_CALLING_HOURS
@@ -114,7 +122,12 @@ def call_claim_next(*, operator, now: datetime.datetime | None = None) -> CallTa
     if mine:
         return mine
     stale = now - datetime.timedelta(minutes=settings.OUTREACH_CALL_CLAIM_MINUTES)
-    free = Q(assigned_to__isnull=True) | Q(claimed_at__lt=stale)
+    overdue = now - datetime.timedelta(minutes=settings.OUTREACH_CALLBACK_GRACE_MINUTES)
+    free = (
+        Q(assigned_to__isnull=True)
+        | Q(claimed_at__lt=stale)
+        | Q(kind=CallTask.Kind.CALLBACK, claimed_at__isnull=True, due_at__lt=overdue)
+    )
     with transaction.atomic():
         task = (
             _callable_tasks(now)
@@ -131,6 +144,18 @@ def call_claim_next(*, operator, now: datetime.datetime | None = None) -> CallTa
     return tasks.get(pk=task.pk)
 
 
+def _bounded_by_expiry(notice: Notice) -> bool:
+    """Calls for this notice must be made by its term's expiry: it asks the business to renew."""
+    return bool(notice.term_id) and (notice.step_id is None or not notice.step.after_expiry)
+
+
+def next_callback_slot(notice: Notice, now: datetime.datetime) -> datetime.datetime:
+    """The callback time the call screen offers: the next business day's opening hour (the
+    Japanese holiday calendar), or later today when that would fall after the expiry."""
+    next_day = business_days.next_business_day(timezone.localdate(now), include_today=False)
+    return _retry_at(notice, now) or opening(next_day)
+
+
 def _check_callback(notice: Notice, callback_at: datetime.datetime | None, now: datetime.datetime) -> None:
     if callback_at is None:
         raise CallError(_("Enter the date and time to call back."))
@@ -141,8 +166,7 @@ def _check_callback(notice: Notice, callback_at: datetime.datetime | None, now: 
         raise CallError(
             _("Call back on a business day between %(start)s:00 and %(end)s:00.") % {"start": hours[0], "end": hours[1]}
         )
-    step_before_expiry = notice.step_id is None or not notice.step.after_expiry
-    if notice.term_id and step_before_expiry and timezone.localdate(callback_at) > notice.term.expires_on:
+    if _bounded_by_expiry(notice) and timezone.localdate(callback_at) > notice.term.expires_on:
         message = _("The callback must be on or before the expiry date (%(date)s).")
         raise CallError(message % {"date": notice.term.expires_on})
 
@@ -166,7 +190,9 @@ def call_record(
 
     1. the attempt row under the notice, the task done;
     2. contact made: the notice is sent ("already applied" also goes on the desk's list);
-    3. no answer: a retry on the next business day, until the policy's attempts run out;
+    3. no answer: a retry on the next business day, until the policy's attempts run out,
+       never after the expiry the notice warns of (later today instead, else the notice
+       fails and goes to the supervisor's list);
     4. wrong number: the phone is flagged and the notice follows the policy's fallbacks;
     5. callback: a new task at the time the business asked for.
     """
@@ -209,11 +235,32 @@ def call_record(
         notice.business.phone_invalid_since = today
         reroute(notice, _policy_for(notice))
     else:
+        # Promised by this operator: theirs, not yet taken (claimed_at empty) until the grace period ends.
         CallTask.objects.create(
-            notice=notice, kind=CallTask.Kind.CALLBACK, due_at=callback_at, expires_on=notice.business.expires_on
+            notice=notice,
+            kind=CallTask.Kind.CALLBACK,
+            due_at=callback_at,
+            assigned_to=operator,
+            expires_on=notice.business.expires_on,
         )
     notice.save(update_fields=NOTICE_FIELDS)
     return attempt
+
+
+def _retry_at(notice: Notice, now: datetime.datetime) -> datetime.datetime | None:
+    """When to call again after no answer: the next business day's opening, or, when that
+    comes after the expiry the notice warns of, later today within calling hours; None
+    when neither is possible."""
+    retry = opening(business_days.next_business_day(timezone.localdate(now), include_today=False))
+    if not _bounded_by_expiry(notice) or timezone.localdate(retry) <= notice.term.expires_on:
+        return retry
+    later = timezone.localtime(now) + datetime.timedelta(minutes=settings.OUTREACH_SAME_DAY_RETRY_MINUTES)
+    sooner = later.replace(minute=0, second=0, microsecond=0) + datetime.timedelta(hours=1 if later.minute else 0)
+    if business_days.within_hours(sooner, settings.OUTREACH_CALLING_HOURS) and (
+        timezone.localdate(sooner) <= notice.term.expires_on
+    ):
+        return sooner
+    return None
 
 
 def _after_no_answer(notice: Notice, now: datetime.datetime) -> None:
@@ -224,8 +271,14 @@ def _after_no_answer(notice: Notice, now: datetime.datetime) -> None:
         notice.status = Notice.Status.FAILED
         notice.last_error = _("No answer after %(count)s calls.") % {"count": unanswered}
         return
-    day = business_days.next_business_day(timezone.localdate(now), include_today=False)
-    notice.scheduled_for = day
+    due_at = _retry_at(notice, now)
+    if due_at is None:
+        notice.status = Notice.Status.FAILED
+        notice.last_error = _(
+            "No answer; no calling time is left before the expiry date (%(date)s): for the supervisor to decide."
+        ) % {"date": notice.term.expires_on}
+        return
+    notice.scheduled_for = timezone.localdate(due_at)
     CallTask.objects.create(
-        notice=notice, kind=CallTask.Kind.RETRY, due_at=opening(day), expires_on=notice.business.expires_on
+        notice=notice, kind=CallTask.Kind.RETRY, due_at=due_at, expires_on=notice.business.expires_on
     )

@@ -51,11 +51,33 @@ class SubcontractorListForm(forms.ModelForm):
     class Meta:
         model = SubcontractorList
         fields = ["prime", "association", "row_filter", "days", "as_of"]
+        help_texts = {
+            "prime": _("Type the 事業者ID or part of the trade name and pick the business from the list."),
+            "association": _("Or an association: a list for each of its member primes."),
+        }
+        error_messages = {
+            "prime": {
+                "invalid_choice": _("No such business: type its 事業者ID or trade name and pick it from the list.")
+            },
+            "association": {"invalid_choice": _("No such association: pick it from the list.")},
+        }
 
     def clean(self):
         data = super().clean()
-        if bool(data.get("prime")) == bool(data.get("association")):
-            raise forms.ValidationError(_("Choose either one prime contractor or one association."))
+        prime, association = data.get("prime"), data.get("association")
+        if prime and association:
+            raise forms.ValidationError(
+                _("Both a prime contractor and an association are chosen: keep only one of them.")
+            )
+        if not prime and not association and not self.has_error("prime") and not self.has_error("association"):
+            raise forms.ValidationError(
+                _("Choose the prime contractor (by 事業者ID or trade name) or an association the list is for.")
+            )
+        if prime and not prime.links_as_prime.exists():
+            self.add_error(
+                "prime",
+                _("%(business)s has no subcontractors on record: the list would be empty.") % {"business": prime},
+            )
         if data.get("days") is not None and data["days"] < 1:
             self.add_error("days", _("Enter at least 1 day."))
         return data
@@ -69,10 +91,9 @@ class SubcontractorListAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "delivered_at", "downloads",
     ]  # fmt: skip
     list_select_related = ["prime", "association"]
-    list_filter = ["status", "scope", "row_filter", "as_of"]
+    list_filter = ["status", "scope", "row_filter", "as_of", "delivered_at"]
     search_fields = ["=prime__ccus_id", "=association__code"]
-    autocomplete_fields = ["association"]
-    raw_id_fields = ["prime"]
+    autocomplete_fields = ["prime", "association"]  # by 事業者ID or name, not the database number
     show_full_result_count = False
     change_form_template = "admin/outreach/subcontractorlist_change_form.html"
     readonly_fields = [

@@ -1,9 +1,11 @@
-"""Subcontractor lists on the contact timeline: the pressure that came through a business's primes."""
+"""Subcontractor lists on the contact timeline (the pressure that came through a business's primes),
+lists built but not yet delivered, and a user's latest list."""
 
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 
-from outreach.models import SubcontractorListRow
+from outreach.lists import scoping
+from outreach.models import SubcontractorList, SubcontractorListRow
 from outreach.timeline import Kind, events
 
 
@@ -29,3 +31,14 @@ def _prime_list(event):
 
 
 LIST_KINDS = [Kind("prime_list", _prime_lists, _prime_list)]
+
+
+def lists_to_deliver() -> QuerySet:
+    """Lists built and never downloaded nor announced: nobody has passed them on yet."""
+    return SubcontractorList.objects.filter(status=SubcontractorList.Status.DONE, delivered_at__isnull=True)
+
+
+def latest_list(user) -> SubcontractorList | None:
+    """The newest list `user` may see (association staff: their association's), or None."""
+    lists = scoping.scoped(SubcontractorList.objects.select_related("prime", "association"), user)
+    return lists.order_by("-created_at", "-pk").first()

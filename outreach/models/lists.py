@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outreach.models.core import Channel, Notice
 from registrations.models import Association, Business
@@ -42,11 +43,11 @@ class SubcontractorList(models.Model):
         LAPSED = "lapsed", _("lapsed")
         ALL = "all", _("all")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        BUILDING = "building", _("building")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+    class Status(models.TextChoices):  # a file being made: 作成待ち, not the 送信待ち of a notice
+        QUEUED = "queued", pgettext_lazy("file job", "queued")
+        BUILDING = "building", pgettext_lazy("file job", "building")
+        DONE = "done", pgettext_lazy("file job", "done")
+        FAILED = "failed", pgettext_lazy("file job", "failed")
 
     scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices)
     prime = models.ForeignKey(

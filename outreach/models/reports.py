@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outreach.models.core import Notice
 from registrations.models import Business
@@ -90,10 +91,10 @@ class SegmentListEntry(models.Model):
 class CommitteeReport(models.Model):
     """The quarterly report to the steering committee (運営委員会): an XLSX and a PDF."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+    class Status(models.TextChoices):  # a file being made: 作成待ち, not the 送信待ち of a notice
+        QUEUED = "queued", pgettext_lazy("file job", "queued")
+        DONE = "done", pgettext_lazy("file job", "done")
+        FAILED = "failed", pgettext_lazy("file job", "failed")
 
     quarter = models.CharField(_("fiscal quarter"), max_length=6, help_text=_("e.g. 2026Q3 = October – December 2026"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from outreach import services
 from outreach.models import Notice, PostcardBatch, PostcardExclusion, ReturnedMail
+from outreach.postcards import selectors as postcard_selectors
 from outreach.postcards import services as postcard_services
 from outreach.postcards.forms import PostedForm, ReturnedMailForm, ReturnedMailUploadForm
 from outreach.postcards.tasks import build_postcard_batch_task
@@ -186,10 +187,28 @@ class PostcardExclusionAdmin(admin.ModelAdmin):
         return obj.notice.get_status_display()
 
 
+class AddressStateFilter(admin.SimpleListFilter):
+    """Whether the business's address is still flagged undeliverable: the desk's work is the flagged ones."""
+
+    title = _("address")
+    parameter_name = "address"
+
+    def lookups(self, request, model_admin):
+        return [("flagged", _("not corrected yet")), ("corrected", _("corrected"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "flagged":
+            return queryset & postcard_selectors.returned_mail_unhandled()
+        if self.value() == "corrected":
+            return queryset.filter(business__address_undeliverable_since__isnull=True)
+        return queryset
+
+
 @admin.register(ReturnedMail)
 class ReturnedMailAdmin(admin.ModelAdmin):
     list_display = ["business", "returned_on", "batch", "recorded_by", "created_at"]
     list_select_related = ["business", "batch", "recorded_by"]
+    list_filter = [AddressStateFilter]
     search_fields = ["=business__ccus_id"]
     date_hierarchy = "returned_on"
     show_full_result_count = False

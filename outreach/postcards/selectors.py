@@ -1,4 +1,5 @@
-"""Postcards on the contact timeline: returned mail and the print batches a business's postcards went in."""
+"""Postcards on the contact timeline (returned mail, the print batches a business's postcards went in),
+and the work waiting: batches to print, returned mail whose address is still to be corrected."""
 
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
@@ -6,6 +7,17 @@ from django.utils.translation import gettext as _
 
 from outreach.models import Notice, PostcardBatch, ReturnedMail
 from outreach.timeline import Kind, day, events, label
+
+
+def batches_to_print() -> QuerySet:
+    """Batches built and ready for the print shop."""
+    return PostcardBatch.objects.filter(status=PostcardBatch.Status.READY)
+
+
+def returned_mail_unhandled() -> QuerySet:
+    """Returned postcards whose business's address is still flagged undeliverable: nobody has corrected it yet
+    (correcting the postal code, prefecture or address lifts the flag)."""
+    return ReturnedMail.objects.filter(business__address_undeliverable_since__isnull=False)
 
 
 def _returned_mail(business_id: int) -> QuerySet:

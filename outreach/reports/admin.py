@@ -123,44 +123,55 @@ class DashboardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "orders": list(segments.ORDERS.items()),
             "rows": [{**row, "value": "|".join(str(k) for k in row["keys"])} for row in rows[:200]],
             "can_act": request.user.has_perm("outreach.add_segmentlist"),
+            "min_terms": settings.SEGMENT_MIN_TERMS,
         }
         return TemplateResponse(request, "admin/outreach/segments.html", context)
 
     def _act(self, request, kind):
+        """Downloads read the segment live and save nothing; saving (or handing to the phone desk) keeps one
+        list per segment and day: a second click finds the list saved earlier instead of a copy."""
         if not request.user.has_perm("outreach.add_segmentlist"):
             raise PermissionDenied
-        action = request.POST.get("action")
+        action, today = request.POST.get("action"), timezone.localdate()
         try:
             keys = segments.parse_keys(kind, request.POST.get("segment", ""))
             if action not in ("save", "csv", "xlsx", "calls"):
                 raise segments.TargetingError(_("Choose what to do with the segment."))
+            if action in ("csv", "xlsx"):
+                name = f"segment-{'-'.join(str(key) for key in keys)}-{today:%Y%m%d}.{action}"
+                return segment_file(segments.segment_rows(kind, keys, today=today), name, action)
             with transaction.atomic():
-                segment_list = segments.segment_list_create(
-                    kind=kind, keys=keys, today=timezone.localdate(), user=request.user
-                )
+                segment_list = segments.segment_list_of_day(kind=kind, keys=keys, today=today)
+                saved_before = segment_list is not None
+                if segment_list is None:
+                    segment_list = segments.segment_list_create(kind=kind, keys=keys, today=today, user=request.user)
                 result = segments.segment_list_calls(segment_list=segment_list) if action == "calls" else None
         except segments.TargetingError as error:
             messages.error(request, str(error))
             return redirect(f"{reverse('admin:outreach_dashboard_segments')}?kind={kind}")
-        if action in ("csv", "xlsx"):
-            return segment_list_file(segment_list, action)
         if result is not None:
-            message = CALLS_MESSAGE
-            messages.success(request, message % result)
+            messages.success(request, CALLS_MESSAGE % result)
+        elif saved_before:
+            messages.info(request, _("“%(name)s” was already saved today: here it is.") % {"name": segment_list.name})
         else:
             messages.success(request, _("Saved the list “%(name)s”.") % {"name": segment_list.name})
         return redirect("admin:outreach_segmentlist_change", segment_list.pk)
 
 
 def segment_list_file(segment_list: SegmentList, file_format: str):
-    """The list as CSV (streamed, UTF-8 with BOM for Excel) or XLSX (constant memory)."""
+    """A saved list as a file."""
     name = f"segment-{segment_list.pk}-{segment_list.as_of:%Y%m%d}.{file_format}"
+    return segment_file(segments.export_rows(segment_list), name, file_format)
+
+
+def segment_file(rows, name: str, file_format: str):
+    """Rows as CSV (streamed, UTF-8 with BOM for Excel) or XLSX (constant memory)."""
     if file_format == "csv":
         lines = CsvLines("utf-8")
 
         def stream():
             yield UTF8_BOM + lines.line(segments.export_headers())
-            for row in segments.export_rows(segment_list):
+            for row in rows:
                 yield lines.line([str(cell) for cell in row])
 
         response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
@@ -170,7 +181,7 @@ def segment_list_file(segment_list: SegmentList, file_format: str):
         workbook = xlsxwriter.Workbook(buffer, options)
         sheet = workbook.add_worksheet()
         sheet.write_row(0, 0, segments.export_headers(), workbook.add_format({"bold": True}))
-        for index, row in enumerate(segments.export_rows(segment_list), start=1):
+        for index, row in enumerate(rows, start=1):
             sheet.write_row(index, 0, [*row[:-1], row[-1].isoformat()])
         workbook.close()
         response = HttpResponse(

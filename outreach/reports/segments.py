@@ -7,8 +7,9 @@ one INSERT … SELECT, and the call tasks too (outreach.calls picks them up).
 """
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -34,8 +35,14 @@ class TargetingError(Exception):
     """A segment step that cannot be done; the message is for the desk."""
 
 
-def segments(kind: str, *, today: datetime.date, order: str = "rate") -> list[dict]:
-    """Each segment with its observed renewal rate and its businesses at risk, ranked."""
+def segments(kind: str, *, today: datetime.date, order: str = "rate", min_terms: int | None = None) -> list[dict]:
+    """Each segment with its observed renewal rate and its businesses at risk, ranked.
+
+    A segment with fewer than `min_terms` observed terms (default settings.SEGMENT_MIN_TERMS) is
+    marked `small`: its rate says little (two businesses at 0% are not the weakest segment), so the
+    rate ranking puts it after every segment large enough to measure.
+    """
+    min_terms = settings.SEGMENT_MIN_TERMS if min_terms is None else min_terms
     dimensions = SEGMENTINGS[kind][0]
     rows = {row["keys"]: {**row, "at_risk": 0} for row in stats.renewal_rates(dimensions, today=today)}
     for keys, count in stats.at_risk_counts(dimensions, today=today).items():
@@ -43,11 +50,13 @@ def segments(kind: str, *, today: datetime.date, order: str = "rate") -> list[di
             labels = _labels(dimensions, keys)
             rows[keys] = {"keys": keys, "labels": labels, "terms": 0, "renewed": 0, "rate": None}
         rows[keys]["at_risk"] = count
-    ranked = list(rows.values())
+    ranked = [{**row, "small": row["terms"] < min_terms} for row in rows.values()]
     if order == "at_risk":
         ranked.sort(key=lambda row: (-row["at_risk"], row["labels"]))
-    else:  # segments without an expiry to observe come last
-        ranked.sort(key=lambda row: (row["rate"] is None, row["rate"] or 0, -row["at_risk"], row["labels"]))
+    else:  # then small segments, then those without an expiry to observe
+        ranked.sort(
+            key=lambda row: (row["rate"] is None, row["small"], row["rate"] or 0, -row["at_risk"], row["labels"])
+        )
     return ranked
 
 
@@ -80,6 +89,13 @@ def parse_keys(kind: str, raw: str) -> tuple:
     except (LookupError, ValueError) as error:
         raise TargetingError(_("Choose a segment from the table.")) from error
     return tuple(keys)
+
+
+def segment_list_of_day(*, kind: str, keys: tuple, today: datetime.date) -> SegmentList | None:
+    """The list already saved today for this segment, if any (saving it again would only repeat it)."""
+    dimensions = ",".join(SEGMENTINGS[kind][0])
+    saved = SegmentList.objects.filter(dimensions=dimensions, as_of=today).order_by("pk")
+    return next((segment_list for segment_list in saved if tuple(segment_list.keys) == tuple(keys)), None)
 
 
 @transaction.atomic
@@ -182,14 +198,29 @@ def export_headers() -> list[str]:
 
 
 def export_rows(segment_list: SegmentList) -> Iterator[list]:
-    """The list's rows for a file, with text cells made safe from spreadsheet formulas."""
+    """A saved list's rows for a file."""
     entries = (
         segment_list.entries.select_related("business__prefecture", "term")
         .order_by("term__expires_on", "pk")
         .iterator(chunk_size=2_000)
     )
-    for entry in entries:
-        business = entry.business
+    return _rows((entry.business, entry.term.expires_on) for entry in entries)
+
+
+def segment_rows(kind: str, keys: tuple, *, today: datetime.date) -> Iterator[list]:
+    """The segment's businesses at risk today as rows for a file, read live: nothing is saved."""
+    terms = (
+        stats.segment_terms(SEGMENTINGS[kind][0], keys, today=today)
+        .select_related("business__prefecture")
+        .order_by("expires_on", "pk")
+        .iterator(chunk_size=2_000)
+    )
+    return _rows((term.business, term.expires_on) for term in terms)
+
+
+def _rows(businesses: Iterable[tuple]) -> Iterator[list]:
+    """(business, expiry) pairs as file rows, with text cells made safe from spreadsheet formulas."""
+    for business, expires_on in businesses:
         yield [
             business.ccus_id,
             neutralise(business.name),
@@ -197,5 +228,5 @@ def export_rows(segment_list: SegmentList) -> Iterator[list]:
             neutralise(business.phone),
             neutralise(business.email),
             str(CapitalBand(business.capital_band).label),
-            entry.term.expires_on,
+            expires_on,
         ]

@@ -50,3 +50,24 @@ def test_seed_demo_registers_nobody_in_the_future():
         seed(300)
     latest = Business.objects.order_by("-registered_on").values_list("registered_on", flat=True).first()
     assert datetime.date(2024, 12, 1) < latest <= datetime.date(2025, 1, 10)
+
+
+@pytest.mark.django_db
+def test_make_runs_demo_gives_each_prime_a_tree_of_a_few_dozen_in_three_tiers():
+    call_command("seed_demo", "--businesses", "600", "--links-per-business", "1.1", stdout=io.StringIO())
+    below: dict[int, set[int]] = {}
+    for prime, sub in SubcontractLink.objects.values_list("prime_id", "subcontractor_id"):
+        below.setdefault(prime, set()).add(sub)
+    subcontractors = {sub for subs in below.values() for sub in subs}
+    primes = set(below) - subcontractors
+    sizes = []
+    for prime in primes:
+        reached, frontier = set(), {prime}
+        while frontier:
+            frontier = {sub for business in frontier for sub in below.get(business, ())} - reached
+            reached |= frontier
+        sizes.append(len(reached))
+
+    assert len(primes) == 12
+    assert all(5 <= size <= 120 for size in sizes), sorted(sizes)
+    assert set(SubcontractLink.objects.values_list("tier", flat=True)) == {1, 2, 3}

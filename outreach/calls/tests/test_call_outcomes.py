@@ -74,11 +74,62 @@ def test_a_callback_creates_a_task_at_the_requested_time(operator):
         now=at(tuesday, 10, 3),
     )
     callback = CallTask.objects.get(notice=notice, status="open")
-    assert (callback.kind, callback.due_at, callback.assigned_to) == ("callback", at(D(2027, 3, 3), 15, 30), None)
+    assert (callback.kind, callback.due_at, callback.assigned_to) == ("callback", at(D(2027, 3, 3), 15, 30), operator)
+    assert callback.claimed_at is None  # promised, not taken yet
     assert calls.call_claim_next(operator=operator, now=at(D(2027, 3, 3), 15, 29)) is None
     assert take(operator, at(D(2027, 3, 3), 15, 30)).pk == callback.pk
     attempt = CallAttempt.objects.get(notice=notice)
     assert (attempt.outcome, attempt.note, attempt.callback_at) == ("callback", "社長不在", callback.due_at)
+
+
+@pytest.mark.parametrize("grace", [15, 40])
+def test_a_callback_comes_back_to_the_operator_who_promised_it_others_take_it_after_the_grace(
+    operator, settings, grace
+):
+    settings.OUTREACH_CALLBACK_GRACE_MINUTES = grace
+    policy_with_steps(("phone", 45, 15))
+    tuesday, wednesday = D(2027, 3, 2), D(2027, 3, 3)
+    notice = phone_notice(D(2027, 4, 9), today=tuesday)
+    task = take(operator, at(tuesday, 10))
+    calls.call_record(
+        task_id=task.pk, operator=operator, outcome="callback", callback_at=at(wednesday, 15), now=at(tuesday, 10, 3)
+    )
+    callback = CallTask.objects.get(notice=notice, status="open")
+    colleague = staff_user(roles.OPERATOR, "op2")
+    assert calls.call_claim_next(operator=colleague, now=at(wednesday, 15, grace)) is None
+    assert take(operator, at(wednesday, 15, grace)).pk == callback.pk  # the promising operator, on time or late
+
+
+def test_a_callback_nobody_took_within_the_grace_goes_to_another_operator(operator, settings):
+    settings.OUTREACH_CALLBACK_GRACE_MINUTES = 15
+    policy_with_steps(("phone", 45, 15))
+    tuesday, wednesday = D(2027, 3, 2), D(2027, 3, 3)
+    notice = phone_notice(D(2027, 4, 9), today=tuesday)
+    task = take(operator, at(tuesday, 10))
+    calls.call_record(
+        task_id=task.pk, operator=operator, outcome="callback", callback_at=at(wednesday, 15), now=at(tuesday, 10, 3)
+    )
+    colleague = staff_user(roles.OPERATOR, "op2")
+    taken = take(colleague, at(wednesday, 15, 16))
+    assert (taken.notice_id, taken.assigned_to) == (notice.pk, colleague)
+    assert calls.call_claim_next(operator=operator, now=at(wednesday, 15, 17)) is None
+
+
+def test_no_answer_never_schedules_a_retry_after_the_expiry_it_warns_of(operator):
+    policy = policy_with_steps(("phone", 45, 15))
+    ReminderPolicy.objects.filter(pk=policy.pk).update(max_call_attempts=5)
+    expiry = D(2027, 4, 28)  # a Wednesday; the 29th is a holiday (昭和の日), the 30th after the expiry
+    notice = phone_notice(expiry, today=D(2027, 4, 5))
+    task = take(operator, at(expiry, 10))
+    calls.call_record(task_id=task.pk, operator=operator, outcome="no_answer", now=at(expiry, 10, 5))
+    retry = CallTask.objects.get(notice=notice, status="open")
+    assert (retry.kind, retry.due_at) == ("retry", at(expiry, 13))  # later the same day, not on the 30th
+    task = take(operator, at(expiry, 16, 30))
+    calls.call_record(task_id=task.pk, operator=operator, outcome="no_answer", now=at(expiry, 16, 30))
+    notice.refresh_from_db()
+    assert not CallTask.objects.filter(notice=notice, status="open").exists()
+    assert notice.status == "failed"
+    assert "監督者" in notice.last_error and "2027-04-28" in notice.last_error
 
 
 @pytest.mark.parametrize(

@@ -179,5 +179,5 @@ def test_the_desk_gets_a_japanese_error_for_a_list_without_a_target(client, two_
         reverse("admin:outreach_subcontractorlist_add"), {"row_filter": "all", "days": "90", "as_of": "2026-11-01"}
     )
     assert response.status_code == 200
-    assert "元請事業者か団体のどちらか一方を選んでください。" in response.content.decode()
+    assert "リストを作る元請（事業者IDか商号で検索）か団体を選んでください。" in response.content.decode()
     assert SubcontractorList.objects.count() == before

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 
 import openpyxl
 import pytest
@@ -13,7 +14,8 @@ from outreach.models import CallTask, Channel, Notice, SegmentList
 from outreach.reports import segments
 from outreach.reports.tests import dashboard_data
 from outreach.reports.tests.dashboard_data import TODAY
-from registrations.models import Prefecture, TradeGroup
+from outreach.tests.factories import business_expiring
+from registrations.models import Prefecture, Trade, TradeGroup
 from registrations.tests.factories import staff_user
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +88,7 @@ def test_supervisor_exports_a_segment_as_csv_and_xlsx(client, register):
         register["E"].ccus_id,
         register["F"].ccus_id,
     ]
-    assert SegmentList.objects.count() == 2
+    assert not SegmentList.objects.exists()  # a download saves nothing
 
 
 @time_machine.travel(NOON)
@@ -149,3 +151,55 @@ def test_supervisor_hands_a_saved_list_to_the_phone_desk_from_the_list_page(clie
     assert 'value="hand_to_phone_desk"' in page.content.decode()
     assert response.status_code == 200
     assert Notice.objects.filter(business=register["F"], channel=Channel.PHONE).count() == 1
+
+
+@time_machine.travel(NOON)
+def test_saving_a_segment_twice_on_one_day_keeps_one_list(client, register):
+    client.force_login(staff_user(roles.SUPERVISOR, "boss"))
+    url = "/admin/outreach/dashboard/segments/"
+    form = {"kind": "prefecture_trade_group", "segment": _segment_value(), "action": "save"}
+
+    first = client.post(url, form, follow=True)
+    second = client.post(url, form, follow=True)
+    calls = client.post(url, {**form, "action": "calls"}, follow=True)
+
+    saved = SegmentList.objects.get()
+    assert [page.redirect_chain[-1][0] for page in (first, second, calls)] == [
+        f"/admin/outreach/segmentlist/{saved.pk}/change/"
+    ] * 3
+    assert "リスト「東京都 × 設備" in first.content.decode()
+    assert "本日すでに保存されています" in second.content.decode()
+    assert saved.calls_created == 1
+
+
+def _small_weak_segment():
+    """One business in 北海道 × 設備 whose term expired without an application: 0% of one term."""
+    hokkaido = business_expiring(datetime.date(2026, 9, 30), prefecture=Prefecture.objects.get(code="01"))
+    hokkaido.trades.add(Trade.objects.get(name="管"))
+    return hokkaido
+
+
+def test_a_segment_too_small_to_measure_is_marked_and_ranked_after_the_measurable_ones(client, register, settings):
+    _small_weak_segment()
+    settings.SEGMENT_MIN_TERMS = 2
+    client.force_login(staff_user(roles.SUPERVISOR, "boss"))
+
+    page = client.get("/admin/outreach/dashboard/segments/").content.decode()
+
+    ranked = [(row["labels"], row["small"]) for row in segments.segments("prefecture_trade_group", today=TODAY)]
+    assert ranked == [(("東京都", "設備"), False), (("北海道", "設備"), True), (("大阪府", "住宅"), True)]
+    rows = re.findall(r'<tr class="segment( small)?" data-segment="[^"]+"><td>\d+</td><td>([^<]+)', page)
+    assert [(label.strip(), bool(small)) for small, label in rows] == [
+        ("東京都 × 設備", False),
+        ("北海道 × 設備", True),
+        ("大阪府 × 住宅", True),
+    ]
+    assert "更新率を測る登録が 2 件未満の区分は「少数」と表示し" in page
+    assert page.count('class="small-segment"') == 2
+
+
+def test_the_minimum_segment_size_defaults_to_twenty(register):
+    _small_weak_segment()
+    ranked = segments.segments("prefecture_trade_group", today=TODAY)
+    assert {row["small"] for row in ranked} == {True}  # a register this small has no measurable segment
+    assert ranked[0]["labels"] == ("北海道", "設備")  # then by rate

@@ -25,8 +25,8 @@ def main() -> None:
     parser.add_argument("--field-names", action="store_true")
     args = parser.parse_args()
     django_setup()
+    from registrations.export_files import HEADERS, business_rows
     from registrations.models import Business
-    from registrations.services import HEADERS, business_rows
 
     queryset = Business.objects.order_by("pk")[: args.rows]
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -36,15 +36,15 @@ def bench_user():
 
 
 def export_ours(args) -> None:
-    """The register's own export: an ExportJob written by services.export_write, as the worker does."""
-    from registrations import services
+    """The register's own export: an ExportJob written by export_files.export_write, as the worker does."""
+    from registrations import export_files
     from registrations.models import Business, ExportJob
 
     file_format = ExportJob.Format.XLSX if args.format == "xlsx" else ExportJob.Format.CSV_UTF8
     queryset = Business.objects.order_by("pk")
     job = ExportJob.objects.create(created_by=bench_user(), format=file_format, params={}, total=queryset.count())
     started = time.perf_counter()
-    services.export_write(job_id=job.pk)
+    export_files.export_write(job_id=job.pk)
     seconds = time.perf_counter() - started
     job.refresh_from_db()
     size = job.file.size

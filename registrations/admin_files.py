@@ -18,7 +18,7 @@ from import_export.admin import ImportMixin
 from import_export.forms import ImportForm
 
 from ccus.tabular import TabularError
-from registrations import changelist, export_jobs, import_uploads, services
+from registrations import changelist, export_files, export_jobs, import_uploads
 from registrations.import_uploads import PendingUpload, UploadGone
 from registrations.models import DownloadLog, ExportJob
 from registrations.resources import SpreadsheetFormat
@@ -200,10 +200,10 @@ class FileExportMixin:
         queryset = self.get_changelist_instance(request).queryset
         if file_format == ExportJob.Format.CSV_UTF8 and not queryset[settings.EXPORT_STREAM_MAX_ROWS :].exists():
             response = StreamingHttpResponse(
-                services.export_csv_stream(queryset=queryset), content_type="text/csv; charset=utf-8"
+                export_files.export_csv_stream(queryset=queryset), content_type="text/csv; charset=utf-8"
             )
             name = f"businesses-{timezone.localtime():%Y%m%d-%H%M}.csv"
-            services.download_record(request=request, kind=DownloadLog.Kind.STREAMED_EXPORT, file_name=name)
+            export_files.download_record(request=request, kind=DownloadLog.Kind.STREAMED_EXPORT, file_name=name)
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
         job = export_jobs.export_start(
@@ -250,7 +250,7 @@ class ExportJobAdmin(admin.ModelAdmin):
         if job is None:
             raise Http404
         name = job.file.name.rsplit("/", 1)[-1]
-        services.download_record(request=request, kind=DownloadLog.Kind.EXPORT_FILE, file_name=name, job=job)
+        export_files.download_record(request=request, kind=DownloadLog.Kind.EXPORT_FILE, file_name=name, job=job)
         return FileResponse(job.file.open("rb"), as_attachment=True, filename=name)
 
     @admin.display(description=_("progress"))

@@ -1,6 +1,6 @@
 """An export of the register as a background job: recorded now, written by a worker after commit.
 
-The worker's side is `registrations.services.export_write`, run by `registrations.tasks.export_task`.
+The worker's side is `registrations.export_files.export_write`, run by `registrations.tasks.export_task`.
 """
 
 from django.db import transaction

@@ -2,12 +2,12 @@
 
 from celery import shared_task
 
-from registrations import import_uploads, services
+from registrations import export_files, import_uploads
 
 
 @shared_task(name="registrations.tasks.export_task", time_limit=2 * 60 * 60, soft_time_limit=115 * 60)
 def export_task(job_id: int) -> None:
-    services.export_write(job_id=job_id)
+    export_files.export_write(job_id=job_id)
 
 
 @shared_task(

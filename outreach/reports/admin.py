@@ -25,8 +25,8 @@ from outreach.reports.committee import outcome_labels
 from outreach.reports.effect import effect_report
 from outreach.reports.forms import CommitteeReportForm, MonthRangeForm
 from outreach.reports.tasks import committee_report_task, refresh_dashboard_task
+from registrations.export_files import download_record
 from registrations.models import DownloadLog
-from registrations.services import download_record
 from renewals import stats
 
 PREVIEW_ROWS = 100

@@ -14,10 +14,10 @@ from django.db.migrations.executor import MigrationExecutor
 from ccus import roles
 from ccus.importing import run_import
 from ccus.tabular import open_table
-from registrations import export_sql, services
+from registrations import export_files, export_sql
+from registrations.export_files import HEADERS, business_rows, export_csv_stream
 from registrations.imports import BusinessRows
 from registrations.models import Business, ExportJob, Trade
-from registrations.services import HEADERS, business_rows, export_csv_stream
 from registrations.tests.factories import AssociationFactory, BusinessFactory, MembershipFactory, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +126,7 @@ def test_a_job_whose_filters_the_list_no_longer_accepts_fails_with_a_message(des
         params={"email__startswith": ["a"]},  # no filter of the list offers it
         total=1,
     )
-    services.export_write(job_id=job.pk)
+    export_files.export_write(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == ExportJob.Status.FAILED and not job.file
     assert "email__startswith" in job.error
@@ -215,7 +215,7 @@ def test_on_postgresql_an_export_commits_its_progress_as_it_writes(postgres, set
     settings.MEDIA_ROOT = tmp_path
     for n in range(3):
         BusinessFactory(ccus_id=f"3000000000000{n}")
-    monkeypatch.setattr(services, "EXPORT_CHUNK", 1)
+    monkeypatch.setattr(export_files, "EXPORT_CHUNK", 1)
     seen = []
     chunks = export_sql.csv_chunks
 
@@ -229,7 +229,7 @@ def test_on_postgresql_an_export_commits_its_progress_as_it_writes(postgres, set
     job = ExportJob.objects.create(
         created_by=staff_user(roles.DESK, "desk1"), format=ExportJob.Format.CSV_UTF8, params={}, total=3
     )
-    services.export_write(job_id=job.pk)
+    export_files.export_write(job_id=job.pk)
     assert seen == [0, 1, 2]
     job.refresh_from_db()
     assert (job.status, job.written) == (ExportJob.Status.DONE, 3)

@@ -8,6 +8,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ccus.settings")
 
 app = Celery("ccus")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+if app.conf.task_always_eager and not app.conf.broker_url:
+    # Tasks run in process, yet `delay` still takes a producer from the pool: a broker that
+    # needs no server keeps kombu from guessing one ("No hostname was supplied").
+    app.conf.broker_url = "memory://localhost/"
 app.autodiscover_tasks()
 # Outreach's wings keep their tasks beside their services, and the outbox's tasks have a
 # module of their own; every one keeps its first name (`name="outreach.tasks.…"`).

@@ -8,8 +8,10 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from ccus import roles
+from ccus.celery import app
 from ccus.oplog import HideOperationLines, log_batch
 from outreach.lists import scoping
+from outreach.tasks import heartbeat_task
 from registrations.tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +63,11 @@ def test_a_console_read_by_a_person_shows_no_json_operation_lines_but_still_warn
         '{"count": 2, "event": "scan.en',
         "a plain line",
     ]
+
+
+def test_tasks_run_in_process_without_kombu_guessing_a_broker(caplog):
+    with caplog.at_level(logging.WARNING, logger="kombu"):
+        heartbeat_task.delay()
+
+    assert app.conf.task_always_eager
+    assert not [record for record in caplog.records if record.name.startswith("kombu")]

@@ -30,6 +30,8 @@ ONE_LINE_KEYS = {
     "phone", "registered_on", "expires_on", "code", "business", "association", "joined_on", "prime",
     "subcontractor", "tier", "last_seen_on",
 }  # fmt: skip
+# Preview columns of long text, given room enough to wrap between words rather than per character.
+WIDE_KEYS = {"address", "trades", "permit_number", "email", "associations"}
 
 
 class SpreadsheetFormat(Format):
@@ -160,7 +162,9 @@ class PreviewValues:
 
 
 def _diff_cell(key: str, before: str | None, after: str, shown: PreviewValues) -> PreviewCell:
-    css = "import-cell-short" if key in ONE_LINE_KEYS else "import-cell-text"
+    css = (
+        "import-cell-short" if key in ONE_LINE_KEYS else "import-cell-wide" if key in WIDE_KEYS else "import-cell-text"
+    )
     if before is None or before == after:
         return PreviewCell(shown(key, after), css)
     return PreviewCell(format_html("<del>{}</del> → <ins>{}</ins>", shown(key, before), shown(key, after)), css)

@@ -43,6 +43,7 @@ class RowError:
     row: int
     column: str  # the column's header; empty when the error is about the whole row
     message: str
+    value: str = ""  # the cell as the file has it, when the error is about one cell
 
     def __str__(self) -> str:
         if self.column:
@@ -237,7 +238,10 @@ def _process(kind: RowKind, chunk: list[Row], outcome: Outcome) -> None:
             continue
         outcome.error_rows += 1
         room = max(ERRORS_KEPT - len(outcome.errors), 0)
-        outcome.errors.extend(RowError(row.number, kind.header(key) if key else "", m) for key, m in row.errors[:room])
+        outcome.errors.extend(
+            RowError(row.number, kind.header(key) if key else "", m, row.cells.get(key, "") if key else "")
+            for key, m in row.errors[:room]
+        )
         outcome.more_errors += max(len(row.errors) - room, 0)
     outcome.counts.update(change.action for change in changes)
     room = PREVIEW_LIMIT - len(outcome.preview)

@@ -188,6 +188,7 @@ class BusinessRows(RowKind):
         else:
             action = UNCHANGED
         after["associations"] = _shown([self.association_codes[pk] for pk in added_members])
+        after["ccus_id"] = ccus_id  # which business, for the preview
         plan = None
         if action != UNCHANGED:
             merged |= Business.derived(merged, stored)
@@ -305,7 +306,8 @@ class _PairRows(RowKind):
     def __init__(self):
         self.seen: set[int] = set()
 
-    def _business_pks(self, rows: list[Row], *keys: str) -> tuple[dict[int, dict[str, int]], dict[str, int]]:
+    def _business_pks(self, rows: list[Row], *keys: str) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, str]]]:
+        """Per row, the businesses' primary keys and their 事業者IDs, under each key of `keys`."""
         ids = business_id_cells(rows, *keys)
         wanted = {ccus_id for values in ids.values() for ccus_id in values.values()}
         pks = dict(Business.objects.filter(ccus_id__in=wanted).values_list("ccus_id", "pk"))
@@ -317,7 +319,7 @@ class _PairRows(RowKind):
                     resolved[row.number][key] = pks[ccus_id]
                 else:
                     row.fail(key, _("No business with the ID %(id)s is registered.") % {"id": ccus_id})
-        return resolved, pks
+        return resolved, ids
 
     def _first_time(self, row: Row, key: str, pair: tuple[int, int]) -> bool:
         packed = pair[0] << 32 | pair[1]
@@ -341,7 +343,7 @@ class MembershipRows(_PairRows):
         self.associations = dict(Association.objects.values_list("code", "pk"))
 
     def check(self, rows: list[Row]) -> list[Change]:
-        businesses, _pks = self._business_pks(rows, "business")
+        businesses, ids = self._business_pks(rows, "business")
         existing = {
             (m.business_id, m.association_id): m
             for m in Membership.objects.filter(business_id__in=[v["business"] for v in businesses.values() if v])
@@ -360,7 +362,10 @@ class MembershipRows(_PairRows):
             membership = existing.get((businesses[row.number]["business"], association)) or Membership(
                 business_id=businesses[row.number]["business"], association_id=association
             )
-            changes.append(_pair_change(row, membership, {"joined_on": joined_on}, "joined_on" in row.present))
+            identity = {**ids[row.number], "association": code}
+            changes.append(
+                _pair_change(row, membership, {"joined_on": joined_on}, "joined_on" in row.present, identity)
+            )
         return changes
 
     def write(self, changes: list[Change]) -> None:
@@ -378,7 +383,7 @@ class LinkRows(_PairRows):
     )
 
     def check(self, rows: list[Row]) -> list[Change]:
-        businesses, _pks = self._business_pks(rows, "prime", "subcontractor")
+        businesses, ids = self._business_pks(rows, "prime", "subcontractor")
         pairs = {(v["prime"], v["subcontractor"]) for v in businesses.values() if len(v) == 2}
         existing = {
             (link.prime_id, link.subcontractor_id): link
@@ -404,7 +409,7 @@ class LinkRows(_PairRows):
             except ValidationError as exc:
                 row.fail_validation(exc)
                 continue
-            changes.append(_pair_change(row, link, values, True))
+            changes.append(_pair_change(row, link, values, True, ids[row.number]))
         return changes
 
     def write(self, changes: list[Change]) -> None:
@@ -423,12 +428,15 @@ def _tier(text: str) -> int | None:
     return int(text)
 
 
-def _pair_change(row: Row, target, values: dict, update: bool) -> Change:
-    """Set `values` on a membership or link and say whether that creates or changes it."""
+def _pair_change(row: Row, target, values: dict, update: bool, identity: dict[str, str]) -> Change:
+    """Set `values` on a membership or link and say whether that creates or changes it.
+
+    `identity` (the pair's 事業者IDs or code, by column) joins the values after, for the preview.
+    """
     before = {k: _shown(getattr(target, k)) for k in values} if target.pk else {}
     if update or target.pk is None:
         for key, value in values.items():
             setattr(target, key, value)
     after = {k: _shown(getattr(target, k)) for k in values}
     action = CREATED if target.pk is None else (UPDATED if before != after else UNCHANGED)
-    return Change(row.number, action, target, before, after)
+    return Change(row.number, action, target, before, identity | after)

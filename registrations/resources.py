@@ -7,6 +7,7 @@ alike: every error with row and column, and nothing written unless all rows are 
 """
 
 import io
+from dataclasses import dataclass
 
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -20,8 +21,17 @@ from import_export.results import Result, RowResult
 from ccus.importing import CREATED, UNCHANGED, UPDATED, Outcome, RowError, RowKind, run_import
 from ccus.tabular import Table, TabularError, open_table
 from registrations import imports
+from registrations.models import Business, Trade
 
 IMPORT_TYPES = {CREATED: RowResult.IMPORT_TYPE_NEW, UPDATED: RowResult.IMPORT_TYPE_UPDATE}
+# Preview columns kept on one line: IDs, codes, numbers, dates, flags.
+ONE_LINE_KEYS = {
+    "ccus_id", "corporate_number", "capital", "is_sole_proprietor", "entity_type", "postal_code", "prefecture",
+    "phone", "registered_on", "expires_on", "code", "business", "association", "joined_on", "prime",
+    "subcontractor", "tier", "last_seen_on",
+}  # fmt: skip
+# Preview columns of long text, given room enough to wrap between words rather than per character.
+WIDE_KEYS = {"address", "trades", "permit_number", "email", "associations"}
 
 
 class SpreadsheetFormat(Format):
@@ -106,10 +116,11 @@ class EngineResource(resources.Resource):
             return result
         result.diff_headers = [c.header for c in self.kind.columns if c.key in _preview_keys(outcome)]
         keys = [c.key for c in self.kind.columns if c.header in result.diff_headers]
+        shown = PreviewValues() if outcome.preview else None
         for change in outcome.preview:
             row = RowResult()
             row.import_type = IMPORT_TYPES[change.action]
-            row.diff = [_diff_cell(change.before.get(k), change.after.get(k, "")) for k in keys]
+            row.diff = [_diff_cell(k, change.before.get(k), change.after.get(k, ""), shown) for k in keys]
             result.append_row_result(row)
         return result
 
@@ -118,10 +129,45 @@ def _preview_keys(outcome: Outcome) -> set[str]:
     return {key for change in outcome.preview for key in change.after}
 
 
-def _diff_cell(before: str | None, after: str) -> str:
+@dataclass(frozen=True)
+class PreviewCell:
+    html: str
+    css: str
+
+    def __str__(self) -> str:
+        return self.html
+
+
+class PreviewValues:
+    """A planned value as the desk reads it: 法人/個人, trade names, 123-4567, 30,000,000."""
+
+    def __init__(self):
+        self.trade_names = dict(Trade.objects.values_list("code", "name"))
+
+    def __call__(self, key: str, value: str) -> str:
+        if not value:
+            return value
+        if key == "entity_type" and value in Business.EntityType.values:
+            return str(Business.EntityType(value).label)
+        if key == "is_sole_proprietor":
+            return gettext("Yes") if value == "1" else gettext("No")
+        if key == "trades":
+            # 、 between trades: some names have a ・ of their own (とび・土工・コンクリート).
+            return "、".join(self.trade_names.get(code, code) for code in value.split("・"))
+        if key == "postal_code" and len(value) == 7 and value.isdigit():
+            return f"{value[:3]}-{value[3:]}"
+        if key == "capital" and value.isdigit():
+            return f"{int(value):,}"
+        return value
+
+
+def _diff_cell(key: str, before: str | None, after: str, shown: PreviewValues) -> PreviewCell:
+    css = (
+        "import-cell-short" if key in ONE_LINE_KEYS else "import-cell-wide" if key in WIDE_KEYS else "import-cell-text"
+    )
     if before is None or before == after:
-        return after
-    return format_html("<del>{}</del> → <ins>{}</ins>", before, after)
+        return PreviewCell(shown(key, after), css)
+    return PreviewCell(format_html("<del>{}</del> → <ins>{}</ins>", shown(key, before), shown(key, after)), css)
 
 
 class BusinessResource(EngineResource):

@@ -52,7 +52,9 @@ def test_a_file_with_a_bad_row_shows_each_error_and_offers_no_confirm(desk):
     page = response.content.decode()
     assert "confirm_form" not in response.context or response.context["confirm_form"] is None
     assert "1行に1件のエラーがあります。何も取り込んでいません" in page
-    assert re.search(r"<td>3 </td>.*法人番号.*法人番号のチェックデジットが正しくありません", page, re.S), page
+    assert re.search(
+        r"<td class=\"import-row\">3</td>.*法人番号.*法人番号のチェックデジットが正しくありません", page, re.S
+    )
     assert not Business.objects.exists()
 
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_BUSINESSES ?= 3000
 PORT ?= 8000
 
-.PHONY: run test lint migrations-check bench bench-smoke faults
+.PHONY: run test tour lint migrations-check bench bench-smoke faults
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: $(VENV)/.runtime
 ## test: the whole suite (SQLite unless DATABASE_URL is set; services it cannot reach are skipped)
 test: $(VENV)/.dev
 	$(BIN)/pytest
+
+## tour: Chromium logs in as each role and opens its main screens; screenshots in var/tour/
+tour: $(VENV)/.dev
+	$(BIN)/pytest -q ccus/tests/test_tour_browser.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

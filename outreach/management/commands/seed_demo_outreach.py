@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from outreach import demo
+from outreach.reports import demo
 
 
 class Command(BaseCommand):

@@ -23,6 +23,7 @@ run: $(VENV)/.runtime
 	$(BIN)/python manage.py setup_periodic_tasks
 	$(BIN)/python manage.py seed_demo --businesses $(DEMO_BUSINESSES) --links-per-business 1.1 --if-empty
 	$(BIN)/python manage.py seed_demo_renewals
+	$(BIN)/python manage.py seed_demo_outreach
 	$(BIN)/python manage.py run_reminders
 	$(BIN)/python manage.py create_demo_users --url http://127.0.0.1:$(PORT)/admin/
 	@# A worker with beat on kombu's filesystem broker runs the ladder by itself, as in production.

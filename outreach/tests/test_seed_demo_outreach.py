@@ -1,0 +1,63 @@
+"""seed_demo_outreach: the demo's past reminders, so the dashboard's funnel is not all zeros."""
+
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from ccus import roles
+from outreach.models import CallAttempt, Notice
+from outreach.reports import dashboard
+from registrations.tests.factories import staff_user
+from registrations.tests.test_browser import log_in
+
+DAYS = [datetime.datetime(2026, 11, 27, 3, tzinfo=datetime.UTC), datetime.datetime(2028, 2, 14, 3, tzinfo=datetime.UTC)]
+
+
+def _demo() -> None:
+    out = io.StringIO()
+    call_command("seed_demo", "--businesses", "300", "--links-per-business", "1.1", stdout=out)
+    call_command("seed_demo_renewals", stdout=out)
+    call_command("seed_demo_outreach", stdout=out)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("moment", DAYS, ids=["november", "february"])
+def test_the_funnel_counts_sent_reached_applied_and_renewed_on_any_day(moment):
+    with time_machine.travel(moment, tick=False):
+        _demo()
+        today = moment.date()
+        funnel = {row["channel"]: row for row in dashboard.dashboard(today=today)["funnel"]}
+        for channel in ("email", "phone"):
+            row = funnel[channel]
+            assert row["sent"] >= row["reached"] >= row["applied"] >= row["renewed"] > 0, row
+        assert not Notice.objects.filter(due_on__gte=today).exists()
+        assert not Notice.objects.filter(sent_at__date__gt=today).exists()
+        assert not CallAttempt.objects.filter(started_at__date__gt=today).exists()
+
+
+@pytest.mark.django_db
+def test_running_again_adds_nothing():
+    with time_machine.travel(DAYS[0], tick=False):
+        _demo()
+        counts = Notice.objects.count(), CallAttempt.objects.count()
+        out = io.StringIO()
+        call_command("seed_demo_outreach", stdout=out)
+        assert (Notice.objects.count(), CallAttempt.objects.count()) == counts
+        assert "nothing added" in out.getvalue()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_supervisor_sees_the_demo_funnel(page):
+    with time_machine.travel(DAYS[0], tick=True):
+        _demo()
+        staff_user(roles.SUPERVISOR, "boss")
+        log_in(page, "boss")
+        page.goto("/admin/outreach/dashboard/")
+        page.screenshot(path="/tmp/funnel-dashboard.png", full_page=True)
+        for channel in ("email", "phone"):
+            numbers = page.locator(f"#funnel-{channel}").inner_text().split()[1:]
+            assert all(int(n.replace(",", "")) > 0 for n in numbers), numbers

@@ -11,7 +11,7 @@ class OutreachConfig(AppConfig):
         # The last app: every admin module has been imported (django.contrib.admin's ready() ran first).
         from django.contrib import admin
 
-        from ccus import admin_guards
+        from outreach import admin_guards
 
         admin_guards.install(admin.site)
 

@@ -26,7 +26,7 @@ from renewals.models import RenewalStatus
 class ScopedAdminMixin:
     """Every queryset of this admin goes through outreach.lists.scoping; a hidden object is a 404.
 
-    Its history pages are guarded too (ccus.admin_guards.HistoryGuardMixin, installed on every admin).
+    Its history pages are guarded too (outreach.admin_guards.HistoryGuardMixin, installed on every admin).
     """
 
     def get_queryset(self, request):

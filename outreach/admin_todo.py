@@ -60,43 +60,44 @@ def _local(moment: datetime.datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "Y-m-d H:i")
 
 
+def _counted(user, permission: str, label: str, url: str, rows) -> list[Item]:
+    """One counted line, for someone who may open its list (the rows are counted only then)."""
+    return [Item(label, url, capped_count(rows))] if user.has_perm(permission) else []
+
+
 def desk_todo(user, *, now: datetime.datetime) -> list[Item]:
     """登録窓口: applications to approve, notices that may not have gone out, returned mail,
     and businesses that told an operator they had applied."""
-    items = []
-    if user.has_perm("renewals.view_renewalcase"):
-        items.append(
-            Item(
-                _("Renewal applications to approve"),
-                _link("renewals_renewalcase_changelist", status__exact="pending"),
-                capped_count(renewal_selectors.pending_applications()),
-            )
-        )
-    if user.has_perm("outreach.view_notice"):
-        items.append(
-            Item(
-                _("Notices that may not have gone out (check and resolve)"),
-                _link("outreach_notice_changelist", status__exact="uncertain"),
-                capped_count(core_selectors.uncertain_notices()),
-            )
-        )
-    if user.has_perm("outreach.view_returnedmail"):
-        items.append(
-            Item(
-                _("Returned mail whose address is not corrected yet"),
-                _link("outreach_returnedmail_changelist", address="flagged"),
-                capped_count(postcard_selectors.returned_mail_unhandled()),
-            )
-        )
-    if user.has_perm("outreach.view_renewalcheck"):
-        items.append(
-            Item(
-                _("Businesses that told the phone desk they applied: check their renewal"),
-                _link("outreach_renewalcheck_changelist"),
-                capped_count(RenewalCheck.objects.filter(checked_at__isnull=True)),
-            )
-        )
-    return items
+    return [
+        *_counted(
+            user,
+            "renewals.view_renewalcase",
+            _("Renewal applications to approve"),
+            _link("renewals_renewalcase_changelist", status__exact="pending"),
+            renewal_selectors.pending_applications(),
+        ),
+        *_counted(
+            user,
+            "outreach.view_notice",
+            _("Notices that may not have gone out (check and resolve)"),
+            _link("outreach_notice_changelist", status__exact="uncertain"),
+            core_selectors.uncertain_notices(),
+        ),
+        *_counted(
+            user,
+            "outreach.view_returnedmail",
+            _("Returned mail whose address is not corrected yet"),
+            _link("outreach_returnedmail_changelist", address="flagged"),
+            postcard_selectors.returned_mail_unhandled(),
+        ),
+        *_counted(
+            user,
+            "outreach.view_renewalcheck",
+            _("Businesses that told the phone desk they applied: check their renewal"),
+            _link("outreach_renewalcheck_changelist"),
+            RenewalCheck.objects.filter(checked_at__isnull=True),
+        ),
+    ]
 
 
 def operator_todo(user, *, now: datetime.datetime) -> list[Item]:
@@ -160,23 +161,23 @@ def _progress_items(user) -> list[Item]:
 
 def supervisor_todo(user, *, now: datetime.datetime) -> list[Item]:
     """監督者 (and 管理者): the year against its target, batches to print, lists to deliver, stopped schedules."""
-    items = _progress_items(user)
-    if user.has_perm("outreach.view_postcardbatch"):
-        items.append(
-            Item(
-                _("Postcard batches ready to print"),
-                _link("outreach_postcardbatch_changelist", status__exact="ready"),
-                capped_count(postcard_selectors.batches_to_print()),
-            )
-        )
-    if user.has_perm("outreach.view_subcontractorlist"):
-        items.append(
-            Item(
-                _("Subcontractor lists built but not delivered"),
-                _link("outreach_subcontractorlist_changelist", status__exact="done", delivered_at__isnull="True"),
-                capped_count(list_selectors.lists_to_deliver()),
-            )
-        )
+    items = [
+        *_progress_items(user),
+        *_counted(
+            user,
+            "outreach.view_postcardbatch",
+            _("Postcard batches ready to print"),
+            _link("outreach_postcardbatch_changelist", status__exact="ready"),
+            postcard_selectors.batches_to_print(),
+        ),
+        *_counted(
+            user,
+            "outreach.view_subcontractorlist",
+            _("Subcontractor lists built but not delivered"),
+            _link("outreach_subcontractorlist_changelist", status__exact="done", delivered_at__isnull="True"),
+            list_selectors.lists_to_deliver(),
+        ),
+    ]
     if user.has_perm("django_celery_beat.view_periodictask"):
         stale = stale_schedules(now=now)
         items.append(

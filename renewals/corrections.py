@@ -9,11 +9,12 @@ history on the business page shows who corrected what, when and why.
 
 import datetime
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from ccus import history
 from ccus.history import update_with_history
 from registrations.models import Business
 from renewals.models import Term
@@ -25,8 +26,7 @@ REASON_MAX_LENGTH = 90
 
 def change_reason(reason: str) -> str:
     """The history's change reason of a correction, in the register's language whatever the user's."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _("Correction: %(reason)s") % {"reason": reason}
+    return history.reason(gettext_noop("Correction: %(reason)s"), reason=reason)
 
 
 @transaction.atomic

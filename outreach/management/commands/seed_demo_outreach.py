@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from outreach.reports import demo
+from outreach.management import demo_outreach as demo
 
 
 class Command(BaseCommand):

@@ -220,6 +220,12 @@ def targets(stored: dict) -> list[str]:
             f"scan < 10 s at 1M: {seconds:.1f} s at {stored['businesses']:,} (in process; "
             f"linear extrapolation {at_million:.0f} s) — {verdict_1m}"
         )
+    if side("webhook"):
+        ours = side("webhook")
+        found.append(
+            f"webhook ≥ 500 events/s with nothing lost: {ours['rate']:,.0f}/s, {ours['note']} — "
+            f"{verdict(ours['rate'] >= 500 and ours['note'].endswith('lost 0'))}"
+        )
     hostile = [row["ours"] for key, row in rows.items() if key.startswith(HOSTILE)]
     if hostile:
         peak = max(side["peak_mb"] for side in hostile)

@@ -24,7 +24,7 @@ import logging
 
 from anymail.signals import AnymailTrackingEvent, EventType, RejectReason
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -66,14 +66,50 @@ def event_key(event: AnymailTrackingEvent) -> str:
     return "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _notice_of(event: AnymailTrackingEvent) -> Notice | None:
-    """The notice the event is about: by the id our sender put in its metadata, else by the provider's message id."""
+def _notice_lookup(event: AnymailTrackingEvent) -> tuple[str, list]:
+    """SQL (a scalar subquery) for the notice the event is about: by the id our sender put in its
+    metadata, else by the provider's message id; NULL when neither names one."""
+    table = Notice._meta.db_table
     notice_id = str((event.metadata or {}).get("notice", ""))
     if notice_id.isdigit():
-        return Notice.objects.filter(pk=int(notice_id), channel=Channel.EMAIL).first()
+        return f"(SELECT id FROM {table} WHERE id = %s AND channel = %s)", [int(notice_id), Channel.EMAIL.value]
     if event.message_id:
-        return Notice.objects.filter(provider_message_id=event.message_id).first()
-    return None
+        return f"(SELECT min(id) FROM {table} WHERE provider_message_id = %s)", [event.message_id]
+    return "NULL", []
+
+
+def _stored_once(
+    provider: str, kind: str, event: AnymailTrackingEvent, *, address: str, occurred_at
+) -> tuple[bool, int | None]:
+    """Insert the event unless (provider, event id) is there already: (stored by this call, its notice id).
+
+    One statement, ON CONFLICT DO NOTHING, the notice found inside it: a concurrent duplicate
+    waits for the first and then inserts nothing, with no error and no savepoint (the
+    webhook's hot path is a round trip or two per event).
+    """
+    key = event_key(event)
+    notice_sql, notice_params = _notice_lookup(event)
+    values = [
+        provider,
+        key,
+        kind,
+        address[:254],
+        (event.message_id or key)[:200],
+        *notice_params,
+        (event.description or event.mta_response or "")[:500],
+        occurred_at,
+        timezone.now(),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {DeliveryEvent._meta.db_table}
+                (provider, event_id, kind, recipient, message_id, notice_id, description, occurred_at, received_at)
+                VALUES (%s, %s, %s, %s, %s, {notice_sql}, %s, %s, %s)
+                ON CONFLICT (provider, event_id) DO NOTHING RETURNING notice_id""",
+            values,
+        )
+        row = cursor.fetchone()
+    return row is not None, row[0] if row else None
 
 
 def _businesses_using(address: str) -> dict[int, str]:
@@ -131,28 +167,16 @@ def delivery_event_record(*, provider: str, event: AnymailTrackingEvent) -> str:
     address = (event.recipient or "").strip().lower()
     occurred_at = event.timestamp or timezone.now()
     with transaction.atomic():
-        notice = _notice_of(event)
-        try:
-            with transaction.atomic():
-                DeliveryEvent.objects.create(
-                    provider=provider,
-                    event_id=event_key(event),
-                    kind=kind,
-                    recipient=address[:254],
-                    message_id=(event.message_id or event_key(event))[:200],
-                    notice=notice,
-                    description=(event.description or event.mta_response or "")[:500],
-                    occurred_at=occurred_at,
-                )
-        except IntegrityError:
+        stored, notice_id = _stored_once(provider, kind, event, address=address, occurred_at=occurred_at)
+        if not stored:
             return "duplicate"
-        if notice is not None:
-            Notice.objects.filter(pk=notice.pk).filter(
+        if notice_id is not None:
+            Notice.objects.filter(pk=notice_id).filter(
                 Q(delivery_at__isnull=True) | Q(delivery_at__lte=occurred_at)
             ).update(delivery=kind, delivery_at=occurred_at)
-        emails = _businesses_using(address) if kind in FLAGGING or notice is None else {}
+        emails = _businesses_using(address) if kind in FLAGGING or notice_id is None else {}
         _apply(kind, event, emails, provider=provider, address=address)
-    if notice is None and not emails:
+    if notice_id is None and not emails:
         logger.warning("%s reported %s for %r, which no notice or business knows", provider, kind, address)
         return "unknown"
     return kind

@@ -13,6 +13,7 @@ import time_machine
 from django.core import mail
 from django.test import override_settings
 
+from ccus import roles
 from outreach import scan, sending
 from outreach.models import Bounce, DeliveryEvent, Notice, NoticeTemplate
 from outreach.tests.factories import business_expiring, policy_with_steps
@@ -24,7 +25,7 @@ from outreach.tests.provider_posts import (
     url,
 )
 from registrations.models import Business
-from registrations.tests.factories import BusinessFactory
+from registrations.tests.factories import BusinessFactory, staff_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.filterwarnings("ignore::anymail.exceptions.AnymailWarning")]
 D = datetime.date
@@ -243,3 +244,17 @@ def test_opens_and_clicks_are_not_kept(client):
     payload = sample("postmark_delivery") | {"RecordType": "Open"}
     assert post(client, "postmark", payload).status_code == 200
     assert not DeliveryEvent.objects.exists()
+
+
+def test_the_desk_sees_the_providers_report_on_the_notice(client):
+    business = BusinessFactory(email="bounce@example.com")
+    notice = sent_email(business, message_id="2706ee8a-737c-4285-b032-ccd317af53ed")
+    assert post(client, "postmark", sample("postmark_bounce")).status_code == 200
+    staff_user(roles.DESK, "desk1")
+    client.login(username="desk1", password="pass-Word-1234")
+    page = client.get(f"/admin/outreach/notice/{notice.pk}/change/").content.decode()
+    assert "配信結果" in page and "ハードバウンス（恒久的な不達）" in page
+    listing = client.get("/admin/outreach/notice/?delivery__exact=hard_bounce", follow=True).content.decode()
+    assert f"/admin/outreach/notice/{notice.pk}/change/" in listing
+    timeline = client.get(f"/admin/registrations/business/{business.pk}/change/").content.decode()
+    assert "Postmark" in timeline

@@ -17,6 +17,15 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The demo's desk: a sender and postage so that its postcards print (README: Postcards). Variables
+# already in the environment win; a .env file does not (set them there and run without make).
+run: export DESK_PHONE ?= 03-6812-4510
+run: export POSTCARD_SENDER_NAME ?= CCUS事業者登録窓口（デモ）
+run: export POSTCARD_SENDER_POSTAL_CODE ?= 104-0032
+run: export POSTCARD_SENDER_ADDRESS ?= 東京都中央区八丁堀9-9-9 デモ会館3階
+run: export POSTCARD_POSTAGE_MARK ?= 料金別納
+run: export POSTCARD_POST_OFFICE ?= 京橋郵便局
+
 ## run: the embedded default (SQLite, tasks in process, demo data) on http://127.0.0.1:$(PORT)/admin/
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput

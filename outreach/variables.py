@@ -132,7 +132,8 @@ def _help_text() -> str:
     return _(
         "Plain text. Write a variable as {{ name }}; tags ({%% … %%}), filters (|) and other names are "
         "refused. Variables: %(variables)s. Postcards are read days after printing: on them "
-        "%(not_on_paper)s are refused; use renewal_request or apply_by, which never give a past date."
+        "%(not_on_paper)s are refused, and a postcard that falls back from an e-mail using them is "
+        "left out of its batch; use renewal_request or apply_by, which never give a past date."
     ) % {"variables": listed, "not_on_paper": "、".join(NOT_ON_PAPER)}
 
 

@@ -5,22 +5,18 @@
 The seeded templates asked "{{ renew_by }}までに", a date already gone in the last weeks
 before expiry, and postcards printed "残り{{ days_left }}日", wrong by the time a card
 arrives. Templates still as seeded get {{ renewal_request }} (a sentence for the
-situation on the day the notice goes out); postcards lose the day count. Templates
+situation on the day the notice goes out) and lose the day count: an e-mail's
+wording is what its postcard prints when the business has no usable address. Templates
 staff have edited are left as written: the template admin names what postcards refuse.
 """
 
-from django.db import migrations, models
+from django.db import migrations
 
 PREAMBLE = "建設キャリアアップシステム（CCUS）の事業者登録"
 BEFORE_OLD = (
     PREAMBLE + "の有効期限が{{ expires_on }}に迫っています（残り{{ days_left }}日）。\n"
     "有効期限を過ぎると登録は失効し、CCUSをご利用いただけなくなります。\n"
     "更新申請は有効期限の6か月前から受け付けています。{{ renew_by }}までに更新申請をお願いいたします。"
-)
-BEFORE_EMAIL = (
-    PREAMBLE + "の有効期限が{{ expires_on }}に迫っています（残り{{ days_left }}日）。\n"
-    "有効期限を過ぎると登録は失効し、CCUSをご利用いただけなくなります。\n"
-    "{{ renewal_request }}"
 )
 BEFORE_POSTCARD = (
     PREAMBLE + "の有効期限は{{ expires_on }}です。\n"
@@ -36,8 +32,8 @@ LAPSED_POSTCARD = (
 )
 # (old body, channel) → new body; other channels and edited texts stay as they are.
 REWRITES = {
-    (BEFORE_OLD, "email"): BEFORE_EMAIL,
-    (BEFORE_OLD, "prime_list"): BEFORE_EMAIL,
+    (BEFORE_OLD, "email"): BEFORE_POSTCARD,  # printed as is when an e-mail falls back to a postcard
+    (BEFORE_OLD, "prime_list"): BEFORE_POSTCARD,
     (BEFORE_OLD, "postcard"): BEFORE_POSTCARD,
     (LAPSED_OLD, "postcard"): LAPSED_POSTCARD,
 }
@@ -60,32 +56,4 @@ class Migration(migrations.Migration):
         ("outreach", "0022_periodic_tasks"),
     ]
 
-    operations = [
-        migrations.RunPython(forwards, backwards),
-        migrations.AlterField(
-            model_name="historicalreminderstep",
-            name="call_script",
-            field=models.TextField(
-                blank=True,
-                help_text="Plain text. Write a variable as {{ name }}; tags ({% … %}), filters (|) and other names are refused. Variables: {{ business_name }}: trade name (商号)、{{ ccus_id }}: business ID (事業者ID)、{{ representative }}: representative (代表者名)、{{ contact_person }}: contact person、{{ expires_on }}: expiry date, e.g. 2027年1月31日、{{ days_left }}: days left until expiry (e-mails and calls only, not on postcards)、{{ renew_by }}: last day of the month before expiry (not on postcards: use apply_by)、{{ apply_by }}: the date to apply by, never past on the day the notice goes out: the last day of the month before expiry, in the last weeks the expiry date itself; empty after expiry、{{ renewal_request }}: the request for the business's situation on the day the notice goes out (the posting date of a postcard): renewal opens on a date / open, apply by a date / last weeks, apply now by the expiry date / lapsed, register again (再登録)、{{ application }}: what to apply for: 更新申請 before expiry, 再登録 after、{{ expiry_line }}: 有効期限：<date>, or 登録状況：失効（再登録が必要です） after expiry、{{ desk_phone }}: the desk's phone number (DESK_PHONE; empty while not set)、{{ desk_email }}: the desk's e-mail address、{{ renewal_url }}: where to apply for renewal (URL). Postcards are read days after printing: on them days_left、renew_by are refused; use renewal_request or apply_by, which never give a past date.",
-                verbose_name="call script",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="noticetemplate",
-            name="body",
-            field=models.TextField(
-                help_text="Plain text. Write a variable as {{ name }}; tags ({% … %}), filters (|) and other names are refused. Variables: {{ business_name }}: trade name (商号)、{{ ccus_id }}: business ID (事業者ID)、{{ representative }}: representative (代表者名)、{{ contact_person }}: contact person、{{ expires_on }}: expiry date, e.g. 2027年1月31日、{{ days_left }}: days left until expiry (e-mails and calls only, not on postcards)、{{ renew_by }}: last day of the month before expiry (not on postcards: use apply_by)、{{ apply_by }}: the date to apply by, never past on the day the notice goes out: the last day of the month before expiry, in the last weeks the expiry date itself; empty after expiry、{{ renewal_request }}: the request for the business's situation on the day the notice goes out (the posting date of a postcard): renewal opens on a date / open, apply by a date / last weeks, apply now by the expiry date / lapsed, register again (再登録)、{{ application }}: what to apply for: 更新申請 before expiry, 再登録 after、{{ expiry_line }}: 有効期限：<date>, or 登録状況：失効（再登録が必要です） after expiry、{{ desk_phone }}: the desk's phone number (DESK_PHONE; empty while not set)、{{ desk_email }}: the desk's e-mail address、{{ renewal_url }}: where to apply for renewal (URL). Postcards are read days after printing: on them days_left、renew_by are refused; use renewal_request or apply_by, which never give a past date.",
-                verbose_name="body",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="reminderstep",
-            name="call_script",
-            field=models.TextField(
-                blank=True,
-                help_text="Plain text. Write a variable as {{ name }}; tags ({% … %}), filters (|) and other names are refused. Variables: {{ business_name }}: trade name (商号)、{{ ccus_id }}: business ID (事業者ID)、{{ representative }}: representative (代表者名)、{{ contact_person }}: contact person、{{ expires_on }}: expiry date, e.g. 2027年1月31日、{{ days_left }}: days left until expiry (e-mails and calls only, not on postcards)、{{ renew_by }}: last day of the month before expiry (not on postcards: use apply_by)、{{ apply_by }}: the date to apply by, never past on the day the notice goes out: the last day of the month before expiry, in the last weeks the expiry date itself; empty after expiry、{{ renewal_request }}: the request for the business's situation on the day the notice goes out (the posting date of a postcard): renewal opens on a date / open, apply by a date / last weeks, apply now by the expiry date / lapsed, register again (再登録)、{{ application }}: what to apply for: 更新申請 before expiry, 再登録 after、{{ expiry_line }}: 有効期限：<date>, or 登録状況：失効（再登録が必要です） after expiry、{{ desk_phone }}: the desk's phone number (DESK_PHONE; empty while not set)、{{ desk_email }}: the desk's e-mail address、{{ renewal_url }}: where to apply for renewal (URL). Postcards are read days after printing: on them days_left、renew_by are refused; use renewal_request or apply_by, which never give a past date.",
-                verbose_name="call script",
-            ),
-        ),
-    ]
+    operations = [migrations.RunPython(forwards, backwards)]

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from outreach import services
 from outreach.models import Channel, Notice
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             .first()
         )
         if notice is None:
-            raise CommandError("No postcard is waiting: seed the demo and run the reminders first.")
+            raise CommandError(_("No postcard is waiting: seed the demo and run the reminders first."))
         with open(output, "wb") as handle:
             pdf = PostcardPdf(
                 handle,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("outreach", "0022_periodic_tasks"),
+        ("outreach", "0024_wording_help_for_postcards"),
         ("registrations", "0014_business_email_lower_index"),
         ("renewals", "0008_term_correction_permission"),
     ]

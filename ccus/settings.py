@@ -179,10 +179,13 @@ if EMAIL_PROVIDER:
     if EMAIL_PROVIDER not in EMAIL_PROVIDER_BACKENDS:
         raise ImproperlyConfigured(f"EMAIL_PROVIDER must be one of {', '.join(EMAIL_PROVIDER_BACKENDS)}")
     EMAIL_BACKEND = EMAIL_PROVIDER_BACKENDS[EMAIL_PROVIDER]
+# "user:password" the provider puts in the webhook URL (basic auth); every provider's webhook
+# is refused without it (outreach.webhooks), and production with a provider will not start.
+_webhook_secret = [secret for secret in env.list("ANYMAIL_WEBHOOK_SECRET", default=[]) if secret]
+if PRODUCTION and EMAIL_PROVIDER and not _webhook_secret:
+    raise ImproperlyConfigured("Set ANYMAIL_WEBHOOK_SECRET (user:password) for the mail provider's webhook.")
 _provider_settings = {
-    # "user:password" the provider puts in the webhook URL (basic auth); every provider's
-    # webhook is refused without it. Required in production once a provider is chosen.
-    "WEBHOOK_SECRET": env.list("ANYMAIL_WEBHOOK_SECRET", **({} if PRODUCTION and EMAIL_PROVIDER else {"default": []})),
+    "WEBHOOK_SECRET": _webhook_secret,
     "MAILGUN_API_KEY": env("MAILGUN_API_KEY", default=""),
     "MAILGUN_SENDER_DOMAIN": env("MAILGUN_SENDER_DOMAIN", default=""),
     "MAILGUN_API_URL": env("MAILGUN_API_URL", default="https://api.mailgun.net/v3"),

@@ -5,8 +5,11 @@ Mailgun's HMAC signature) and with a wrong signature, which records nothing.
 """
 
 import datetime
+import http.server
 import json
 import logging
+import threading
+import urllib.parse
 
 import pytest
 import time_machine
@@ -14,7 +17,7 @@ from django.core import mail
 from django.test import override_settings
 
 from ccus import roles
-from outreach import scan, sending
+from outreach import scan, sending, services
 from outreach.models import Bounce, DeliveryEvent, Notice, NoticeTemplate
 from outreach.tests.factories import business_expiring, policy_with_steps
 from outreach.tests.provider_posts import (
@@ -24,6 +27,7 @@ from outreach.tests.provider_posts import (
     sample,
     url,
 )
+from outreach.tests.test_sending import closed_port
 from registrations.models import Business
 from registrations.tests.factories import BusinessFactory, staff_user
 
@@ -258,3 +262,61 @@ def test_the_desk_sees_the_providers_report_on_the_notice(client):
     assert f"/admin/outreach/notice/{notice.pk}/change/" in listing
     timeline = client.get(f"/admin/registrations/business/{business.pk}/change/").content.decode()
     assert "Postmark" in timeline
+
+
+class FakeMailgunApi(http.server.BaseHTTPRequestHandler):
+    """Mailgun's messages API at the outside edge: answers as Mailgun does and keeps each request body."""
+
+    bodies: list[bytes] = []
+
+    def do_POST(self):
+        self.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+        answer = json.dumps({"id": "<20261201010000.1.ABCDEF@mg.example.jp>", "message": "Queued. Thank you."})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(answer.encode())
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def mailgun_api():
+    FakeMailgunApi.bodies = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeMailgunApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/v3"
+    server.shutdown()
+
+
+def test_a_notice_sent_through_mailgun_keeps_its_message_id_and_the_report_finds_it(client, mailgun_api):
+    business = BusinessFactory(email="recipient@example.com")
+    notice = services.notice_send_now(business=business)
+    mailgun = {**ANYMAIL_SETTINGS, "MAILGUN_API_KEY": "key", "MAILGUN_SENDER_DOMAIN": "mg.example.jp"}
+    with override_settings(
+        EMAIL_BACKEND="anymail.backends.mailgun.EmailBackend", ANYMAIL=mailgun | {"MAILGUN_API_URL": mailgun_api}
+    ):
+        assert sending.email_send(notice_id=notice.pk) == "sent"
+    notice.refresh_from_db()
+    assert notice.provider_message_id == "<20261201010000.1.ABCDEF@mg.example.jp>"
+    sent = urllib.parse.parse_qs(FakeMailgunApi.bodies[0].decode())
+    assert (sent["to"], sent["v:notice"]) == (["recipient@example.com"], [str(notice.pk)])
+    delivered = sample("mailgun_delivered")
+    delivered["event-data"]["message"]["headers"]["message-id"] = "20261201010000.1.ABCDEF@mg.example.jp"
+    assert post(client, "mailgun", delivered).status_code == 200
+    notice.refresh_from_db()
+    assert notice.delivery == "delivered"
+
+
+def test_a_provider_api_that_cannot_be_reached_puts_the_notice_back_in_the_queue():
+    business = BusinessFactory(email="recipient@example.com")
+    notice = services.notice_send_now(business=business)
+    closed = {**ANYMAIL_SETTINGS, "MAILGUN_API_KEY": "key", "MAILGUN_SENDER_DOMAIN": "mg.example.jp"}
+    closed["MAILGUN_API_URL"] = f"http://127.0.0.1:{closed_port()}/v3"
+    backend = "anymail.backends.mailgun.EmailBackend"
+    with override_settings(EMAIL_BACKEND=backend, ANYMAIL=closed), pytest.raises(sending.TemporaryFailure):
+        sending.email_send(notice_id=notice.pk)
+    notice.refresh_from_db()
+    assert (notice.status, notice.provider_message_id) == ("queued", "")
+    assert "AnymailRequestsAPIError" in notice.last_error

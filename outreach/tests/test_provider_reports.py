@@ -320,3 +320,13 @@ def test_a_provider_api_that_cannot_be_reached_puts_the_notice_back_in_the_queue
     notice.refresh_from_db()
     assert (notice.status, notice.provider_message_id) == ("queued", "")
     assert "AnymailRequestsAPIError" in notice.last_error
+
+
+@pytest.mark.parametrize("provider", ["mailgun", "postmark"])
+def test_a_body_that_is_not_json_is_refused_in_japanese(client, provider):
+    response = client.post(
+        url(provider), b"\xff{not json", content_type="application/json", HTTP_AUTHORIZATION=authorization()
+    )
+    assert response.status_code == 400
+    assert "要求を処理できませんでした" in response.content.decode()
+    assert not DeliveryEvent.objects.exists()

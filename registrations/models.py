@@ -271,11 +271,8 @@ class Business(models.Model):
         `previous` holds the contact fields as they were stored: a contact flag is
         cleared when the data it is about has changed since.
         """
-        name_key, kana_key = normalize.search_key(values["name"]), normalize.search_key(values["name_kana"])
         derived = {
-            "name_key": name_key,
-            "kana_key": kana_key,
-            "search_text": f"{name_key}\n{kana_key}",
+            **cls.search_columns(values["name"], values["name_kana"]),
             "phone_digits": normalize.digits(values["phone"]),
             "capital_band": int(
                 CapitalBand.for_capital(
@@ -290,6 +287,12 @@ class Business(models.Model):
                 if any(f in previous and previous[f] != values[f] for f in fields):
                     derived[flag] = None
         return derived
+
+    @staticmethod
+    def search_columns(name: str, name_kana: str) -> dict[str, str]:
+        """The search keys of a name and its reading (registrations.search_keys re-keys with it)."""
+        name_key, kana_key = normalize.search_key(name), normalize.search_key(name_kana)
+        return {"name_key": name_key, "kana_key": kana_key, "search_text": f"{name_key}\n{kana_key}"}
 
     def days_left(self, today: datetime.date | None = None) -> int:
         return (self.expires_on - (today or timezone.localdate())).days

@@ -79,3 +79,13 @@ def test_a_saved_rename_is_keyed_by_the_table():
     business.name = "𠮷田ヶ丘建設"
     business.save()
     assert list(Business.objects.search("吉田が丘")) == [business]
+
+
+def test_search_text_has_a_fine_statistics_target(postgres):
+    """So that the planner reads a rare name's matches from the trigram index (migration 0014)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute WHERE attrelid = 'registrations_business'::regclass "
+            "AND attname = 'search_text'"
+        )
+        assert cursor.fetchone()[0] == 1000

@@ -130,7 +130,8 @@ class BusinessQuerySet(models.QuerySet):
         Digits alone are an exact 事業者ID, 法人番号 or phone number (indexed equality).
         A name of three or more characters after normalisation matches anywhere in
         the name or reading (trigram index on PostgreSQL); shorter ones match the
-        start of either key (a prefix index), since trigrams need three characters.
+        start of either key (a prefix index), since trigrams need three characters,
+        and of the name alone when they hold a kanji.
         `fields` limits the match to those fields (a role's visible ones); None: all.
         """
         query = (query or "").strip()
@@ -146,6 +147,8 @@ class BusinessQuerySet(models.QuerySet):
         if not key or not keys:
             return self.none()
         if len(key) < 3:
+            if normalize.has_kanji(key):  # readings are kana: one prefix index, read index-only
+                keys = [column for column in keys if column != "kana_key"]
             return self.filter(either([f"{column}__startswith" for column in keys], key))
         if len(keys) == len(self.SEARCH_NAMES):
             return self.filter(search_text__contains=key)

@@ -92,6 +92,7 @@ LEGAL_FORMS = sorted(
 )  # fmt: skip
 _LEGAL_FORM_RE = re.compile("|".join(re.escape(form) for form in LEGAL_FORMS))
 _NON_DIGITS_RE = re.compile(r"\D")
+_KANJI_RE = re.compile(_KANJI)
 
 
 def fold(text: str) -> str:
@@ -106,6 +107,11 @@ def search_key(text: str) -> str:
     """The key a name or its kana reading is stored and searched under."""
     text = _LEGAL_FORM_RE.sub("", fold(text))
     return _NOISE_RE.sub("", text)
+
+
+def has_kanji(text: str) -> bool:
+    """True when a key holds a kanji (so it cannot be the start of a kana reading)."""
+    return bool(_KANJI_RE.search(text))
 
 
 def digits(text: str) -> str:

@@ -114,4 +114,13 @@ def test_trigram_index_serves_name_search(postgres, takahashi, query):
 
 @pytest.mark.parametrize("query", ["高", "霞が"])
 def test_prefix_index_serves_short_search(postgres, takahashi, query):
-    assert "business_name_key_prefix" in search_plan(query)
+    plan = search_plan(query)
+    assert "business_name_key_prefix" in plan
+    assert "business_kana_key_prefix" not in plan  # a kanji cannot start a reading
+
+
+def test_short_kana_queries_match_the_start_of_a_name_or_a_reading(postgres, takahashi):
+    katakana_name = BusinessFactory(name="タカラ工業", name_kana="タカラコウギョウ")
+    assert list(Business.objects.search("たか").order_by("pk")) == [takahashi, katakana_name]
+    plan = search_plan("たか")
+    assert "business_name_key_prefix" in plan and "business_kana_key_prefix" in plan

@@ -83,18 +83,25 @@ runs throughout (load average 3–8 on 2 cores), so absolute times are on the sl
 - **Notices ×10.** `seed_demo_notices --per-business 10` (the last seeding step) tops the
   notices table up to ten per business with sent notices of the past five years (no step, so
   the ladder's once-per-step rule is untouched), then `VACUUM (ANALYZE)` as autovacuum would.
-- **Search keys and name search (issue 23).** The rekey and search rows at 1M were run on
-  2026-11-28 on a register seeded by `seed_demo --businesses 1000000 --links-per-business 0`
-  (the businesses are the suite's; the links do not enter these rows), load average ≈10.
-  Migration 0014 as a deployment runs it (`python manage.py migrate`, 68,287 of 1,000,000
-  keys stale — the demo's place names, keyed by the table before it): 47.1 s wall, 158 MB
-  peak, its ANALYZE included. The rekey row rewrites every row, the worst case. The search
-  row types 200 registered names eight ways each and runs the changelist's query (first
-  page of 100 in 事業者ID order, capped count). Its first run gave p95 113 ms: for a name
-  held by ≈1,300 businesses PostgreSQL estimated ≈6,000 from the default statistics of
-  `search_text` and walked the 事業者ID index (72,000 rows, 200 ms); migration 0014 sets the
-  column's statistics target to 1,000, and the same query reads the trigram index's matches
-  (18 ms).
+- **Search keys and name search (issue 23): p95 missed by a few ms under load.** The rekey
+  and search rows at 1M were run on 2026-11-28 on a register seeded by `seed_demo
+  --businesses 1000000 --links-per-business 0` (the businesses are the suite's; links do not
+  enter these rows) with load average 8–10 on the 2 cores (the unfiltered changelist took
+  179 ms p50 over HTTP in the same hour, against 40 ms in the 1M run above). Migration 0014
+  as a deployment runs it (`python manage.py migrate`, 68,287 of 1,000,000 keys stale — the
+  demo's place names, keyed by the table before it): 47.1 s wall, 158 MB peak, its ANALYZE
+  included; 30.0 s in an earlier, quieter run. The rekey row rewrites every row (the worst
+  case): 61 s at load ≈1, 162 s at load ≈9. The search row types 200 registered names eight
+  ways each and runs the changelist's query (first page of 100 in 事業者ID order, capped
+  count); all 1,600 found their business. Two fixes: `search_text` gets a statistics target
+  of 1,000 (migration 0014) — with the default, a name held by ≈1,300 businesses was
+  estimated at ≈6,000 and the page walked the 事業者ID index through 72,000 rows (200 ms;
+  now 18 ms from the trigram index); and a one- or two-character query holding a kanji
+  searches the name's prefix index alone (readings are kana), so its capped count is an
+  index-only scan (佐藤: ≈100 → 9 ms). What is left at p95 (103–107 ms): names that 2,000–7,000
+  demo businesses share (the demo draws 500 family names × 12 suffixes, so 山本興業 is held by
+  3,648), whose page and count each recheck every match on the heap, 40–80 ms apiece at
+  this load; p50 is 33 ms.
 - **Not rerun here.** The subcontractor lists at 1M (42 minutes, see below) and the 500k
   lists row.
 """

@@ -5,12 +5,14 @@ import io
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.db import connection
 
 from ccus.importing import run_import
 from ccus.tabular import open_table
 from registrations.imports import BusinessRows
 from registrations.models import Business
+from registrations.normalize import search_key
 from registrations.search_keys import rekey
 from registrations.tests.factories import BusinessFactory
 from registrations.tests.files import business_row, csv_bytes
@@ -89,3 +91,11 @@ def test_search_text_has_a_fine_statistics_target(postgres):
             "AND attname = 'search_text'"
         )
         assert cursor.fetchone()[0] == 1000
+
+
+def test_the_demo_register_is_keyed_by_the_table():
+    call_command("seed_demo", "--businesses", "400", stdout=io.StringIO())
+    rows = list(Business.objects.values_list("name", "name_kana", "name_key", "kana_key"))
+    assert all((search_key(name), search_key(kana)) == (nk, kk) for name, kana, nk, kk in rows)
+    assert any("ヶ" in name_key for *_, name_key, _ in rows)  # the demo holds place names (霞ケ浦 …)
+    assert rekey() == (400, 0)

@@ -179,7 +179,7 @@ def scan(args) -> None:
 
 
 def rekey(args) -> None:
-    """registrations.search_keys.rekey over the whole register, as migration 0014 runs it.
+    """registrations.search_keys.rekey over the whole register, as migration 0015 runs it.
 
     With --everything every row is rewritten (the worst case: every key changed), then
     the table is vacuumed as autovacuum would. With --row-by-row the same keys are

@@ -5,7 +5,7 @@ other spelling a caller may type for the same name is listed once, in EQUIVALENC
 (variant kanji, counters and connectors in place names, the long vowel, noise), and
 folded by `fold` for the stored keys and the query alike. After a change to the
 table, `registrations.search_keys.rekey` rewrites the stored keys (run it from a
-data migration, as 0014_rekey_spelling_variants does).
+data migration, as 0015_rekey_spelling_variants does).
 """
 
 import re

@@ -1,4 +1,4 @@
-"""Re-keying the register (registrations.search_keys, migration 0014) and keys on every write path."""
+"""Re-keying the register (registrations.search_keys, migration 0015) and keys on every write path."""
 
 import importlib
 import io
@@ -55,7 +55,7 @@ def test_rekey_leaves_the_business_itself_untouched(stale):
 
 
 def test_the_migration_rekeys_the_register(stale):
-    migration = importlib.import_module("registrations.migrations.0014_rekey_spelling_variants")
+    migration = importlib.import_module("registrations.migrations.0015_rekey_spelling_variants")
     migration.rekey_register(apps, connection.schema_editor())
     assert list(Business.objects.search("霞ヶ浦")) == [stale]
 
@@ -84,7 +84,7 @@ def test_a_saved_rename_is_keyed_by_the_table():
 
 
 def test_search_text_has_a_fine_statistics_target(postgres):
-    """So that the planner reads a rare name's matches from the trigram index (migration 0014)."""
+    """So that the planner reads a rare name's matches from the trigram index (migration 0015)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT attstattarget FROM pg_attribute WHERE attrelid = 'registrations_business'::regclass "

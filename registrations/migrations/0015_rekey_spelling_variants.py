@@ -34,7 +34,7 @@ def set_statistics(target: int):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registrations", "0013_exportjob_params")]
+    dependencies = [("registrations", "0014_business_email_lower_index")]
     operations = [
         migrations.RunPython(rekey_register, migrations.RunPython.noop),
         migrations.RunPython(set_statistics(STATISTICS_TARGET), set_statistics(-1)),

@@ -19,6 +19,7 @@ from outreach.models.core import (
     ReminderStep,
     ScanRun,
 )
+from outreach.models.holdouts import Assignment, Experiment, HoldoutOverride
 from outreach.models.lists import AssociationStaff, ListDelivery, SubcontractorList, SubcontractorListRow
 from outreach.models.postcards import PostcardBatch, PostcardExclusion, ReturnedMail
 from outreach.models.reports import (
@@ -31,6 +32,7 @@ from outreach.models.reports import (
 )
 
 __all__ = [
+    "Assignment",
     "AssociationStaff",
     "Bounce",
     "CallAttempt",
@@ -42,8 +44,10 @@ __all__ = [
     "Dashboard",
     "DashboardSnapshot",
     "EffectReport",
+    "Experiment",
     "Fallback",
     "Heartbeat",
+    "HoldoutOverride",
     "ListDelivery",
     "MorningCheck",
     "Notice",

@@ -1,7 +1,9 @@
 """What a rung really achieves: a holdout experiment's groups, their renewal rates and the difference.
 
 Per experiment (outreach.models.Experiment; the scan fills its groups, outreach.holdouts):
-- businesses per group: the terms the scan assigned while the experiment ran;
+- businesses per group: the terms the scan assigned while the experiment ran, as drawn
+  (intent to treat: a contacted business no channel could reach stays in its group, as
+  its held-out twin would have; those drawn but contacted anyway are counted apart);
 - a term is measured once its expiry has passed, or earlier when it already renewed by expiry;
 - renewed by expiry: an application (pending or approved) received on or before the expiry;
 - rate = renewed by expiry / measured; the rung's effect = contacted rate − held-out rate,

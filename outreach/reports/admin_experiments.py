@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from outreach import holdouts
@@ -76,7 +76,9 @@ def render_results(experiments) -> str:
 
 @admin.register(Experiment)
 class ExperimentAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "step", "holdout_percent", "starts_on", "ends_on", "held_out_count", "control_count"]
+    list_display = [
+        "name", "step", "holdout_percent", "starts_on", "ends_on", "period_state", "held_out_count", "control_count",
+    ]  # fmt: skip
     list_select_related = ["step"]
     fields = [
         "name", "step", "holdout_percent", "starts_on", "ends_on", "detectable_points", "note", "salt",
@@ -90,6 +92,13 @@ class ExperimentAdmin(SimpleHistoryAdmin):
             for arm in (Assignment.Arm.HELD_OUT, Assignment.Arm.CONTROL)
         }
         return super().get_queryset(request).annotate(**arms)
+
+    @admin.display(description=gettext_lazy("experiment state"))
+    def period_state(self, obj):
+        today = timezone.localdate()
+        if today < obj.starts_on:
+            return pgettext("experiment", "not started")
+        return pgettext("experiment", "running") if today <= obj.ends_on else pgettext("experiment", "ended")
 
     @admin.display(description=gettext_lazy("held out (not contacted)"), ordering="held_out_n")
     def held_out_count(self, obj):

@@ -50,6 +50,7 @@ def test_supervisor_starts_an_experiment_and_reads_its_result(page, tmp_path):
         page.wait_for_url("**/admin/outreach/experiment/", timeout=5000)
         row = page.locator("#result_list tbody tr").first
         assert row.locator("td.field-held_out_count").inner_text() == "0"
+        assert row.locator("td.field-period_state").inner_text() == "開始前"
 
         scan.run_scan(today=D(2026, 12, 1))  # the next morning's scan, as beat runs it
         page.reload()

@@ -1,11 +1,12 @@
 """The daily scan with and without a holdout experiment on each pre-expiry rung due that day.
 
 Runs the scan for a date as a dry run (all of its work, rolled back) a few times without
-an experiment, then with one holding out 5 % of every rung the guard rails allow (created
-and removed inside the rolled-back transaction), and prints the median wall time of each
-and the notices held out. Needs a seeded register (see BENCHMARKS.md's method).
+an experiment, then with one holding out 5 % of each of the first --rungs rungs the guard
+rails allow (default: all of them; created and removed inside the rolled-back transaction),
+and prints the median wall time of each and the notices held out. Needs a seeded register
+(see BENCHMARKS.md's method).
 
-    python bench/holdout_scan.py --date 2026-12-30 --repeat 3
+    python bench/holdout_scan.py --date 2026-12-30 --repeat 3 [--rungs 1]
 """
 
 import argparse
@@ -25,6 +26,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--date", required=True)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rungs", type=int, default=None)
     args = parser.parse_args()
     django_setup()
     from django.db import transaction
@@ -36,7 +38,7 @@ def main() -> None:
     today = datetime.date.fromisoformat(args.date)
     steps = list(ReminderPolicy.objects.get(is_active=True).steps.all())
     ladder = [step.days_before for step in steps]
-    held_steps = [step for step in steps if not holdout_rule.rung_refusal(step.days_before, ladder)]
+    held_steps = [step for step in steps if not holdout_rule.rung_refusal(step.days_before, ladder)][: args.rungs]
 
     def timed(with_experiments: bool) -> tuple[float, int]:
         try:

@@ -13,7 +13,7 @@ import outreach.models.holdouts
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("outreach", "0024_wording_help_for_postcards"),
+        ("outreach", "0025_provider_delivery_reports"),
         ("registrations", "0013_exportjob_params"),
         ("renewals", "0008_term_correction_permission"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -18,5 +18,5 @@ def grant(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("outreach", "0025_holdout_experiments")]
+    dependencies = [("outreach", "0026_holdout_experiments")]
     operations = [migrations.RunPython(grant, migrations.RunPython.noop)]

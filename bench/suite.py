@@ -221,6 +221,13 @@ def rows(businesses: int, cap: float) -> list[Row]:
             [Side("per-business Python loop", [PY, "bench/scan_loop.py", "--date", day, "--seconds", str(cap)])],
         ),
         Row(
+            "holdouts",
+            f"daily scan with a 5 % holdout experiment on every rung allowed ({day}, rolled back)",
+            "terms/s",
+            Side("ours: experiments in the scan's SQL", [PY, "bench/holdout_scan.py", "--date", day, "--experiments"]),
+            [Side("the same scan without experiments", [PY, "bench/holdout_scan.py", "--date", day])],
+        ),
+        Row(
             "lists",
             "subcontractor lists for all member primes",
             "primes/s",

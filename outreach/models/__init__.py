@@ -21,6 +21,7 @@ from outreach.models.core import (
     ReminderStep,
     ScanRun,
 )
+from outreach.models.holdouts import Assignment, Experiment, HoldoutOverride
 from outreach.models.lists import AssociationStaff, ListDelivery, SubcontractorList, SubcontractorListRow
 from outreach.models.postcards import PostcardBatch, PostcardExclusion, ReturnedMail
 from outreach.models.reports import (
@@ -33,6 +34,7 @@ from outreach.models.reports import (
 )
 
 __all__ = [
+    "Assignment",
     "AssociationStaff",
     "Bounce",
     "CallAttempt",
@@ -46,8 +48,10 @@ __all__ = [
     "Delivery",
     "DeliveryEvent",
     "EffectReport",
+    "Experiment",
     "Fallback",
     "Heartbeat",
+    "HoldoutOverride",
     "ListDelivery",
     "MorningCheck",
     "Notice",

@@ -85,6 +85,8 @@ SUPERVISOR_PERMISSIONS = DESK_PERMISSIONS | {
     "outreach.view_committeereport", "outreach.add_committeereport",
     # Correcting a registration's dates, with a reason (the desk's form has no date fields).
     "renewals.correct_term",
+    # The lapse risk models: training date and how well each did on later months (read-only).
+    "outreach.view_lapsemodel",
 }  # fmt: skip
 ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS | {
     "axes.delete_accessattempt", "axes.view_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
@@ -156,6 +158,7 @@ DISABLED = {
         "outreach.dashboard",
         "outreach.segmentlist",
         "outreach.morningcheck",
+        "outreach.lapsemodel",
     },
     "delete": {
         "registrations.downloadlog",
@@ -168,6 +171,7 @@ DISABLED = {
         "outreach.listdelivery",
         "outreach.dashboard",
         "outreach.morningcheck",
+        "outreach.lapsemodel",
     },
 }
 # Custom pages: the permissions needed (all of them), the method, and the status an allowed role gets.

@@ -26,6 +26,8 @@ from outreach.models.reports import (
     Dashboard,
     DashboardSnapshot,
     EffectReport,
+    LapseModel,
+    LapseRisk,
     SegmentList,
     SegmentListEntry,
 )
@@ -44,6 +46,8 @@ __all__ = [
     "EffectReport",
     "Fallback",
     "Heartbeat",
+    "LapseModel",
+    "LapseRisk",
     "ListDelivery",
     "MorningCheck",
     "Notice",

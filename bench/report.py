@@ -220,6 +220,19 @@ def targets(stored: dict) -> list[str]:
             f"scan < 10 s at 1M: {seconds:.1f} s at {stored['businesses']:,} (in process; "
             f"linear extrapolation {at_million:.0f} s) — {verdict_1m}"
         )
+    if side("lapse-train"):
+        train, at_1m = side("lapse-train"), stored["businesses"] >= 1_000_000
+        ok = train["wall"] < 300 and train["peak_mb"] < 1024
+        found.append(
+            f"lapse model training < 5 min and < 1 GB at 1M: {train['wall']:.0f} s, {train['peak_mb']:.0f} MB at "
+            f"{stored['businesses']:,} — {verdict(ok) if at_1m else 'not measured at 1M in this run'}"
+        )
+    if side("lapse-score"):
+        score, at_1m = side("lapse-score"), stored["businesses"] >= 1_000_000
+        found.append(
+            f"scoring every current term < 1 min at 1M: {score['wall']:.0f} s at {stored['businesses']:,} — "
+            f"{verdict(score['wall'] < 60) if at_1m else 'not measured at 1M in this run'}"
+        )
     hostile = [row["ours"] for key, row in rows.items() if key.startswith(HOSTILE)]
     if hostile:
         peak = max(side["peak_mb"] for side in hostile)
@@ -231,7 +244,8 @@ def targets(stored: dict) -> list[str]:
     heavy = [
         f"{key} {row['ours']['peak_mb']:.0f} MB"
         for key, row in rows.items()
-        if key != "admin" and not key.startswith(HOSTILE) and row["ours"]["peak_mb"] >= 300
+        # The admin row is a web server; the lapse model's training has its own bound (< 1 GB, issue 21).
+        if key not in ("admin", "lapse-train") and not key.startswith(HOSTILE) and row["ours"]["peak_mb"] >= 300
     ]
     found.append("every batch < 300 MB peak: " + ("met" if not heavy else "**missed**: " + ", ".join(heavy)))
     return found

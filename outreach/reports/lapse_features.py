@@ -75,6 +75,8 @@ class Frame:
     expiry_months: np.ndarray  # year × 12 + month − 1
     features: np.ndarray  # float32
     names: list[str]
+    expires: np.ndarray  # ordinal days
+    applied: np.ndarray  # ordinal day of the first application, NaN: none
     lapsed: np.ndarray | None = None
 
     def __len__(self) -> int:
@@ -162,9 +164,7 @@ def _history(terms: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     lapsed = np.zeros(count)
     has_previous = ~first_of_business.astype(bool) if count else np.array([], dtype=bool)
     previous = index[has_previous] - 1
-    lead[has_previous] = np.nan_to_num(
-        terms["expires"][previous] - terms["applied"][previous], nan=NO_PREVIOUS_RENEWAL
-    )
+    lead[has_previous] = np.nan_to_num(terms["expires"][previous] - terms["applied"][previous], nan=NO_PREVIOUS_RENEWAL)
     lapsed[has_previous] = ~(terms["applied"][previous] <= terms["expires"][previous])
     return {"previous_lead_days": lead, "previous_lapsed": lapsed, "earlier_terms": earlier.astype(float)}
 
@@ -264,4 +264,5 @@ def build_frame(*, today: datetime.date, ended: bool, groups: list[str]) -> Fram
     dates = [datetime.date.fromordinal(int(day)) for day in expires]
     months = np.array([day.year * 12 + day.month - 1 for day in dates], dtype=np.int32)
     lapsed = (~(terms["applied"][wanted] <= expires)).astype(np.int8) if ended else None
-    return Frame(terms["id"][wanted], owners, months, features, names, lapsed)
+    applied = terms["applied"][wanted]
+    return Frame(terms["id"][wanted], owners, months, features, names, expires, applied, lapsed)

@@ -24,6 +24,7 @@ from outreach.models import (
     Bounce,
     CallTask,
     CommitteeReport,
+    LapseModel,
     ListDelivery,
     Notice,
     NoticeTemplate,
@@ -302,6 +303,11 @@ def seed_merged_features(business, notice, association, subcontractor, user):
     report = CommitteeReport.objects.create(quarter="2026Q3", status=CommitteeReport.Status.DONE)
     report.xlsx.save("walk-report.xlsx", ContentFile(b"x"), save=True)
     ScanRun.objects.create(for_date=MORNING.date(), finished_at=MORNING)
+    lapse_metrics = {
+        "auc": 0.7, "brier": 0.1, "top_decile_rate": 0.4, "average_rate": 0.2, "learned_terms": 900,
+        "held_out_terms": 300, "learned_months": ["2024-04", "2026-02"], "held_out_months": ["2026-03", "2026-10"],
+    }  # fmt: skip
+    LapseModel.objects.create(trained_at=MORNING, file="lapse_models/walk.skops", metrics=lapse_metrics)
     Target.objects.get_or_create(fiscal_year=2025, defaults={"renewals": 1, "new_registrations": 1, "fee_budget": 1})
 
 

@@ -2,8 +2,9 @@
 
 1. callbacks whose time has come (the business asked for that time);
 2. businesses whose registration expires before the next business day (today is the last chance);
-3. the rest by expected saves: the term's lapse risk × the chance a call reaches a business of
-   its kind at this hour; ties (and terms the model has not scored) by expiry.
+3. the rest by expected saves: the term's lapse risk, given that it has not applied yet with so
+   few days left (the model's not_applied_share), × the chance a call reaches a business of its
+   kind at this hour; ties by expiry. A term the model has not scored counts at the average risk.
 
 With no usable model (none trained, or its file failed to load at the last scoring) or too
 little call history to learn the reach from, step 3 is plain expiry order, as before.
@@ -25,7 +26,7 @@ EXPIRY_ORDER = ["urgency", "expires_on", "due_at", "pk"]
 
 def usable_model() -> LapseModel | None:
     """The latest model, if it was scored and its file loaded; None otherwise."""
-    model = LapseModel.objects.only("pk", "load_error", "scored_at", "reach", "metrics").first()
+    model = LapseModel.objects.only("pk", "load_error", "scored_at", "reach", "metrics", "spec").first()
     if model is None or model.load_error or model.scored_at is None:
         return None
     return model
@@ -57,10 +58,26 @@ def ordered(tasks: QuerySet, *, now: datetime.datetime) -> QuerySet:
         output_field=FloatField(),
     )
     average = model.metrics.get("average_rate", 0.0)
+    still_out = _not_applied_share(model.spec.get("not_applied_share"), timezone.localdate(now))
     return tasks.annotate(
         lapse_risk=Coalesce(risk, Value(average), output_field=FloatField()),
-        expected_saves=F("lapse_risk") * chance,
+        risk_now=F("lapse_risk") / (F("lapse_risk") + (1 - F("lapse_risk")) * still_out),
+        expected_saves=F("risk_now") * chance,
     ).order_by("urgency", "-expected_saves", "expires_on", "due_at", "pk")
+
+
+def _not_applied_share(shares: list[float] | None, today: datetime.date) -> Case | Value:
+    """The share of renewing terms without an application yet at each task's days left (1: unknown)."""
+    if not shares:
+        return Value(1.0)
+    return Case(
+        *(
+            When(expires_on__lte=today + datetime.timedelta(days=days), then=Value(share))
+            for days, share in enumerate(shares)
+        ),
+        default=Value(1.0),
+        output_field=FloatField(),
+    )
 
 
 def risk_of(term_id: int | None) -> LapseRisk | None:

@@ -355,7 +355,7 @@ class LapseModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ["trained_at", "auc", "brier", "top_decile", "held_out", "scored_terms", "state"]
     fields = [
-        "trained_at", "auc", "brier", "top_decile", "learned", "held_out", "seconds", "file",
+        "trained_at", "auc", "brier", "top_decile", "learned", "held_out", "training_seconds", "file",
         "scored_at", "scored_terms", "state", "load_error",
     ]  # fmt: skip
     readonly_fields = fields
@@ -382,6 +382,10 @@ class LapseModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("validated on (expiry months)"))
     def held_out(self, row):
         return _months(row.metrics, "held_out")
+
+    @admin.display(description=_("seconds to train"))
+    def training_seconds(self, row):
+        return f"{row.seconds:.1f}"
 
     @admin.display(description=_("state"))
     def state(self, row):

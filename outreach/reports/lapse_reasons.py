@@ -47,26 +47,38 @@ class Explainer:
             for group, columns in REASON_GROUPS.items()
         }
         self.prefectures = dict(Prefecture.objects.values_list("code", "name"))
+        self.texts: dict[tuple, str] = {}
 
     def reasons(self, features: np.ndarray) -> list[list[str]]:
-        """For each row, up to TOP_REASONS descriptions, strongest first."""
+        """For each row, up to TOP_REASONS descriptions, strongest first.
+
+        A group is predicted again only for the rows where it differs from the typical value (the
+        others' weight is 0), and each distinct description is written once: at a million terms
+        the trees and gettext are the cost.
+        """
         base = self.trees.decision_function(features)
-        weights = np.empty((len(features), len(self.groups)), dtype=np.float32)
+        weights = np.zeros((len(features), len(self.groups)), dtype=np.float32)
         for position, columns in enumerate(self.groups.values()):
-            typical = features.copy()
-            typical[:, columns] = self.references[columns]
-            weights[:, position] = base - self.trees.decision_function(typical)
+            differs = np.flatnonzero((features[:, columns] != self.references[columns]).any(axis=1))
+            if len(differs):
+                typical = features[differs]
+                typical[:, columns] = self.references[columns]
+                weights[differs, position] = base[differs] - self.trees.decision_function(typical)
         keys = list(self.groups)
         order = np.argsort(-weights, axis=1)[:, :TOP_REASONS]
         found = []
         for row, row_weights, row_order in zip(features.tolist(), weights, order, strict=True):
-            values = dict(zip(self.names, row, strict=True))
-            found.append([self.describe(keys[i], values) for i in row_order if row_weights[i] >= MIN_WEIGHT])
+            found.append([self.describe(keys[i], row) for i in row_order if row_weights[i] >= MIN_WEIGHT])
         return found
 
-    def describe(self, group: str, values: dict[str, float]) -> str:
-        """The term's own values of a reason group, in Japanese."""
-        return getattr(self, f"_{group}")(values)
+    def describe(self, group: str, row: list[float]) -> str:
+        """The term's own values of a reason group, in Japanese (each distinct text made once)."""
+        columns = self.groups[group]
+        key = (group, *(row[i] for i in columns))
+        if key not in self.texts:
+            values = {self.names[i]: row[i] for i in columns}
+            self.texts[key] = getattr(self, f"_{group}")(values)
+        return self.texts[key]
 
     def _prefecture(self, values):
         code = f"{int(values['prefecture']):02d}"

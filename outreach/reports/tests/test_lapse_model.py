@@ -67,7 +67,7 @@ def test_the_model_recovers_a_planted_pattern_on_later_months_and_scores_every_c
         # Validated on later expiry months than it learned from.
         assert metrics["held_out_months"][0] > metrics["learned_months"][1]
         assert metrics["top_decile_rate"] >= 2 * metrics["average_rate"]
-        assert lines[-1].startswith(f"AUC {metrics['auc']:.3f}、Brier スコア {metrics['brier']:.3f}")
+        assert lines[-1].startswith(f"AUC {metrics['auc']:.3f}、ブライアスコア {metrics['brier']:.3f}")
         assert "上位10%の失効率" in lines[-1]
         call_command_lines("lapse_risk", "--export", str(out))
 

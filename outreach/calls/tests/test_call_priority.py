@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from ccus import roles
-from outreach.calls import reach
+from outreach.calls import priority, reach
 from outreach.calls import services as calls
 from outreach.models import CallAttempt, CallOutcome, LapseModel, LapseRisk
 from outreach.tests.factories import phone_notice, policy_with_steps
@@ -166,3 +166,21 @@ def test_the_reach_table_is_learned_by_hour_and_kind_from_enough_calls(queue):
     # A kind never called takes the rate of all calls; an hour never called, its kind's rate.
     assert table["by_kind"]["sole"] == {"all": 0.45}
     assert reach.chance(table, "corporation", 9) == corporation["all"]
+
+
+def test_a_term_still_without_an_application_close_to_its_expiry_is_the_riskier_one(queue):
+    # Most renewers have applied by 35 days before expiry: "low" (34 days left, nothing yet) is now
+    # likely to lapse; "high" (41 days left) may still apply like most do.
+    shares = [0.05] * 36 + [0.95] * 145
+    risks = {"today": 0.05, "low": 0.3, "sole": 0.01, "high": 0.5}
+    scored(queue, risks)
+    assert queue_order(queue, at(10)) == ["today", "high", "low", "sole"]
+    LapseModel.objects.update(spec={"not_applied_share": shares})
+    assert queue_order(queue, at(10)) == ["today", "low", "high", "sole"]
+    assert claim_order(queue, at(10)) == ["today", "low", "high", "sole"]
+
+
+def queue_order(notices, now) -> list[str]:
+    """The queue as priority orders it, without taking any call."""
+    names = {notice.pk: key for key, notice in notices.items()}
+    return [names[task.notice_id] for task in priority.ordered(calls.queue(), now=now)]

@@ -84,6 +84,9 @@ def test_the_model_recovers_a_planted_pattern_on_later_months_and_scores_every_c
     assert sum(not b.email for b in top) >= 45
     assert "メールアドレスの登録なし" in rows[1][2]
     assert row.file.name.endswith(".skops")
+    # The share of renewers still without an application, by days left: 0 at expiry, rising.
+    shares = row.spec["not_applied_share"]
+    assert len(shares) == 181 and shares[0] < 0.01 and shares == sorted(shares) and shares[-1] > 0.95
     assert priority.usable_model() == row
 
 

@@ -85,6 +85,21 @@ runs throughout (load average 3–8 on 2 cores), so absolute times are on the sl
   the ladder's once-per-step rule is untouched), then `VACUUM (ANALYZE)` as autovacuum would.
 - **Not rerun here.** The subcontractor lists at 1M (42 minutes, see below) and the 500k
   lists row.
+- **Lapse model (issue 21, measured 2026-11-28 at 50k only).** The three lapse rows ran with
+  `--only` on a register seeded by `seed_demo`, `sync_terms`, `seed_demo_renewals` and
+  `seed_demo_outreach` (no `seed_demo_notices`: the model reads terms, applications and calls,
+  not notices); the register line above is the earlier full seeding's. The trees run on one
+  OpenMP thread: on these two shared cores two threads spin and were 10–20× slower. Training
+  reads every table once (0.9 s for 16,841 ended terms) and fits in ~7 s; linearly that is
+  ~3 minutes at 1M, inside the 5-minute target, but unmeasured. Scoring with reasons is ~15 s
+  at 50k, so ~5 minutes at 1M by extrapolation: the 1-minute target would be **missed** (the
+  cost is one extra prediction per reason group where it differs from the typical term, then
+  the COPY), and its peak (317 MB, mostly numpy/scipy/scikit-learn themselves) is over the
+  300 MB batch line. Replay of the held-out months (method in `bench/lapse.py`): with 2 calls
+  a day expected saves reached 93.6 lapsing businesses against 75.8 by expiry (+17.8), with 3
+  a day 128.1 against 113.0 (+15.1, the row), with 6 a day 215.9 against 218.8 (−2.9): when
+  the desk can call most of the terms still without an application near expiry, expiry order
+  already calls mostly the ones that lapse.
 """
 
 

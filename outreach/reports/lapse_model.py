@@ -16,6 +16,7 @@ ALLOWED_TYPES and refuses a file that asks for anything else, so a replaced file
 
 import csv
 import datetime
+import logging
 import math
 import time
 
@@ -36,6 +37,7 @@ from outreach.calls import reach
 from outreach.models import LapseModel, LapseRisk
 from outreach.reports import lapse_features, lapse_reasons
 
+logger = logging.getLogger(__name__)
 # The types a lapse model file may build besides skops' own defaults (checked before loading).
 ALLOWED_TYPES = [
     "functools.partial",
@@ -203,8 +205,11 @@ def load(row: LapseModel) -> CalibratedClassifierCV:
     except LapseModelError:
         raise
     except Exception as error:  # a missing, truncated or foreign file fails in many ways; all mean "unusable"
+        # The library's own words (English) go to the log; the supervisor reads what it means.
+        logger.warning("lapse model file %s cannot be read: %r", row.file.name, error)
         raise LapseModelError(
-            _("The model file %(name)s cannot be read: %(error)s") % {"name": row.file.name, "error": error}
+            _("The model file %(name)s cannot be read (missing, damaged or not a model file).")
+            % {"name": row.file.name}
         ) from error
     if not isinstance(model, CalibratedClassifierCV) or model.n_features_in_ != len(row.spec.get("features", [])):
         raise LapseModelError(_("The model file %(name)s is not this model's.") % {"name": row.file.name})

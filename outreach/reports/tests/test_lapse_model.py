@@ -70,6 +70,8 @@ def test_the_model_recovers_a_planted_pattern_on_later_months_and_scores_every_c
         assert lines[-1].startswith(f"AUC {metrics['auc']:.3f}、ブライアスコア {metrics['brier']:.3f}")
         assert "上位10%の失効率" in lines[-1]
         call_command_lines("lapse_risk", "--export", str(out))
+        with pytest.raises(CommandError, match="に書き込めません"):
+            call_command("lapse_risk", "--export", str(tmp_path / "no-such-folder" / "risk.csv"))
 
     with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))

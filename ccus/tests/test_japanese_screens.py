@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 # the lapse model's AUC.
 ALLOWED = {
     "CCUS", "ID", "CSV", "csv", "XLSX", "xlsx", "PDF", "BOM", "MB", "OTP", "TOTP", "QR", "URL", "JSON", "JIS", "IP",
-    "UTC", "Excel", "Esc", "Control", "Command", "Mac", "AUC",
+    "UTC", "Excel", "Esc", "Control", "Command", "Mac", "Mailgun", "Postmark", "AUC",
 }  # fmt: skip
 SKIPPED_ELEMENTS = {"script", "style", "template", "noscript"}
 VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

@@ -19,7 +19,7 @@ def grant_and_schedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("outreach", "0024_wording_help_for_postcards"),
+        ("outreach", "0025_provider_delivery_reports"),
         ("registrations", "0013_exportjob_params"),
         ("renewals", "0008_term_correction_permission"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),

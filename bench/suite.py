@@ -125,6 +125,8 @@ def seed_steps(businesses: int) -> list[tuple[list[str], dict]]:
     for week in range(4):
         day = today() + datetime.timedelta(days=7 * week)
         steps.append(([*manage, "run_reminders", "--date", day.isoformat()], {**QUIET, **NO_CAPS}))
+    # Past calls, so that the reach by hour is learned, as the demo has them.
+    steps.append(([*manage, "seed_demo_outreach"], {}))
     # Then years of sent notices, ten per business in all.
     steps.append(([*manage, "seed_demo_notices", "--per-business", "10"], {}))
     # What autovacuum would have done by the next morning: statistics and visibility maps.
@@ -164,6 +166,7 @@ def hostile_rows(cap: float) -> list[Row]:
 
 def rows(businesses: int, cap: float) -> list[Row]:
     bench = [PY, "-m", "bench.measures"]
+    lapse = [PY, "-m", "bench.lapse"]
     import_rows = min(200_000, businesses)
     plain, fields = OUT / "businesses.csv", OUT / "businesses-fields.csv"
     default_rows = min(businesses, 10_000)
@@ -268,6 +271,24 @@ def rows(businesses: int, cap: float) -> list[Row]:
             "dashboard, segments and committee report",
             "reports/s",
             Side("ours: test client in process", [PY, "bench/dashboard.py", "--requests", "5"]),
+        ),
+        Row(
+            "lapse-train",
+            "lapse model: features of every ended term, fit, validation, file",
+            "terms/s",
+            Side("ours: train_lapse_model's training (numpy from SQL, HistGradientBoosting)", [*lapse, "train"]),
+        ),
+        Row(
+            "lapse-score",
+            "lapse risk of every current term, with reasons, rows replaced",
+            "terms/s",
+            Side("ours: lapse_risk's scoring", [*lapse, "score"]),
+        ),
+        Row(
+            "lapse-replay",
+            "replay of the held-out months: calls by expected saves vs by expiry (method: bench/lapse.py)",
+            "calls/s",
+            Side("ours: expected saves, expiry order as the baseline in the note", [*lapse, "replay"]),
         ),
         Row(
             "admin",

@@ -7,14 +7,37 @@ import datetime
 import random
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_noop
 
 from ccus.history import reason
+from registrations.models import Membership
 from renewals import services, terms
 from renewals.models import FeeRate, RenewalCase, Term
 
 CHUNK = 2_000
-RENEWED_SHARE = 0.8  # of the terms that have already expired
+RENEWED_SHARE = 0.9  # of the expired terms of a business with e-mail, not a sole proprietor
+# Hokkaido, Tohoku, Shikoku and Kyushu, where the demo's businesses without e-mail hear of their expiry late.
+LATE_PREFECTURES = {
+    "01",
+    "02",
+    "03",
+    "04",
+    "05",
+    "06",
+    "07",
+    "36",
+    "37",
+    "38",
+    "39",
+    "40",
+    "41",
+    "42",
+    "43",
+    "44",
+    "45",
+    "46",
+}
 PENDING_SHARE = 0.3  # of the terms whose renewal window is open
 
 
@@ -24,7 +47,10 @@ def build_history(*, today: datetime.date, seed: int = 2025) -> dict[str, int]:
     fees = {rate.capital_band: rate.amount for rate in FeeRate.objects.in_force(today).order_by("effective_from")}
     renewed = pending = 0
     expired = Term.objects.filter(is_current=True, ended="", expires_on__lt=today, renewal_cases__isnull=True)
-    ids = [pk for pk in expired.values_list("pk", flat=True).iterator() if rnd.random() < RENEWED_SHARE]
+    rows = expired.annotate(member=Exists(Membership.objects.filter(business_id=OuterRef("business_id")))).values_list(
+        "pk", "business__email", "business__prefecture_id", "business__is_sole_proprietor", "member"
+    )
+    ids = [row[0] for row in rows.order_by("pk").iterator() if rnd.random() < renewal_chance(*row[1:])]
     for start in range(0, len(ids), CHUNK):
         renewed += _renew(Term.objects.filter(pk__in=ids[start : start + CHUNK]).select_related("business"), fees, rnd)
     window = Term.objects.filter(is_current=True, ended="", expires_on__gte=today, renewal_cases__isnull=True).filter(
@@ -39,6 +65,13 @@ def build_history(*, today: datetime.date, seed: int = 2025) -> dict[str, int]:
     RenewalCase.objects.bulk_create(cases, batch_size=CHUNK)
     pending = len(cases)
     return {"renewed": renewed, "pending": pending}
+
+
+def renewal_chance(email: str, prefecture: str, sole_proprietor: bool, member: bool) -> float:
+    """The chance that the demo renews an expired term of such a business."""
+    if not email and prefecture in LATE_PREFECTURES:
+        return 0.2
+    return RENEWED_SHARE - 0.3 * (not email) - 0.15 * sole_proprietor + 0.05 * member
 
 
 def _case(term: Term, received_on: datetime.date, fees: dict[int, int], **fields) -> RenewalCase:
@@ -69,7 +102,8 @@ def _renew(old_terms, fees: dict[int, int], rnd: random.Random) -> int:
     )
     cases = []
     for old, new in zip(old_terms, new_terms, strict=True):
-        received_on = old.expires_on - datetime.timedelta(days=rnd.randrange(5, 170))
+        # Without e-mail the renewal comes late in the window.
+        received_on = old.expires_on - datetime.timedelta(days=rnd.randrange(5, 170 if old.business.email else 40))
         approved_on = min(received_on + datetime.timedelta(days=rnd.randrange(3, 25)), old.expires_on)
         cases.append(
             _case(old, received_on, fees, status=RenewalCase.Status.APPROVED, approved_on=approved_on, new_term=new)

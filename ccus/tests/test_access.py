@@ -26,6 +26,7 @@ from outreach.models import (
     CommitteeReport,
     Experiment,
     HoldoutOverride,
+    LapseModel,
     ListDelivery,
     Notice,
     NoticeTemplate,
@@ -91,6 +92,8 @@ SUPERVISOR_PERMISSIONS = DESK_PERMISSIONS | {
     "renewals.correct_term",
     # Starting and adjusting holdout experiments.
     "outreach.add_experiment", "outreach.change_experiment",
+    # The lapse risk models: training date and how well each did on later months (read-only).
+    "outreach.view_lapsemodel",
 }  # fmt: skip
 ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS | {
     "axes.delete_accessattempt", "axes.view_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
@@ -162,6 +165,7 @@ DISABLED = {
         "outreach.dashboard",
         "outreach.segmentlist",
         "outreach.morningcheck",
+        "outreach.lapsemodel",
     },
     "delete": {
         "registrations.downloadlog",
@@ -174,6 +178,7 @@ DISABLED = {
         "outreach.listdelivery",
         "outreach.dashboard",
         "outreach.morningcheck",
+        "outreach.lapsemodel",
     },
 }
 # Custom pages: the permissions needed (all of them), the method, and the status an allowed role gets.
@@ -312,6 +317,11 @@ def seed_merged_features(business, notice, association, subcontractor, user):
         ends_on=MORNING.date(),
     )
     HoldoutOverride.objects.create(experiment=experiment, business=business, note="巡回", created_by=user)
+    lapse_metrics = {
+        "auc": 0.7, "brier": 0.1, "top_decile_rate": 0.4, "average_rate": 0.2, "learned_terms": 900,
+        "held_out_terms": 300, "learned_months": ["2024-04", "2026-02"], "held_out_months": ["2026-03", "2026-10"],
+    }  # fmt: skip
+    LapseModel.objects.create(trained_at=MORNING, file="lapse_models/walk.skops", metrics=lapse_metrics)
     Target.objects.get_or_create(fiscal_year=2025, defaults={"renewals": 1, "new_registrations": 1, "fee_budget": 1})
 
 

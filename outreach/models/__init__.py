@@ -29,6 +29,8 @@ from outreach.models.reports import (
     Dashboard,
     DashboardSnapshot,
     EffectReport,
+    LapseModel,
+    LapseRisk,
     SegmentList,
     SegmentListEntry,
 )
@@ -52,6 +54,8 @@ __all__ = [
     "Fallback",
     "Heartbeat",
     "HoldoutOverride",
+    "LapseModel",
+    "LapseRisk",
     "ListDelivery",
     "MorningCheck",
     "Notice",

@@ -19,7 +19,13 @@ from outreach.models.core import (
     ReminderStep,
     ScanRun,
 )
-from outreach.models.lists import AssociationStaff, ListDelivery, SubcontractorList, SubcontractorListRow
+from outreach.models.lists import (
+    AssociationStaff,
+    ContactOutcome,
+    ListDelivery,
+    SubcontractorList,
+    SubcontractorListRow,
+)
 from outreach.models.postcards import PostcardBatch, PostcardExclusion, ReturnedMail
 from outreach.models.reports import (
     CommitteeReport,
@@ -39,6 +45,7 @@ __all__ = [
     "CallTask",
     "Channel",
     "CommitteeReport",
+    "ContactOutcome",
     "Dashboard",
     "DashboardSnapshot",
     "EffectReport",

@@ -17,7 +17,6 @@ import datetime
 import itertools
 import os
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ccus.tabular import neutralise
+from ccus.tabular.sheets import Sheet
 from ccus.tabular.writing import CsvLines, to_cp932
 from outreach.models import Channel, ContactOutcome, SubcontractorList, SubcontractorListRow
 from registrations.models import Business
@@ -40,8 +40,6 @@ URGENCY_DAYS = (30, 60, 90)
 # A subcontractor with an application in is less urgent than one without, whatever its expiry.
 APPLIED = [RenewalStatus.PENDING, RenewalStatus.RENEWED, RenewalStatus.EXPIRED_PENDING]
 MAX_PROBLEMS = 1_000
-MIN_WIDTH, MAX_WIDTH, FILTER_BUTTON = 8, 60, 3
-DATE_FORMAT, DATETIME_FORMAT, NUMBER_FORMAT = "yyyy/mm/dd", "yyyy/mm/dd hh:mm", "#,##0"
 
 
 def headers() -> list[str]:
@@ -190,66 +188,6 @@ def write(subcontractor_list: SubcontractorList) -> Written:
     return written
 
 
-def display_width(value) -> int:
-    """Columns a value takes in a spreadsheet: full-width characters count twice."""
-    if isinstance(value, datetime.datetime):
-        return 16
-    if isinstance(value, datetime.date):
-        return 10
-    text = f"{value:,}" if isinstance(value, int) else str(value)
-    return sum(2 if unicodedata.east_asian_width(char) in "FW" else 1 for char in text)
-
-
-class Sheet:
-    """A worksheet written top to bottom: lines above a table, whose header is frozen and filtered.
-
-    Column widths follow the longest value of each table column (header included); values are
-    written by type, so dates stay dates and counts stay numbers.
-    """
-
-    def __init__(self, workbook, name: str, formats: dict):
-        self.sheet, self.formats = workbook.add_worksheet(name), formats
-        self.line, self.widths, self.header_line, self.columns = 0, [], None, 0
-
-    def write_line(self, cells: list, *, style: str = "", labelled: bool = False) -> None:
-        """One line; `labelled`: the first cell in `style`, the rest plain. A title does not widen columns."""
-        if style != "title":
-            self.widths += [0] * (len(cells) - len(self.widths))
-            for column, value in enumerate(cells):
-                self.widths[column] = max(self.widths[column], display_width(value) if value is not None else 0)
-        for column, value in enumerate(cells):
-            self._write(column, value, style if column == 0 or not labelled else "")
-        self.line += 1
-
-    def header(self, cells: list) -> None:
-        self.header_line, self.columns = self.line, len(cells)
-        self.sheet.freeze_panes(self.line + 1, 0)
-        self.write_line(cells, style="bold")
-        for column, cell in enumerate(cells):  # room for the filter's button beside the name
-            self.widths[column] = max(self.widths[column], display_width(cell) + FILTER_BUTTON)
-
-    def row(self, cells: list) -> None:
-        self.write_line(cells)
-
-    def close(self) -> None:
-        for column, width in enumerate(self.widths):
-            self.sheet.set_column(column, column, min(max(width + 2, MIN_WIDTH), MAX_WIDTH))
-        if self.header_line is not None:
-            self.sheet.autofilter(self.header_line, 0, max(self.line - 1, self.header_line), self.columns - 1)
-
-    def _write(self, column: int, value, style: str) -> None:
-        if value is None or value == "":
-            return
-        if isinstance(value, datetime.datetime):
-            self.sheet.write_datetime(self.line, column, timezone.make_naive(value), self.formats["datetime"])
-        elif isinstance(value, datetime.date):
-            self.sheet.write_datetime(self.line, column, value, self.formats["date"])
-        elif isinstance(value, int | float):
-            self.sheet.write_number(self.line, column, value, self.formats["number"])
-        else:
-            self.sheet.write_string(self.line, column, str(neutralise(value)), self.formats.get(style))
-
-
 class Cp932Writer:
     """CSV lines in CP932; a character it cannot hold is written as 〓 and reported by row and column."""
 
@@ -294,23 +232,12 @@ class Cp932Writer:
         return self.problems
 
 
-def _formats(workbook) -> dict:
-    return {
-        "bold": workbook.add_format({"bold": True}),
-        "title": workbook.add_format({"bold": True, "font_size": 13}),
-        "date": workbook.add_format({"num_format": DATE_FORMAT}),
-        "datetime": workbook.add_format({"num_format": DATETIME_FORMAT}),
-        "number": workbook.add_format({"num_format": NUMBER_FORMAT}),
-    }
-
-
 def _write_files(subcontractor_list: SubcontractorList, xlsx_path: Path, csv_path: Path, sjis_path: Path) -> list:
     # Written beside the final names and renamed, so a download never sees half a file.
     parts = [path.with_name(path.name + ".part") for path in (xlsx_path, csv_path, sjis_path)]
     workbook = xlsxwriter.Workbook(str(parts[0]), {"constant_memory": True, "strings_to_formulas": False})
-    formats = _formats(workbook)
     primes = summary(subcontractor_list)
-    _write_summary(Sheet(workbook, _("Summary"), formats), subcontractor_list, primes)
+    _write_summary(Sheet(workbook, _("Summary")), subcontractor_list, primes)
     by_prime = {prime["ccus_id"]: prime for prime in primes}
     header = headers()
     with parts[1].open("w", encoding="utf-8-sig", newline="") as csv_file, parts[2].open("wb") as sjis_file:
@@ -318,7 +245,7 @@ def _write_files(subcontractor_list: SubcontractorList, xlsx_path: Path, csv_pat
         writer.writerow(header)
         sheet, current = None, None
         if subcontractor_list.scope == SubcontractorList.Scope.PRIME:
-            sheet = _prime_sheet(workbook, formats, _("Subcontractors"), subcontractor_list, None, header)
+            sheet = _prime_sheet(workbook, _("Subcontractors"), subcontractor_list, None, header)
         for prime_id, cells in _rows(subcontractor_list):
             text = csv_cells(cells)
             writer.writerow(text)
@@ -330,7 +257,7 @@ def _write_files(subcontractor_list: SubcontractorList, xlsx_path: Path, csv_pat
                     # so an association with thousands of primes stays under the fd limit.
                     sheet.sheet._opt_close()
                 name = sheet_name(cells[0], cells[1])
-                sheet = _prime_sheet(workbook, formats, name, subcontractor_list, by_prime[cells[0]], header)
+                sheet = _prime_sheet(workbook, name, subcontractor_list, by_prime[cells[0]], header)
                 current = prime_id
             sheet.row(cells)
     if sheet is not None:
@@ -341,16 +268,16 @@ def _write_files(subcontractor_list: SubcontractorList, xlsx_path: Path, csv_pat
     return sjis.report()
 
 
-def _prime_sheet(workbook, formats, name, subcontractor_list, prime: dict | None, header) -> Sheet:
+def _prime_sheet(workbook, name, subcontractor_list, prime: dict | None, header) -> Sheet:
     """A prime's sheet: what it is, its counts by urgency, then the table's header."""
     if prime is None:  # a prime's own list: its one prime
         primes = summary(subcontractor_list)
         prime = primes[0] if primes else {"urgency": [0] * (len(URGENCY_DAYS) + 1)}
         prime.setdefault("name", subcontractor_list.prime.name)
         prime.setdefault("ccus_id", subcontractor_list.prime.ccus_id)
-    sheet = Sheet(workbook, name, formats)
+    sheet = Sheet(workbook, name)
     title = _("Subcontractors of %(prime)s (%(id)s): renewal status") % {"prime": prime["name"], "id": prime["ccus_id"]}
-    sheet.write_line([title], style="title")
+    sheet.title(title)
     sheet.write_line(
         [_("As of"), subcontractor_list.as_of, _filter_label(subcontractor_list)], style="bold", labelled=True
     )
@@ -376,11 +303,18 @@ def _write_summary(sheet: Sheet, subcontractor_list: SubcontractorList, primes: 
     sheet.write_line([])
     statuses = list(RenewalStatus)
     sheet.header(
-        [_("Prime business ID"), _("Prime trade name"), _("Rows"), *urgency_labels(), *(str(s.label) for s in statuses)]
+        [
+            _("Prime business ID"),
+            _("Prime trade name"),
+            _("Rows"),
+            *urgency_labels()[: len(URGENCY_DAYS)],  # the lapsed are a status column already
+            *(str(s.label) for s in statuses),
+        ]
     )
     for prime in primes:
         counts = [prime["by"].get(status.value, 0) for status in statuses]
-        sheet.row([prime["ccus_id"], prime["name"], prime["total"], *prime["urgency"], *counts])
+        within = prime["urgency"][: len(URGENCY_DAYS)]
+        sheet.row([prime["ccus_id"], prime["name"], prime["total"], *within, *counts])
     sheet.close()
 
 

@@ -67,8 +67,9 @@ class Sheet:
     filter's button beside each header.
     """
 
-    def __init__(self, workbook, name: str):
-        self.sheet, self.formats = workbook.add_worksheet(name), formats(workbook)
+    def __init__(self, workbook, name: str, *, neutralised: bool = False):
+        """`neutralised`: the text cells arrive made safe from formulas already (see ccus.tabular.neutralise)."""
+        self.sheet, self.formats, self.neutralised = workbook.add_worksheet(name), formats(workbook), neutralised
         self.line, self.widths, self.header_line, self.columns = 0, [], None, 0
 
     def write_line(self, cells: list, *, style: str = "", labelled: bool = False) -> None:
@@ -111,7 +112,8 @@ class Sheet:
         elif isinstance(value, int | float):
             self.sheet.write_number(self.line, column, value, self.formats[_number_format(value)])
         else:
-            self.sheet.write_string(self.line, column, str(neutralise(value)), self.formats.get(style))
+            text = str(value) if self.neutralised else str(neutralise(value))
+            self.sheet.write_string(self.line, column, text, self.formats.get(style))
 
 
 def _number_format(value: int | float) -> str:

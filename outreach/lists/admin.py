@@ -174,9 +174,9 @@ class SubcontractorListAdmin(ScopedAdminMixin, admin.ModelAdmin):
             return _("None: the Shift_JIS CSV holds every character.")
         lines = obj.cp932_problems.splitlines()
         return format_html(
-            "<p>{}</p><ul>{}</ul>",
+            "<p>{}</p><p>{}</p>",
             _("These characters are written as 〓 in the Shift_JIS CSV; the XLSX and the UTF-8 CSV hold them."),
-            format_html_join("", "<li>{}</li>", ((line,) for line in lines)),
+            format_html_join(format_html("<br>"), "{}", ((line,) for line in lines)),
         )
 
     @admin.display(description=_("subcontractors per prime"))
@@ -187,14 +187,18 @@ class SubcontractorListAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if not primes:
             return _("No subcontractors match the filter.")
         statuses = list(RenewalStatus)
-        head = format_html_join(
-            "", "<th>{}</th>", ((label,) for label in [_("prime"), _("rows"), *[s.label for s in statuses]])
-        )
+        within = files.urgency_labels()[: len(files.URGENCY_DAYS)]
+        labels = [_("prime"), _("rows"), *within, *[s.label for s in statuses]]
+        head = format_html_join("", "<th>{}</th>", ((label,) for label in labels))
         body = format_html_join(
             "",
-            "<tr><td>{} {}</td><td>{}</td>" + "<td>{}</td>" * len(statuses) + "</tr>",
-            ((p["ccus_id"], p["name"], p["total"], *[p["by"].get(s.value, 0) for s in statuses]) for p in primes),
-        )
+            "<tr><td>{} {}</td>" + "<td>{}</td>" * (len(labels) - 1) + "</tr>",
+            (
+                (p["ccus_id"], p["name"], p["total"], *p["urgency"][: len(within)],
+                 *[p["by"].get(s.value, 0) for s in statuses])
+                for p in primes
+            ),
+        )  # fmt: skip
         link = f"{reverse('admin:outreach_subcontractorlistrow_changelist')}?subcontractor_list__id__exact={obj.pk}"
         return format_html(
             '<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table><a href="{}">{}</a>',

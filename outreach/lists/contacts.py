@@ -55,8 +55,8 @@ WHERE latest.position = 1 AND latest.business_id = {row}.business_id AND {row}.s
 """
 
 
-def last_contacts_fill(*, list_id: int, as_of: datetime.date) -> int:
-    """Write the last contact up to the end of `as_of` (Asia/Tokyo) on every row of a list; returns rows set."""
+def last_contacts_fill(*, list_id: int, as_of: datetime.date) -> None:
+    """Write the last contact up to the end of `as_of` (Asia/Tokyo) on every row of a list."""
     until = timezone.make_aware(datetime.datetime.combine(as_of + datetime.timedelta(days=1), datetime.time()))
     sql = LAST_CONTACT_SQL.format(
         row=SubcontractorListRow._meta.db_table,
@@ -77,4 +77,3 @@ def last_contacts_fill(*, list_id: int, as_of: datetime.date) -> int:
     ]  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount

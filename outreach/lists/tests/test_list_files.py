@@ -234,6 +234,6 @@ def test_last_contacts_are_one_statement_whatever_the_list_size():
     subcontractor_list = build(prime=prime)
     SubcontractorListRow.objects.update(last_contact_at=None, last_contact_channel="", last_contact_status="")
     with CaptureQueriesContext(connection) as queries:
-        written = contacts.last_contacts_fill(list_id=subcontractor_list.pk, as_of=AS_OF)
-    assert (len(queries), written) == (1, 30)
+        contacts.last_contacts_fill(list_id=subcontractor_list.pk, as_of=AS_OF)
+    assert len(queries) == 1
     assert SubcontractorListRow.objects.filter(last_contact_channel="email").count() == 30

@@ -1,10 +1,10 @@
-"""Each listed subcontractor's last contact (when, by which channel, how it ended), in one UPDATE.
+"""Each listed subcontractor's last contact (when, by which channel, how it ended), as SQL.
 
 The contacts are every notice that went out (e-mail, postcard, a prime's list) and every
-call an operator made, up to the end of the list's day. One statement gathers them for the
-list's businesses only, keeps the latest per business with a window function and writes it
-to the list's rows: no query per row, on PostgreSQL and SQLite alike (both have window
-functions and UPDATE … FROM).
+call an operator made, up to the end of the list's day. The CTEs here gather them for the
+listed businesses only and keep the latest per business with a window function; the list's
+INSERT … SELECT (outreach.lists.graph) joins them, so each row is written once with its
+last contact: no query per row, on PostgreSQL and SQLite alike.
 
 How a contact ended: a call's recorded outcome; a postcard posted, or returned if returned
 mail names it; an e-mail sent, or bounced if a bounce of the business was recorded after it was sent; else
@@ -13,17 +13,15 @@ the notice's status (failed, uncertain, in a print batch).
 
 import datetime
 
-from django.db import connection
 from django.utils import timezone
 
-from outreach.models import Bounce, CallAttempt, Channel, ContactOutcome, Notice, ReturnedMail, SubcontractorListRow
+from outreach.models import Bounce, CallAttempt, Channel, ContactOutcome, Notice, ReturnedMail
 
 WENT_OUT = [Notice.Status.SENT, Notice.Status.FAILED, Notice.Status.UNCERTAIN, Notice.Status.PRINTING]
 
-LAST_CONTACT_SQL = """
-WITH listed AS (
-    SELECT DISTINCT business_id FROM {row} WHERE snapshot_id = %s
-),
+# Two CTEs to put after others that define `listed` (a column business_id): `contact`, every
+# contact with those businesses, and `latest`, one row per business (business_id, at, channel, outcome).
+LATEST_CONTACT_CTES = """
 contact AS (
     SELECT n.business_id, COALESCE(n.sent_at, n.updated_at) AS at, n.channel,
         CASE
@@ -44,22 +42,20 @@ contact AS (
     WHERE a.started_at < %s
 ),
 latest AS (
-    SELECT business_id, at, channel, outcome,
-        ROW_NUMBER() OVER (PARTITION BY business_id ORDER BY at DESC, channel) AS position
-    FROM contact
+    SELECT business_id, at, channel, outcome FROM (
+        SELECT business_id, at, channel, outcome,
+            ROW_NUMBER() OVER (PARTITION BY business_id ORDER BY at DESC, channel) AS position
+        FROM contact
+    ) ranked
+    WHERE position = 1
 )
-UPDATE {row}
-SET last_contact_at = latest.at, last_contact_channel = latest.channel, last_contact_status = latest.outcome
-FROM latest
-WHERE latest.position = 1 AND latest.business_id = {row}.business_id AND {row}.snapshot_id = %s
 """
 
 
-def last_contacts_fill(*, list_id: int, as_of: datetime.date) -> None:
-    """Write the last contact up to the end of `as_of` (Asia/Tokyo) on every row of a list."""
+def latest_contact_ctes(*, as_of: datetime.date) -> tuple[str, list]:
+    """The SQL of the `contact` and `latest` CTEs up to the end of `as_of` (Asia/Tokyo), and their parameters."""
     until = timezone.make_aware(datetime.datetime.combine(as_of + datetime.timedelta(days=1), datetime.time()))
-    sql = LAST_CONTACT_SQL.format(
-        row=SubcontractorListRow._meta.db_table,
+    sql = LATEST_CONTACT_CTES.format(
         returned=ReturnedMail._meta.db_table,
         bounce=Bounce._meta.db_table,
         notice=Notice._meta.db_table,
@@ -67,13 +63,10 @@ def last_contacts_fill(*, list_id: int, as_of: datetime.date) -> None:
         went_out=", ".join(["%s"] * len(WENT_OUT)),
     )
     params = [
-        list_id,
         Channel.POSTCARD.value, ContactOutcome.RETURNED.value,
         Channel.POSTCARD.value, Notice.Status.SENT.value, ContactOutcome.POSTED.value,
         Channel.EMAIL.value, Notice.Status.SENT.value, ContactOutcome.BOUNCED.value,
         Channel.PHONE.value, *(status.value for status in WENT_OUT), until,
         Channel.PHONE.value, until,
-        list_id,
     ]  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, params

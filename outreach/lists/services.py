@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from ccus.history import reason, update_with_history
-from outreach.lists import contacts, files, graph
+from outreach.lists import files, graph
 from outreach.models import (
     AssociationStaff,
     Channel,
@@ -87,9 +87,10 @@ def subcontractor_list_build(*, list_id: int) -> SubcontractorList:
     Steps:
     1. claim it (queued or failed → building) with a conditional UPDATE;
     2. for each batch of primes, one recursive-CTE INSERT … SELECT of the reachable
-       subcontractors passing the expiry filter (each batch commits: progress shows);
-    3. one UPDATE freezes each row's renewal status, one more its last contact
-       (outreach.lists.contacts); the lapsed filter drops the rows that are not lapsed;
+       subcontractors passing the expiry filter, each with its last contact
+       (outreach.lists.contacts); each batch commits: progress shows;
+    3. one UPDATE freezes each row's renewal status; the lapsed filter drops the rows
+       that are not lapsed;
     4. stream the XLSX and the two CSV files (UTF-8 with BOM, CP932), mark done; announce by e-mail if
        configured.
     """
@@ -140,7 +141,6 @@ def _build(subcontractor_list: SubcontractorList) -> None:
         Business.objects.filter(pk=OuterRef("business_id")), today=subcontractor_list.as_of
     )
     rows.update(renewal_status=Subquery(status.values("renewal_status")[:1]))
-    contacts.last_contacts_fill(list_id=subcontractor_list.pk, as_of=subcontractor_list.as_of)
     if subcontractor_list.row_filter == SubcontractorList.Filter.LAPSED:
         rows.exclude(renewal_status=RenewalStatus.LAPSED).delete()
     SubcontractorList.objects.filter(pk=subcontractor_list.pk).update(progress=85)

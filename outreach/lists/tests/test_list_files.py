@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ccus import roles
-from outreach.lists import contacts
 from outreach.lists import services as list_services
 from outreach.models import Bounce, CallAttempt, Notice, NoticeTemplate, ReturnedMail, SubcontractorListRow
 from outreach.tests.factories import business_expiring
@@ -225,15 +224,26 @@ def test_last_contacts_come_from_notices_calls_postcards_bounces_up_to_the_list_
     assert by_name["架電"] == ["2026-10-20", "電話", "到達・更新予定"] and by_name["未連絡"] == ["", "", ""]
 
 
-def test_last_contacts_are_one_statement_whatever_the_list_size():
+def build_queries(subs: int) -> int:
+    """Queries a list build makes for a prime with `subs` subcontractors, each e-mailed and called."""
     prime = BusinessFactory()
-    subs = [business_expiring(D(2026, 12, 31)) for _ in range(30)]
-    for sub in subs:
+    operator = staff_user(roles.OPERATOR, f"op{subs}")
+    for _ in range(subs):
+        sub = business_expiring(D(2026, 12, 31))
         LinkFactory(prime=prime, subcontractor=sub)
         contact_notice(sub, "email", "sent", at(D(2026, 10, 1)))
-    subcontractor_list = build(prime=prime)
-    SubcontractorListRow.objects.update(last_contact_at=None, last_contact_channel="", last_contact_status="")
+        phone = contact_notice(sub, "phone", "queued", at(D(2026, 10, 2)))
+        CallAttempt.objects.create(
+            notice=phone, operator=operator, started_at=at(D(2026, 10, 3)), ended_at=at(D(2026, 10, 3)),
+            outcome="voicemail",
+        )  # fmt: skip
+    requested = list_services.subcontractor_list_request(prime=prime, row_filter="all", as_of=AS_OF)
     with CaptureQueriesContext(connection) as queries:
-        contacts.last_contacts_fill(list_id=subcontractor_list.pk, as_of=AS_OF)
-    assert len(queries) == 1
-    assert SubcontractorListRow.objects.filter(last_contact_channel="email").count() == 30
+        built = list_services.subcontractor_list_build(list_id=requested.pk)
+    rows = SubcontractorListRow.objects.filter(subcontractor_list=built)
+    assert rows.filter(last_contact_channel="phone", last_contact_status="voicemail").count() == subs
+    return len(queries)
+
+
+def test_a_build_makes_as_many_queries_for_forty_rows_as_for_four():
+    assert build_queries(4) == build_queries(40)

@@ -192,14 +192,8 @@ class Cp932Writer:
     """CSV lines in CP932; a character it cannot hold is written as 〓 and reported by row and column."""
 
     def __init__(self, out, header: list[str]):
-        self.out, self.header, self.lines, self.number, self.problems, self.more = (
-            out,
-            header,
-            CsvLines("cp932"),
-            1,
-            [],
-            0,
-        )
+        self.out, self.header, self.lines = out, header, CsvLines("cp932")
+        self.number, self.problems, self.more = 1, [], 0  # the header is line 1
         out.write(self.lines.line(header))
 
     def row(self, cells: list[str]) -> None:
@@ -245,7 +239,9 @@ def _write_files(subcontractor_list: SubcontractorList, xlsx_path: Path, csv_pat
         writer.writerow(header)
         sheet, current = None, None
         if subcontractor_list.scope == SubcontractorList.Scope.PRIME:
-            sheet = _prime_sheet(workbook, _("Subcontractors"), subcontractor_list, None, header)
+            sheet = _prime_sheet(
+                workbook, _("Subcontractors"), subcontractor_list, _own_prime(subcontractor_list, primes), header
+            )
         for prime_id, cells in _rows(subcontractor_list):
             text = csv_cells(cells)
             writer.writerow(text)
@@ -268,13 +264,16 @@ def _write_files(subcontractor_list: SubcontractorList, xlsx_path: Path, csv_pat
     return sjis.report()
 
 
-def _prime_sheet(workbook, name, subcontractor_list, prime: dict | None, header) -> Sheet:
+def _own_prime(subcontractor_list: SubcontractorList, primes: list[dict]) -> dict:
+    """A prime's own list: its summary entry, or zero counts when nothing matched the filter."""
+    if primes:
+        return primes[0]
+    prime = subcontractor_list.prime
+    return {"ccus_id": prime.ccus_id, "name": prime.name, "urgency": [0] * (len(URGENCY_DAYS) + 1)}
+
+
+def _prime_sheet(workbook, name, subcontractor_list, prime: dict, header) -> Sheet:
     """A prime's sheet: what it is, its counts by urgency, then the table's header."""
-    if prime is None:  # a prime's own list: its one prime
-        primes = summary(subcontractor_list)
-        prime = primes[0] if primes else {"urgency": [0] * (len(URGENCY_DAYS) + 1)}
-        prime.setdefault("name", subcontractor_list.prime.name)
-        prime.setdefault("ccus_id", subcontractor_list.prime.ccus_id)
     sheet = Sheet(workbook, name)
     title = _("Subcontractors of %(prime)s (%(id)s): renewal status") % {"prime": prime["name"], "id": prime["ccus_id"]}
     sheet.title(title)

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("outreach", "0022_periodic_tasks"),
+        ("outreach", "0025_provider_delivery_reports"),
     ]
 
     operations = [

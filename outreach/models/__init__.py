@@ -22,7 +22,13 @@ from outreach.models.core import (
     ScanRun,
 )
 from outreach.models.holdouts import Assignment, Experiment, HoldoutOverride
-from outreach.models.lists import AssociationStaff, ListDelivery, SubcontractorList, SubcontractorListRow
+from outreach.models.lists import (
+    AssociationStaff,
+    ContactOutcome,
+    ListDelivery,
+    SubcontractorList,
+    SubcontractorListRow,
+)
 from outreach.models.postcards import PostcardBatch, PostcardExclusion, ReturnedMail
 from outreach.models.reports import (
     CommitteeReport,
@@ -45,6 +51,7 @@ __all__ = [
     "CallTask",
     "Channel",
     "CommitteeReport",
+    "ContactOutcome",
     "Dashboard",
     "DashboardSnapshot",
     "Delivery",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from ccus.admin_mixins import ReadOnlyAdminMixin
 from ccus.tabular import UTF8_BOM, CsvLines
+from ccus.tabular.sheets import Sheet
 from outreach.models import CommitteeReport, Dashboard, EffectReport, Experiment, LapseModel, SegmentList
 from outreach.reports import admin_experiments, charts, effect_workbook, segments, snapshots
 from outreach.reports.committee import outcome_labels
@@ -179,10 +180,11 @@ def segment_file(rows, name: str, file_format: str):
         buffer = io.BytesIO()
         options = {"constant_memory": True, "in_memory": True, "strings_to_formulas": False}
         workbook = xlsxwriter.Workbook(buffer, options)
-        sheet = workbook.add_worksheet()
-        sheet.write_row(0, 0, segments.export_headers(), workbook.add_format({"bold": True}))
-        for index, row in enumerate(rows, start=1):
-            sheet.write_row(index, 0, [*row[:-1], row[-1].isoformat()])
+        sheet = Sheet(workbook, _("businesses at risk"), neutralised=True)
+        sheet.header(segments.export_headers())
+        for row in rows:
+            sheet.row(row)
+        sheet.close()
         workbook.close()
         response = HttpResponse(
             buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -161,6 +161,33 @@ def hostile_rows(cap: float) -> list[Row]:
     ]
 
 
+def renewal_rows(cap: float) -> list[Row]:
+    """The renewal import of a year's file, and of only the applications not yet recorded; beside row by row."""
+    script = [PY, "bench/renewal_import.py"]
+    found = []
+    for key, title, path, extra in (
+        ("renewals", "renewal import of a year's file (recorded, pending and new applications)", "renewals.csv", []),
+        ("renewals-new", "renewal import of new applications only (half approved)", "renewals-new.csv", ["--new-only"]),
+    ):
+        run = [*script, "run", "--file", str(OUT / path)]
+        found.append(
+            Row(
+                key,
+                title,
+                "rows/s",
+                Side("ours: import_renewals' rows, set-based (rolled back)", run),
+                [
+                    Side(
+                        "row by row through the desk's steps (rolled back)",
+                        [*run, "--side", "rowwise", "--seconds", str(cap)],
+                    )
+                ],
+                prepare=[[*script, "make", "--out", str(OUT / path), *extra]],
+            )
+        )
+    return found
+
+
 def rows(businesses: int, cap: float) -> list[Row]:
     bench = [PY, "-m", "bench.measures"]
     import_rows = min(200_000, businesses)
@@ -211,6 +238,7 @@ def rows(businesses: int, cap: float) -> list[Row]:
                 [PY, "bench/make_import_file.py", "--rows", str(import_rows), "--out", str(fields), "--field-names"],
             ],
         ),
+        *renewal_rows(cap),
         Row(
             "scan",
             f"daily reminder scan ({day}: a step reaches a month's expiries)",

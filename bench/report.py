@@ -257,6 +257,10 @@ def targets(stored: dict) -> list[str]:
         found.append(
             f"import ≥ 10,000 rows/s: {side('import')['rate']:,.0f} — {verdict(side('import')['rate'] >= 10_000)}"
         )
+    for key in ("renewals", "renewals-new"):
+        if side(key):
+            rate = side(key)["rate"]
+            found.append(f"{key} import ≥ 5,000 rows/s: {rate:,.0f} — {verdict(rate >= 5_000)}")
     if side("scan"):
         seconds = side("scan")["seconds"]
         at_million = seconds * 1_000_000 / stored["businesses"]
@@ -316,7 +320,8 @@ def targets(stored: dict) -> list[str]:
 
 def growth(all_stored: list[dict]) -> str:
     ordered = sorted(all_stored, key=lambda s: s["businesses"])
-    keys = [k for k in ("csv", "xlsx", "import", "scan", "lists", "postcards") if any(k in s["rows"] for s in ordered)]
+    keys = ("csv", "xlsx", "import", "renewals", "renewals-new", "scan", "lists", "postcards")
+    keys = [k for k in keys if any(k in s["rows"] for s in ordered)]
     lines = ["| row | " + " | ".join(f"{s['businesses']:,} businesses" for s in ordered) + " |"]
     lines.append("|---|" + "---|" * len(ordered))
     for key in keys:

@@ -164,10 +164,37 @@ def hostile_rows(cap: float) -> list[Row]:
     ]
 
 
+def renewal_rows(cap: float) -> list[Row]:
+    """The renewal import of a year's file, and of only the applications not yet recorded; beside row by row."""
+    script = [PY, "bench/renewal_import.py"]
+    found = []
+    for key, title, path, extra in (
+        ("renewals", "renewal import of a year's file (recorded, pending and new applications)", "renewals.csv", []),
+        ("renewals-new", "renewal import of new applications only (half approved)", "renewals-new.csv", ["--new-only"]),
+    ):
+        run = [*script, "run", "--file", str(OUT / path)]
+        found.append(
+            Row(
+                key,
+                title,
+                "rows/s",
+                Side("ours: import_renewals' rows, set-based (rolled back)", run),
+                [
+                    Side(
+                        "row by row through the desk's steps (rolled back)",
+                        [*run, "--side", "rowwise", "--seconds", str(cap)],
+                    )
+                ],
+                prepare=[[*script, "make", "--out", str(OUT / path), *extra]],
+            )
+        )
+    return found
+
+
 def rows(businesses: int, cap: float) -> list[Row]:
     bench = [PY, "-m", "bench.measures"]
     lapse = [PY, "-m", "bench.lapse"]
-    import_rows = min(200_000, businesses)
+    import_rows = 200_000 if businesses >= 50_000 else businesses  # a smaller register is read again
     plain, fields = OUT / "businesses.csv", OUT / "businesses-fields.csv"
     default_rows = min(businesses, 10_000)
     xlsx_rows = min(businesses, 5_000)
@@ -209,13 +236,18 @@ def rows(businesses: int, cap: float) -> list[Row]:
                 Side(
                     "django-import-export default ModelResource (rolled back)",
                     [PY, "bench/import_default_resource.py", str(fields), "--seconds", str(cap)],
-                )
+                ),
+                Side(
+                    "PostgreSQL COPY FROM of the same file into text columns, no checks",
+                    [*bench, "import_copy", "--file", str(plain)],
+                ),
             ],
             prepare=[
                 [PY, "bench/make_import_file.py", "--rows", str(import_rows), "--out", str(plain)],
                 [PY, "bench/make_import_file.py", "--rows", str(import_rows), "--out", str(fields), "--field-names"],
             ],
         ),
+        *renewal_rows(cap),
         Row(
             "scan",
             f"daily reminder scan ({day}: a step reaches a month's expiries)",

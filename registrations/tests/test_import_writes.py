@@ -48,6 +48,15 @@ def register() -> dict:
     }
 
 
+def histories() -> list[tuple]:
+    """The history rows the imports wrote: which business, type, reason and the values kept."""
+    kept = [f.attname for f in Business.history.model._meta.concrete_fields if f.attname in COMPARED]
+    return sorted(
+        (h.ccus_id, h.history_type, h.history_change_reason or "", tuple(getattr(h, c) for c in kept))
+        for h in Business.history.exclude(history_change_reason=None)
+    )
+
+
 def existing_business():
     business = BusinessFactory(ccus_id="12345678900001", email="old@example.jp", contact_person="佐藤")
     business.trades.set(["01", "02"])
@@ -83,10 +92,14 @@ def test_the_copy_path_leaves_exactly_the_rows_of_the_orm_path(postgres):
             existing_business()
             first, second = import_file(FIRST, orm=orm), import_file(SECOND, orm=orm)
             counts = [(o.counts["created"], o.counts["updated"], o.counts["unchanged"]) for o in (first, second)]
-            results[orm] = (counts, register())
+            results[orm] = (counts, register(), histories())
             transaction.set_rollback(True)
     assert results[False] == results[True]
-    counts, rows = results[False]
+    counts, rows, history = results[False]
+    # One row per business each import wrote: 2 created and 1 changed, then 2 changed.
+    assert [(ccus_id[-1], t, r) for ccus_id, t, r, _values in history] == [
+        ("1", "~", "取込: -"), ("1", "~", "取込: -"), ("2", "+", "取込: -"), ("2", "~", "取込: -"), ("3", "+", "取込: -")
+    ]  # fmt: skip
     assert counts == [(2, 1, 0), (0, 2, 1)]
     values, trades, associations = rows["12345678900001"]
     assert (values["contact_person"], values["do_not_call_since"]) == ("佐藤", datetime.date(2025, 2, 1))

@@ -58,9 +58,7 @@ def history_insert(model, history_type_sql: str = "%s") -> str:
     )
 
 
-def write_with_history(
-    sql: str, params: list, *, model, operation: str, user=None, history_type: str = CHANGED
-) -> int:
+def write_with_history(sql: str, params: list, *, model, operation: str, user=None, history_type: str = CHANGED) -> int:
     """Run `sql`, an INSERT or UPDATE of `model`'s table, and keep each row it wrote in history.
 
     Returns how many rows it wrote. On PostgreSQL one statement: the write as a

@@ -112,6 +112,9 @@ class RowKind(abc.ABC):
     # Who runs the import and what it is called in the history of the rows it writes.
     user = None
     operation = ""
+    # Whether the preview still has room for this chunk's changes: a kind may skip
+    # describing rows (Change.before/after) that only the preview reads.
+    previewing = True
 
     def header(self, key: str) -> str:
         return next((c.header for c in self.columns if c.key == key), key)
@@ -231,6 +234,7 @@ def run_import(kind: RowKind, table: Table, *, dry_run: bool, user=None, source:
 
 
 def _process(kind: RowKind, chunk: list[Row], outcome: Outcome) -> None:
+    kind.previewing = len(outcome.preview) < PREVIEW_LIMIT
     changes = kind.check(chunk)
     outcome.rows += len(chunk)
     for row in chunk:

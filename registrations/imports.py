@@ -164,6 +164,8 @@ class BusinessRows(RowKind):
             row.fail_validation(exc)
         if row.errors:
             return None
+        if stored is None and not self.previewing:  # a new business, past the preview: nothing to describe
+            return Change(row.number, CREATED, self._write_plan(merged, None, set(), new_trades, added_members))
 
         shown = {key: value for key, value in values.items() if key != "prefecture_id"}
         after = {key: _shown(value) for key, value in shown.items()}
@@ -182,15 +184,17 @@ class BusinessRows(RowKind):
             action = UNCHANGED
         after["associations"] = _shown([self.association_codes[pk] for pk in added_members])
         after["ccus_id"] = ccus_id  # which business, for the preview
-        plan = None
-        if action != UNCHANGED:
-            merged |= Business.derived(merged, stored)
-            merged["updated_at"] = self.now
-            if stored is None:
-                merged["created_at"] = self.now
-            replaced = None if new_trades is None or (stored and new_trades == old_trades) else new_trades
-            plan = BusinessWrite(merged, replaced, added_members)
+        plan = None if action == UNCHANGED else self._write_plan(merged, stored, old_trades, new_trades, added_members)
         return Change(row.number, action, plan, before, after)
+
+    def _write_plan(self, merged: dict, stored, old_trades, new_trades, added_members) -> BusinessWrite:
+        """The business's full row with its search keys, and its trades and memberships to write."""
+        merged |= Business.derived(merged, stored)
+        merged["updated_at"] = self.now
+        if stored is None:
+            merged["created_at"] = self.now
+        replaced = None if new_trades is None or (stored and new_trades == old_trades) else new_trades
+        return BusinessWrite(merged, replaced, added_members)
 
     def _values(self, row: Row) -> dict:
         """The column values the row gives (absent columns keep what is stored)."""

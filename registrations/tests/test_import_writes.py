@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import translation
 
+from ccus import importing
 from ccus.importing import run_import
 from ccus.tabular import open_table
 from registrations.business_writes import COLUMNS, CopyWriter, OrmWriter
@@ -97,9 +98,10 @@ def test_the_copy_path_leaves_exactly_the_rows_of_the_orm_path(postgres):
     assert results[False] == results[True]
     counts, rows, history = results[False]
     # One row per business each import wrote: 2 created and 1 changed, then 2 changed.
-    assert [(ccus_id[-1], t, r) for ccus_id, t, r, _values in history] == [
-        ("1", "~", "取込: -"), ("1", "~", "取込: -"), ("2", "+", "取込: -"), ("2", "~", "取込: -"), ("3", "+", "取込: -")
+    assert [(ccus_id[-1], t) for ccus_id, t, _reason, _values in history] == [
+        ("1", "~"), ("1", "~"), ("2", "+"), ("2", "~"), ("3", "+")
     ]  # fmt: skip
+    assert {r for _id, _t, r, _values in history} == {"取込: -"}
     assert counts == [(2, 1, 0), (0, 2, 1)]
     values, trades, associations = rows["12345678900001"]
     assert (values["contact_person"], values["do_not_call_since"]) == ("佐藤", datetime.date(2025, 2, 1))
@@ -108,6 +110,22 @@ def test_the_copy_path_leaves_exactly_the_rows_of_the_orm_path(postgres):
     values, trades, associations = rows["12345678900002"]
     assert (values["name_key"], values["is_sole_proprietor"], values["capital_band"]) == ("佐藤建設", False, 4)
     assert (trades, associations) == (["08", "09"], ["ZENKEN"])
+
+
+def test_rows_past_the_preview_are_written_as_the_previewed_ones(monkeypatch):
+    """New businesses past the preview's room skip their description, not their values."""
+    AssociationFactory(code="ZENKEN")
+    results, default = {}, importing.PREVIEW_LIMIT
+    for limit in (default, 0):
+        monkeypatch.setattr(importing, "PREVIEW_LIMIT", limit)
+        with transaction.atomic():
+            existing_business()
+            outcomes = [import_file(FIRST), import_file(SECOND)]
+            counts = [(o.counts["created"], o.counts["updated"], o.counts["unchanged"]) for o in outcomes]
+            results[limit] = (counts, register(), histories(), [len(o.preview) for o in outcomes])
+            transaction.set_rollback(True)
+    assert results[0][:3] == results[default][:3]
+    assert (results[0][3], results[default][3]) == ([0, 0], [3, 2])
 
 
 def test_postgresql_writes_by_copy_and_leaves_no_staging_tables(postgres):

@@ -161,9 +161,11 @@ def check_single_line(values: Mapping[str, str], labels: Mapping[str, str]) -> N
     They break CSV, PDF and e-mail output, and a bidirectional override makes a name
     display as something else than what is stored. `labels`: field name → its label.
     """
-    invisible = _invisible_characters()
-    if not invisible.search(" ".join([values[name] or "" for name in labels])):  # every field at once
+    # The quick answer for nearly every row: printable text has none of them (isprintable()
+    # is False for Cc, Cf, Zl and Zp, and for a few more, such as U+3000, that the search clears).
+    if " ".join([values[name] or "" for name in labels]).isprintable():
         return
+    invisible = _invisible_characters()
     errors = {}
     for name, label in labels.items():
         found = invisible.search(values[name] or "")
@@ -265,6 +267,8 @@ def _quick_test(field: models.Field) -> Callable[[Any], bool]:
     limit = field.max_length
     choices = {value for value, _label in field.flatchoices} if field.choices else None
     others = [v for v in field.validators if not (isinstance(v, MaxLengthValidator) and v.limit_value == limit)]
+    if not others and choices is None:  # most text fields: the length alone (a flag or a date: nothing)
+        return (lambda value: len(value) <= limit) if limit is not None else (lambda value: True)
 
     def quick_test(value) -> bool:
         if (choices is not None and value not in choices) or (limit is not None and len(value) > limit):

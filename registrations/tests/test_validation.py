@@ -1,4 +1,6 @@
 import random
+import sys
+import unicodedata
 
 import pytest
 from django.utils import translation
@@ -109,3 +111,9 @@ def test_the_corporate_check_digit_is_stdnums():
     drawn = [f"{draw.randrange(10**12):012d}" for _ in range(20_000)]
     numbers = ["000000000000", "999999999999", "835678256246", *drawn]
     assert [corporate_check_digit(n) for n in numbers] == [cn.calc_check_digit(n) for n in numbers]
+
+
+def test_no_invisible_character_passes_for_printable():
+    """check_single_line's quick answer: isprintable() is False for every character it refuses."""
+    refused = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in {"Cc", "Cf", "Zl", "Zp"}]
+    assert refused and not any(character.isprintable() for character in refused)

@@ -5,6 +5,7 @@ rules must say exactly what the model's full_clean() says.
 """
 
 import datetime
+import gc
 import io
 
 import pytest
@@ -171,3 +172,11 @@ def test_the_compiled_field_rules_say_what_full_clean_says(changes):
 
 
 BUSINESS_RULES_NAMES = {name for name, _field, _test in BUSINESS_RULES.fields}
+
+
+def test_an_import_leaves_the_garbage_collector_as_it_found_it():
+    AssociationFactory(code="ZENKEN")
+    AssociationFactory(code="TOSO")
+    threshold = gc.get_threshold()
+    assert import_file(FIRST).ok
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, 0)

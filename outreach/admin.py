@@ -38,6 +38,21 @@ APPEARANCES_SHOWN = 20
 SEND_NOW_LIMIT = 500
 
 
+def confirm_sending(model_admin, request, action: str, items: list[str], queryset) -> TemplateResponse:
+    """The page a list action that sends something shows first: what goes, and when it really goes out."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": dict(model_admin.get_action_choices(request)).get(action, action),
+        "opts": model_admin.model._meta,
+        "items": items,
+        "when": when_sent_text(Channel.EMAIL),
+        "action": action,
+        "selected": queryset.values_list("pk", flat=True)[:SEND_NOW_LIMIT],
+        "limit": SEND_NOW_LIMIT,
+    }
+    return TemplateResponse(request, "admin/outreach/send_reminder_confirm.html", context)
+
+
 def when_sent_text(channel: str, scheduled_for=None) -> str:
     """When a reminder queued now reaches the business, in the desk's words."""
     if channel == Channel.EMAIL:
@@ -145,8 +160,13 @@ class NoticeAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Send again: the failed or uncertain notices did not go out"), permissions=["change"])
     def requeue(self, request, queryset):
+        """Ask first, saying when the e-mails among them will really go out; then queue them again."""
+        if "confirm" not in request.POST:
+            notices = queryset.select_related("business")[:SEND_NOW_LIMIT]
+            return confirm_sending(self, request, "requeue", [str(notice) for notice in notices], queryset)
         count = services.notices_resolve_uncertain(notices=queryset, went_out=False)
-        self.message_user(request, _("%(count)s notices queued again.") % {"count": count}, messages.SUCCESS)
+        message = _("%(count)s notices queued again. %(when)s")
+        self.message_user(request, message % {"count": count, "when": when_sent_text(Channel.EMAIL)}, messages.SUCCESS)
 
 
 @admin.register(ScanRun)
@@ -235,16 +255,8 @@ class BusinessOutreachMixin:
         """Ask first, saying when the reminders will really go out; then queue one per business."""
         businesses = queryset[:SEND_NOW_LIMIT]
         if "confirm" not in request.POST:
-            context = {
-                **self.admin_site.each_context(request),
-                "title": _("Send a reminder now"),
-                "opts": self.model._meta,
-                "businesses": businesses,
-                "when": when_sent_text(Channel.EMAIL),
-                "selected": queryset.values_list("pk", flat=True)[:SEND_NOW_LIMIT],
-                "limit": SEND_NOW_LIMIT,
-            }
-            return TemplateResponse(request, "admin/outreach/send_reminder_confirm.html", context)
+            names = [f"{business.ccus_id} {business.name}" for business in businesses]
+            return confirm_sending(self, request, "send_reminder_now", names, queryset)
         sent = 0
         for business in businesses:
             try:
@@ -273,7 +285,7 @@ class BusinessOutreachMixin:
                     "title": _("Send a reminder now"),
                     "opts": self.model._meta,
                     "original": business,
-                    "businesses": [business],
+                    "items": [f"{business.ccus_id} {business.name}"],
                     "channel": notice.get_channel_display(),
                     "when": when_sent_text(notice.channel, notice.scheduled_for),
                 }

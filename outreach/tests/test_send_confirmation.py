@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from ccus import roles
-from outreach import business_days
+from outreach import business_days, services
 from outreach.models import Notice
 from outreach.tests.factories import business_expiring
 from registrations.tests.factories import staff_user
@@ -88,7 +88,7 @@ def test_send_now_for_a_business_without_email_says_how_it_goes_instead(saturday
 def test_the_list_action_asks_first_then_queues(saturday_desk, django_capture_on_commit_callbacks):
     selected = [business_expiring(D(2027, 1, 31)).pk for _ in range(2)]
     confirm = saturday_desk.post(CHANGELIST, {"action": "send_reminder_now", "_selected_action": selected})
-    assert "次の2件の事業者に督促を送ります" in confirm.content.decode()
+    assert "次の2件を送信します" in confirm.content.decode()
     assert "月曜 9:00 に送信されます" in confirm.content.decode()
     assert not Notice.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
@@ -96,3 +96,20 @@ def test_the_list_action_asks_first_then_queues(saturday_desk, django_capture_on
         page = saturday_desk.post(CHANGELIST, confirmed, follow=True).content.decode()
     assert "2件の督促を送信待ちにしました。月曜 9:00 に送信されます。" in page
     assert Notice.objects.filter(reason="manual").count() == 2
+
+
+def test_sending_uncertain_notices_again_asks_first(saturday_desk, django_capture_on_commit_callbacks):
+    saturday_desk.force_login(staff_user(roles.SUPERVISOR))  # the supervisor decides to send again
+    business = business_expiring(D(2027, 1, 31), name="株式会社髙橋建設")
+    notice = services.notice_send_now(business=business)
+    Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.UNCERTAIN)
+    changelist = reverse("admin:outreach_notice_changelist")
+    confirm = saturday_desk.post(changelist, {"action": "requeue", "_selected_action": [notice.pk]}).content.decode()
+    assert "次の1件を送信します" in confirm and "株式会社髙橋建設：メール" in confirm
+    assert "月曜 9:00 に送信されます" in confirm
+    assert Notice.objects.get(pk=notice.pk).status == Notice.Status.UNCERTAIN
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = {"action": "requeue", "_selected_action": [notice.pk], "confirm": "1"}
+        page = saturday_desk.post(changelist, confirmed, follow=True).content.decode()
+    assert "1件の通知を再送待ちにしました。月曜 9:00 に送信されます。" in page
+    assert Notice.objects.get(pk=notice.pk).status == Notice.Status.QUEUED

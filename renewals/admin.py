@@ -243,6 +243,9 @@ class BusinessRenewalMixin:
 
     @admin.action(description=_("Approve the pending renewal application"), permissions=["approve_renewal"])
     def approve_application(self, request, queryset):
+        if not selectors.pending_applications().filter(business__in=queryset).exists():
+            self.message_user(request, _("None of the selected businesses has a pending application."), messages.ERROR)
+            return None  # no approval form when there is nothing to approve
         return self._run_step(request, queryset, ApprovalForm, "approve_application", self._approve)
 
     # Each step returns what it did, in the words of the success message.

@@ -233,3 +233,11 @@ def test_money_has_thousands_separators_in_the_renewal_lists(client):
     case = business.renewal_cases.get()
     detail = client.get(reverse("admin:renewals_renewalcase_change", args=[case.pk])).content.decode()
     assert "24,000円" in detail
+
+
+def test_the_list_offers_no_approval_form_when_none_of_the_selected_is_pending(desk):
+    selected = [_business().pk, _business(D(2028, 3, 31)).pk]
+    response = desk.post(CHANGELIST, {"action": "approve_application", "_selected_action": selected}, follow=True)
+    page = response.content.decode()
+    assert 'name="approved_on"' not in page
+    assert page.count("選択した事業者に承認待ちの申請はありません。") == 1

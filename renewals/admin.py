@@ -27,6 +27,13 @@ from renewals.models import FeeRate, RenewalCase, RenewalStatus, Target, Term
 DAYS_LEFT_BUCKETS = [30, 60, 90, 180]
 # Days left at or below which the register shows the expiry in each colour (list and business page).
 URGENCY_COLOURS = [(30, "#ba2121"), (90, "#b45309"), (180, "#806c00")]
+# The business page's renewal steps, as its buttons name them.
+STEP_TITLES = {
+    "record_application": _("Record a renewal application"),
+    "approve_application": _("Approve the pending renewal application"),
+    "register_again": _("Register again after a lapse"),
+    "correct_dates": _("Correct the registration dates"),
+}
 # How many businesses a list action names one by one in its message before only counting them.
 NAMED_IN_MESSAGE = 10
 
@@ -237,11 +244,11 @@ class BusinessRenewalMixin:
     def has_approve_renewal_permission(self, request):
         return request.user.has_perm("renewals.change_renewalcase")
 
-    @admin.action(description=_("Record a renewal application"), permissions=["record_renewal"])
+    @admin.action(description=STEP_TITLES["record_application"], permissions=["record_renewal"])
     def record_application(self, request, queryset):
         return self._run_step(request, queryset, ApplicationForm, "record_application", self._record)
 
-    @admin.action(description=_("Approve the pending renewal application"), permissions=["approve_renewal"])
+    @admin.action(description=STEP_TITLES["approve_application"], permissions=["approve_renewal"])
     def approve_application(self, request, queryset):
         if not selectors.pending_applications().filter(business__in=queryset).exists():
             self.message_user(request, _("None of the selected businesses has a pending application."), messages.ERROR)
@@ -367,6 +374,7 @@ class BusinessRenewalMixin:
             context = {
                 **self.admin_site.each_context(request),
                 "title": f"{business.name} ({business.ccus_id})",
+                "step": STEP_TITLES[name],
                 "opts": self.model._meta,
                 "original": business,
                 "form": form,

@@ -202,6 +202,7 @@ def test_a_refused_step_shows_its_error_once(desk):
     business = _business(D(2028, 3, 31))  # the renewal window is not open yet
     url = reverse("admin:registrations_business_record_application", args=[business.pk])
     page = desk.post(url, {"received_on": "2026-11-27", "channel": "desk"}).content.decode()
+    assert '<h2 id="step-title">更新申請を受け付ける</h2>' in page  # which step this page is
     assert page.count("有効期限の6か月前") == 1
     assert page.count('class="errornote"') == 1 and "errorlist nonfield" not in page
 

@@ -152,7 +152,6 @@ class BusinessAdmin(
     inlines = [MembershipInline, *BusinessRenewalMixin.renewal_inlines, *BusinessOutreachMixin.outreach_inlines]
     actions = ["record_application", "approve_application", "send_reminder_now"]
     readonly_fields = [
-        *BusinessRenewalMixin.renewal_readonly_fields,
         *BusinessOutreachMixin.outreach_readonly_fields,
         "capital_band_display",
         "links_as_prime_display",
@@ -176,7 +175,7 @@ class BusinessAdmin(
                 ]
             },
         ),
-        (_("registration"), {"fields": ["permit_number", "trades", "registered_on", "expires_on", "renewal_summary"]}),
+        (_("registration"), {"fields": ["permit_number", "trades", "registered_on", "expires_on"]}),
         (
             _("contact flags"),
             {
@@ -204,7 +203,6 @@ class BusinessAdmin(
     # only if it may see that field (outreach.lists.scoping.visible_fields). Anything unnamed is hidden from a
     # role that does not see every field.
     SHOWS = {
-        "renewal_summary": "expires_on",
         "capital_band_display": "capital",
         DropdownTradeGroupFilter: "trades",
         DropdownExpiryMonthFilter: "expires_on",

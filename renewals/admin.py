@@ -84,7 +84,7 @@ def with_page_statuses(changelist_class):
             for pk, status in statuses.values_list("pk", "renewal_status"):
                 shown[pk].renewal_status = status
 
-    return type(f"PageStatus{changelist_class.__name__}", (PageStatusChangeList,), {})
+    return PageStatusChangeList
 
 
 class RenewalStatusFilter(admin.SimpleListFilter):
@@ -180,7 +180,6 @@ class BusinessRenewalMixin:
 
     renewal_list_filters = [RenewalStatusFilter, DaysLeftFilter]
     renewal_inlines = [TermInline, RenewalCaseInline]
-    renewal_readonly_fields = ["renewal_summary"]
     renewal_list_columns = ["renewal_status_display", "days_left_display"]
     change_form_template = "admin/renewals/business_change_form.html"
 
@@ -195,14 +194,6 @@ class BusinessRenewalMixin:
     @admin.display(description=_("days left"), ordering="expires_on")
     def days_left_display(self, obj):
         return days_left_html(obj.days_left(timezone.localdate()), in_column=True)
-
-    @admin.display(description=_("renewal"))
-    def renewal_summary(self, obj):
-        if not obj.pk:
-            return "-"
-        today = timezone.localdate()
-        status = selectors.status_of(obj, today=today)
-        return format_html("{} ({}) — {}", days_left_html(obj.days_left(today)), obj.expires_on, status.label)
 
     def renewal_panel_shows_detail(self, request) -> bool:
         """Whether this user sees the pending application and the next step (the business admin narrows it)."""

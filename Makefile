@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_BUSINESSES ?= 3000
 PORT ?= 8000
 
-.PHONY: run postcard-images test tour lint migrations-check bench bench-smoke faults
+.PHONY: run postcard-images committee-image test tour lint migrations-check bench bench-smoke faults
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,8 @@ run: $(VENV)/.runtime
 	$(BIN)/python manage.py seed_demo --businesses $(DEMO_BUSINESSES) --links-per-business 1.1 --if-empty
 	$(BIN)/python manage.py seed_demo_renewals
 	$(BIN)/python manage.py seed_demo_outreach
+	@# The call queue's order by expected saves; a register too small to learn from keeps expiry order.
+	-$(BIN)/python manage.py train_lapse_model
 	$(BIN)/python manage.py run_reminders
 	$(BIN)/python manage.py create_demo_users --url http://127.0.0.1:$(PORT)/admin/
 	@# A worker with beat on kombu's filesystem broker runs the ladder by itself, as in production.
@@ -49,6 +51,17 @@ postcard-images: $(VENV)/.runtime
 	$(BIN)/python manage.py run_reminders
 	$(BIN)/python manage.py postcard_sample var/postcard-sample.pdf
 	pdftoppm -png -r 150 var/postcard-sample.pdf docs/postcard
+
+## committee-image: page 1 of the demo's committee report for this fiscal quarter as PNG for the README (docs/committee-report-page1.png)
+QUARTER ?= $(shell $(PYTHON) -c "import datetime, zoneinfo; d = datetime.datetime.now(zoneinfo.ZoneInfo('Asia/Tokyo')).date(); print(f'{d.year if d.month >= 4 else d.year - 1}Q{(d.month - 4) % 12 // 3 + 1}')")
+committee-image: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --businesses $(DEMO_BUSINESSES) --links-per-business 1.1 --if-empty
+	$(BIN)/python manage.py seed_demo_renewals
+	$(BIN)/python manage.py seed_demo_outreach
+	$(BIN)/python manage.py run_reminders
+	$(BIN)/python manage.py committee_report --quarter $(QUARTER) | tail -1 \
+	  | xargs -I{} pdftoppm -png -r 80 -f 1 -l 1 -singlefile {} docs/committee-report-page1
 
 ## test: the whole suite (SQLite unless DATABASE_URL is set; services it cannot reach are skipped)
 test: $(VENV)/.dev

@@ -1,5 +1,8 @@
 """Write an import file of N businesses taken from the register, with new 事業者IDs.
 
+A register smaller than N is read again as often as needed, each pass under IDs of its
+own (30…, 31…, 32…), so the 50k register makes the 200,000-row file.
+
     python bench/make_import_file.py --rows 200000 --out var/bench/businesses.csv
     python bench/make_import_file.py --rows 200000 --out var/bench/businesses-fields.csv --field-names
 
@@ -16,6 +19,7 @@ from pathlib import Path
 from django_env import django_setup
 
 NEW_ID_OFFSET = 20_000_000_000_000  # seeded IDs start at 10…; these start at 30…
+PASS_OFFSET = 1_000_000_000_000  # each further pass over the register: 31…, 32…
 
 
 def main() -> None:
@@ -29,6 +33,7 @@ def main() -> None:
     from registrations.models import Business
 
     queryset = Business.objects.order_by("pk")[: args.rows]
+    passes = range(-(-args.rows // max(queryset.count(), 1)))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8" if args.field_names else "cp932", errors="replace", newline="") as out:
         writer = csv.writer(out, lineterminator="\r\n")
@@ -37,17 +42,19 @@ def main() -> None:
                       "is_sole_proprietor", "postal_code", "prefecture", "address", "phone", "email", "trades",
                       "permit_number", "registered_on", "expires_on"]  # fmt: skip
             writer.writerow(fields)
-            for b in queryset.prefetch_related("trades").iterator(chunk_size=2_000):
+            every = ((n, b) for n in passes for b in queryset.prefetch_related("trades").iterator(chunk_size=2_000))
+            for n, b in itertools.islice(every, args.rows):
                 values = {f: getattr(b, f) for f in fields if f not in ("prefecture", "trades")}
-                values["ccus_id"] = str(int(b.ccus_id) + NEW_ID_OFFSET)
+                values["ccus_id"] = str(int(b.ccus_id) + NEW_ID_OFFSET + n * PASS_OFFSET)
                 values["prefecture"] = b.prefecture_id
                 values["trades"] = ",".join(t.code for t in b.trades.all())
                 values["is_sole_proprietor"] = int(b.is_sole_proprietor)
                 writer.writerow(["" if values[f] is None else values[f] for f in fields])
         else:
             writer.writerow(HEADERS)
-            for cells in itertools.islice(business_rows(queryset), args.rows):
-                cells[0] = str(int(cells[0]) + NEW_ID_OFFSET)
+            every = ((n, cells) for n in passes for cells in business_rows(queryset))
+            for n, cells in itertools.islice(every, args.rows):
+                cells[0] = str(int(cells[0]) + NEW_ID_OFFSET + n * PASS_OFFSET)
                 writer.writerow(cells)
     print(f"wrote {args.rows:,} rows to {args.out}")
 

@@ -85,6 +85,7 @@ def measure(side: Side) -> dict:
         "sample": bool(result.get("sample")),
         "note": result.get("note", ""),
         "pages": result.get("pages"),
+        "p95_ms": result.get("p95_ms"),
         "wall": measured["wall"],
         "peak_mb": measured["peak_mb"],
         "tail": measured["tail"],
@@ -124,6 +125,8 @@ def seed_steps(businesses: int) -> list[tuple[list[str], dict]]:
     for week in range(4):
         day = today() + datetime.timedelta(days=7 * week)
         steps.append(([*manage, "run_reminders", "--date", day.isoformat()], {**QUIET, **NO_CAPS}))
+    # Past calls, so that the reach by hour is learned, as the demo has them.
+    steps.append(([*manage, "seed_demo_outreach"], {}))
     # Then years of sent notices, ten per business in all.
     steps.append(([*manage, "seed_demo_notices", "--per-business", "10"], {}))
     # What autovacuum would have done by the next morning: statistics and visibility maps.
@@ -161,9 +164,37 @@ def hostile_rows(cap: float) -> list[Row]:
     ]
 
 
+def renewal_rows(cap: float) -> list[Row]:
+    """The renewal import of a year's file, and of only the applications not yet recorded; beside row by row."""
+    script = [PY, "bench/renewal_import.py"]
+    found = []
+    for key, title, path, extra in (
+        ("renewals", "renewal import of a year's file (recorded, pending and new applications)", "renewals.csv", []),
+        ("renewals-new", "renewal import of new applications only (half approved)", "renewals-new.csv", ["--new-only"]),
+    ):
+        run = [*script, "run", "--file", str(OUT / path)]
+        found.append(
+            Row(
+                key,
+                title,
+                "rows/s",
+                Side("ours: import_renewals' rows, set-based (rolled back)", run),
+                [
+                    Side(
+                        "row by row through the desk's steps (rolled back)",
+                        [*run, "--side", "rowwise", "--seconds", str(cap)],
+                    )
+                ],
+                prepare=[[*script, "make", "--out", str(OUT / path), *extra]],
+            )
+        )
+    return found
+
+
 def rows(businesses: int, cap: float) -> list[Row]:
     bench = [PY, "-m", "bench.measures"]
-    import_rows = min(200_000, businesses)
+    lapse = [PY, "-m", "bench.lapse"]
+    import_rows = 200_000 if businesses >= 50_000 else businesses  # a smaller register is read again
     plain, fields = OUT / "businesses.csv", OUT / "businesses-fields.csv"
     default_rows = min(businesses, 10_000)
     xlsx_rows = min(businesses, 5_000)
@@ -205,19 +236,31 @@ def rows(businesses: int, cap: float) -> list[Row]:
                 Side(
                     "django-import-export default ModelResource (rolled back)",
                     [PY, "bench/import_default_resource.py", str(fields), "--seconds", str(cap)],
-                )
+                ),
+                Side(
+                    "PostgreSQL COPY FROM of the same file into text columns, no checks",
+                    [*bench, "import_copy", "--file", str(plain)],
+                ),
             ],
             prepare=[
                 [PY, "bench/make_import_file.py", "--rows", str(import_rows), "--out", str(plain)],
                 [PY, "bench/make_import_file.py", "--rows", str(import_rows), "--out", str(fields), "--field-names"],
             ],
         ),
+        *renewal_rows(cap),
         Row(
             "scan",
             f"daily reminder scan ({day}: a step reaches a month's expiries)",
             "terms/s",
             Side("ours: run_reminders (in process)", [*bench, "scan", "--date", day], BENCH_BROKER),
             [Side("per-business Python loop", [PY, "bench/scan_loop.py", "--date", day, "--seconds", str(cap)])],
+        ),
+        Row(
+            "holdouts",
+            f"daily scan with a 5 % holdout experiment on every rung allowed ({day}, rolled back)",
+            "terms/s",
+            Side("ours: experiments in the scan's SQL", [PY, "bench/holdout_scan.py", "--date", day, "--experiments"]),
+            [Side("the same scan without experiments", [PY, "bench/holdout_scan.py", "--date", day])],
         ),
         Row(
             "lists",
@@ -238,10 +281,46 @@ def rows(businesses: int, cap: float) -> list[Row]:
             Side("ours: claim, render, PDF + CSVs", [PY, "bench/postcards.py", "--postcards", str(postcards)]),
         ),
         Row(
+            "rekey",
+            "search-key re-key of the whole register, every row rewritten (migration 0015's worst case)",
+            "rows/s",
+            Side("ours: search_keys.rekey (batched read, COPY, one UPDATE … FROM)", [*bench, "rekey", "--everything"]),
+            [
+                Side(
+                    "row by row: one UPDATE per business (rolled back)",
+                    [*bench, "rekey", "--everything", "--row-by-row", "--seconds", str(cap)],
+                )
+            ],
+        ),
+        Row(
+            "search",
+            "name search as the desk types it (changelist query: first page and capped count)",
+            "queries/s",
+            Side("ours: Business.objects.search, in process", [PY, "bench/name_search.py", "--names", "200"]),
+        ),
+        Row(
             "dashboard",
             "dashboard, segments and committee report",
             "reports/s",
             Side("ours: test client in process", [PY, "bench/dashboard.py", "--requests", "5"]),
+        ),
+        Row(
+            "lapse-train",
+            "lapse model: features of every ended term, fit, validation, file",
+            "terms/s",
+            Side("ours: train_lapse_model's training (numpy from SQL, HistGradientBoosting)", [*lapse, "train"]),
+        ),
+        Row(
+            "lapse-score",
+            "lapse risk of every current term, with reasons, rows replaced",
+            "terms/s",
+            Side("ours: lapse_risk's scoring", [*lapse, "score"]),
+        ),
+        Row(
+            "lapse-replay",
+            "replay of the held-out months: calls by expected saves vs by expiry (method: bench/lapse.py)",
+            "calls/s",
+            Side("ours: expected saves, expiry order as the baseline in the note", [*lapse, "replay"]),
         ),
         Row(
             "admin",

@@ -17,3 +17,5 @@ app.autodiscover_tasks()
 # module of their own; every one keeps its first name (`name="outreach.tasks.…"`).
 app.autodiscover_tasks(["outreach.calls", "outreach.postcards", "outreach.lists", "outreach.reports"])
 app.autodiscover_tasks(["outreach"], related_name="outbox")
+# The lapse model's task keeps scikit-learn out of the processes that only serve pages.
+app.autodiscover_tasks(["outreach.reports"], related_name="lapse_tasks")

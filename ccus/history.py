@@ -10,6 +10,8 @@ No row is loaded into Python, so a scan over a million rows stays one statement.
 Change reasons are stored in the project's language (`reason`): the history page shows them as written.
 """
 
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
@@ -32,8 +34,19 @@ def reason(message: str, **values) -> str:
     return text % values if values else text
 
 
-def history_record_bulk(queryset: QuerySet, *, operation: str, user=None, history_type: str = CHANGED) -> int:
-    """Copy the rows of `queryset` into their history table; returns how many rows were copied."""
+def history_record_bulk(
+    queryset: QuerySet,
+    *,
+    operation: str,
+    user=None,
+    history_type: str = CHANGED,
+    reasons: Mapping[int, str] | None = None,
+) -> int:
+    """Copy the rows of `queryset` into their history table; returns how many rows were copied.
+
+    `reasons` gives rows their own change reason by primary key (each approval names its
+    application); rows it does not name keep `operation`.
+    """
     model = queryset.model
     history = model.history.model
     tracked = {f.attname: f for f in model._meta.concrete_fields}
@@ -45,15 +58,20 @@ def history_record_bulk(queryset: QuerySet, *, operation: str, user=None, histor
         scope, params = queryset.values("pk").query.sql_with_params()
     except EmptyResultSet:  # pk__in=[]: nothing to copy
         return 0
+    pk = f"src.{quote(model._meta.pk.column)}"
+    # Per-row reasons as a VALUES list joined on the key (column1, column2: the names PostgreSQL and SQLite give).
+    named = list((reasons or {}).items())
+    joined = f" LEFT JOIN (VALUES {', '.join(['(%s, %s)'] * len(named))}) r ON r.column1 = {pk}" if named else ""
     sql = (
         f"INSERT INTO {quote(history._meta.db_table)} "
         f"({targets}, history_date, history_change_reason, history_type, history_user_id) "
-        f"SELECT {sources}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} src "
-        f"WHERE src.{quote(model._meta.pk.column)} IN ({scope})"
+        f"SELECT {sources}, %s, {'COALESCE(r.column2, %s)' if named else '%s'}, %s, %s "
+        f"FROM {quote(model._meta.db_table)} src{joined} WHERE {pk} IN ({scope})"
     )
     values = [timezone.now(), operation[:REASON_LENGTH], history_type, getattr(user, "pk", None)]
+    named_values = [value for key, text in named for value in (key, text[:REASON_LENGTH])]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, *params])
+        cursor.execute(sql, [*values, *named_values, *params])
         return cursor.rowcount
 
 

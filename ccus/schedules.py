@@ -73,6 +73,12 @@ SCHEDULES = (
         Every(1, "hours"),
     ),
     Periodic("失効の記録 (mark_lapsed)", "renewals.tasks.mark_lapsed_task", Crontab(minute="30", hour="0")),
+    # After mark_lapsed, before the scan: the morning's call queue is ordered by last night's risks.
+    Periodic(
+        "失効リスクモデルの学習と採点 (train_lapse_model)",
+        "outreach.tasks.train_lapse_model_task",
+        Crontab(minute="0", hour="3"),
+    ),
 )
 
 # Past one machine (CELERY_QUEUE_BY_KIND): the queue of each kind of work; every other task

@@ -22,7 +22,7 @@ from ccus.stale_schedules import stale_schedules
 from outreach import selectors as core_selectors
 from outreach.lists import scoping
 from outreach.lists import selectors as list_selectors
-from outreach.models import CallTask, RenewalCheck
+from outreach.models import CallTask, LapseModel, RenewalCheck
 from outreach.postcards import selectors as postcard_selectors
 from outreach.reports import snapshots
 from registrations.models import Business
@@ -159,8 +159,25 @@ def _progress_items(user) -> list[Item]:
     return items
 
 
+def _lapse_model_items(user) -> list[Item]:
+    """A warning when the latest lapse model's file failed to load: the call queue is back in expiry order."""
+    if not user.has_perm("outreach.view_lapsemodel"):
+        return []
+    latest = LapseModel.objects.only("pk", "load_error").first()
+    if latest is None or not latest.load_error:
+        return []
+    return [
+        Item(
+            _("The lapse risk model cannot be loaded: calls are ordered by expiry date"),
+            _link("outreach_lapsemodel_change", [latest.pk]),
+            note=latest.load_error[:200],
+        )
+    ]
+
+
 def supervisor_todo(user, *, now: datetime.datetime) -> list[Item]:
-    """監督者 (and 管理者): the year against its target, batches to print, lists to deliver, stopped schedules."""
+    """監督者 (and 管理者): the year against its target, batches to print, lists to deliver, stopped schedules,
+    and a lapse model that failed to load."""
     items = [
         *_progress_items(user),
         *_counted(
@@ -178,6 +195,7 @@ def supervisor_todo(user, *, now: datetime.datetime) -> list[Item]:
             list_selectors.lists_to_deliver(),
         ),
     ]
+    items.extend(_lapse_model_items(user))
     if user.has_perm("django_celery_beat.view_periodictask"):
         stale = stale_schedules(now=now)
         items.append(

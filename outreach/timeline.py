@@ -15,7 +15,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from outreach.models import Bounce, Channel, Notice
+from outreach.models import Assignment, Bounce, Channel, Notice
 from renewals.models import RenewalCase, Term
 
 # Every event source yields these columns: when, what kind, and three free columns the
@@ -146,6 +146,21 @@ def _lapse(event):
     return _("lapsed"), _("expired on %(date)s") % {"date": event.a}, ""
 
 
+def _holdouts(business_id: int) -> QuerySet:
+    return events(
+        Assignment.objects.filter(business_id=business_id).exclude(arm=Assignment.Arm.CONTROL),
+        at=day("assigned_on"),
+        kind="holdout",
+        a=F("arm"),
+        b=F("experiment__name"),
+        c=F("experiment__step__name"),
+    )
+
+
+def _holdout(event):
+    return _("holdout experiment"), label(Assignment.Arm, event.a), f"{event.b}（{event.c}）"
+
+
 # The core's kinds; a new kind of contact is one more Kind, here or in its wing's selectors.
 CORE_KINDS = [
     Kind("notice", _notices, _notice),
@@ -153,6 +168,7 @@ CORE_KINDS = [
     Kind("application", _applications, _application, date_only=True),
     Kind("approval", _approvals, _approval, date_only=True),
     Kind("lapse", _lapses, _lapse, date_only=True),
+    Kind("holdout", _holdouts, _holdout, date_only=True),
 ]
 
 

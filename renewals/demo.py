@@ -1,26 +1,51 @@
 """Renewal history for the demo register, as if each business that renews applied some days
-before its expiry (5 to 170) and was approved 3 to 25 days later.
+before its expiry (5 to 170; without e-mail late, 5 to 40) and was approved 3 to 25 days later.
 
-Expired terms: most renewed. Terms still running: those whose application day has come have
-applied, and are approved if the approval day has come too (renewing early moves the expiry
-five years on, however early), else pending. So applications follow the reminders sent before
-them, and the dashboard's funnel shows renewals on any day, also early in a fiscal year.
-Written with bulk operations per chunk so that it also runs at benchmark scale.
+Whether a business renews depends on it (renewal_chance: e-mail, region, 一人親方, membership).
+Expired terms: those that renew have renewed. Terms still running: those whose application day
+has come have applied, and are approved if the approval day has come too (renewing early moves
+the expiry five years on, however early), else pending. So applications follow the reminders
+sent before them, and the dashboard's funnel shows renewals on any day, also early in a fiscal
+year. Written with bulk operations per chunk so that it also runs at benchmark scale.
 """
 
 import datetime
 import random
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_noop
 
 from ccus.history import reason
+from registrations.models import Membership
 from renewals import services, terms
 from renewals.models import FeeRate, RenewalCase, Term
 
 CHUNK = 2_000
-RENEWED_SHARE = 0.8  # of the terms, those whose business renews
+RENEWED_SHARE = 0.9  # of the terms of a business with e-mail, not a sole proprietor
+# Hokkaido, Tohoku, Shikoku and Kyushu, where the demo's businesses without e-mail hear of their expiry late.
+LATE_PREFECTURES = {
+    "01",
+    "02",
+    "03",
+    "04",
+    "05",
+    "06",
+    "07",
+    "36",
+    "37",
+    "38",
+    "39",
+    "40",
+    "41",
+    "42",
+    "43",
+    "44",
+    "45",
+    "46",
+}
 APPLIED_DAYS_BEFORE = (5, 170)  # days before expiry an application arrives
+APPLIED_DAYS_BEFORE_WITHOUT_EMAIL = (5, 40)  # without e-mail the renewal comes late in the window
 APPROVAL_DAYS = (3, 25)  # days from an application to its approval
 
 
@@ -29,17 +54,26 @@ def build_history(*, today: datetime.date, seed: int = 2025) -> dict[str, int]:
     rnd = random.Random(seed)
     fees = {rate.capital_band: rate.amount for rate in FeeRate.objects.in_force(today).order_by("effective_from")}
     renewed = 0
-    expired = Term.objects.filter(is_current=True, ended="", expires_on__lt=today, renewal_cases__isnull=True)
-    ids = [pk for pk in expired.values_list("pk", flat=True).iterator() if rnd.random() < RENEWED_SHARE]
+    expired = _with_membership(
+        Term.objects.filter(is_current=True, ended="", expires_on__lt=today, renewal_cases__isnull=True)
+    )
+    rows = expired.values_list(
+        "pk", "business__email", "business__prefecture_id", "business__is_sole_proprietor", "member"
+    )
+    ids = [row[0] for row in rows.order_by("pk").iterator() if rnd.random() < renewal_chance(*row[1:])]
     for start in range(0, len(ids), CHUNK):
         chunk = Term.objects.filter(pk__in=ids[start : start + CHUNK]).select_related("business")
         renewed += _renew([(term, *_dates(term, rnd)) for term in chunk], fees)
-    running = Term.objects.filter(is_current=True, ended="", expires_on__gte=today, renewal_cases__isnull=True).filter(
-        expires_on__lte=today + datetime.timedelta(days=APPLIED_DAYS_BEFORE[1])
+    running = _with_membership(
+        Term.objects.filter(is_current=True, ended="", renewal_cases__isnull=True).filter(
+            expires_on__gte=today, expires_on__lte=today + datetime.timedelta(days=APPLIED_DAYS_BEFORE[1])
+        )
     )
     early, pending = [], []
-    for term in running.select_related("business").iterator(chunk_size=CHUNK):
-        if rnd.random() >= RENEWED_SHARE:
+    for term in running.select_related("business").order_by("pk").iterator(chunk_size=CHUNK):
+        business = term.business
+        chance = renewal_chance(business.email, business.prefecture_id, business.is_sole_proprietor, term.member)
+        if rnd.random() >= chance:
             continue
         received_on, approved_on = _dates(term, rnd)
         if received_on > today:
@@ -54,11 +88,24 @@ def build_history(*, today: datetime.date, seed: int = 2025) -> dict[str, int]:
     return {"renewed": renewed, "pending": len(pending)}
 
 
+def _with_membership(term_rows):
+    """The terms, each with `member`: whether its business belongs to an association."""
+    return term_rows.annotate(member=Exists(Membership.objects.filter(business_id=OuterRef("business_id"))))
+
+
 def _dates(term: Term, rnd: random.Random) -> tuple[datetime.date, datetime.date]:
     """A renewing term's application and approval days, both before its expiry."""
-    received_on = term.expires_on - datetime.timedelta(days=rnd.randrange(*APPLIED_DAYS_BEFORE))
+    days_before = APPLIED_DAYS_BEFORE if term.business.email else APPLIED_DAYS_BEFORE_WITHOUT_EMAIL
+    received_on = term.expires_on - datetime.timedelta(days=rnd.randrange(*days_before))
     approved_on = min(received_on + datetime.timedelta(days=rnd.randrange(*APPROVAL_DAYS)), term.expires_on)
     return received_on, approved_on
+
+
+def renewal_chance(email: str, prefecture: str, sole_proprietor: bool, member: bool) -> float:
+    """The chance that the demo renews an expired term of such a business."""
+    if not email and prefecture in LATE_PREFECTURES:
+        return 0.2
+    return RENEWED_SHARE - 0.3 * (not email) - 0.15 * sole_proprietor + 0.05 * member
 
 
 def _case(term: Term, received_on: datetime.date, fees: dict[int, int], **fields) -> RenewalCase:

@@ -1,10 +1,13 @@
 """Renewal applications and approvals from a file: 事業者ID, 申請日, 承認日.
 
-Each row goes through the renewal services, whose rules (window open, not lapsed,
-one pending application) depend on the state the earlier rows left; so rows are
-applied as they are checked, inside the import's transaction, which run_import rolls
-back when any row is bad or on a dry run.
+A business appears once in a file, so its row depends only on what the register held
+before the import: a chunk's rows are checked and applied together, through the same
+bulk services the desk's single steps call (renewal_record_applications, then
+renewal_approve_many), inside the import's transaction, which run_import rolls back
+when any row is bad or on a dry run.
 """
+
+from datetime import date
 
 from django.utils.translation import gettext as _
 
@@ -33,8 +36,8 @@ class RenewalRows(RowKind):
     def check(self, rows: list[Row]) -> list[Change]:
         ids = business_id_cells(rows, "ccus_id")
         wanted = [values["ccus_id"] for values in ids.values() if values.get("ccus_id")]
-        businesses = Business.objects.in_bulk(wanted, field_name="ccus_id")
-        changes = []
+        businesses = Business.objects.only(*services.NAMED).in_bulk(wanted, field_name="ccus_id")
+        asked: dict[int, tuple[Row, Business, date | None, date | None]] = {}
         for row in rows:
             if row.errors:
                 continue
@@ -51,36 +54,57 @@ class RenewalRows(RowKind):
             if row.errors:
                 continue
             self.seen.add(ccus_id)
-            try:
-                action = self._apply(business, received_on, approved_on)
-            except services.RenewalError as error:
-                row.fail("", str(error))
+            asked[business.pk] = (row, business, received_on, approved_on)
+        actions = self._apply(asked)
+        changes = []
+        for row, business, received_on, approved_on in asked.values():
+            if row.errors:
                 continue
             shown = {"申請日": str(received_on or ""), "承認日": str(approved_on or "")}
-            changes.append(Change(row.number, action, business, after=shown))
+            changes.append(Change(row.number, actions[business.pk], business, after=shown))
         return changes
 
     def write(self, changes: list[Change]) -> None:
-        """Nothing left to write: check() applied each row through the services."""
+        """Nothing left to write: check() applied the rows through the services."""
 
     @staticmethod
-    def _apply(business, received_on, approved_on) -> str:
-        """Record what the row says is new; the same row imported again changes nothing."""
-        case = RenewalCase.objects.filter(business=business).exclude(status=RenewalCase.Status.WITHDRAWN).first()
-        action = UNCHANGED
-        if received_on and not (case and case.received_on == received_on):
-            case = services.renewal_record_application(
-                business=business, received_on=received_on, channel=RenewalCase.Channel.FILE
-            )
-            action = CREATED
-        if approved_on:
+    def _apply(asked: dict[int, tuple[Row, Business, date | None, date | None]]) -> dict[int, str]:
+        """Record what each row says is new, failing the rows the rules refuse; the action per business id.
+
+        The same row imported again changes nothing: an application received on the
+        same day is the one already recorded, an approval on the same day the one done.
+        """
+        latest: dict[int, RenewalCase] = {}
+        cases = RenewalCase.objects.filter(business_id__in=asked).exclude(status=RenewalCase.Status.WITHDRAWN)
+        cases = cases.only("business_id", "received_on", "status", "approved_on")
+        for case in cases.order_by("business_id", "received_on", "pk"):
+            latest[case.business_id] = case  # the model's order: the latest application first
+        received = {
+            pk: received_on
+            for pk, (_row, _business, received_on, _approved_on) in asked.items()
+            if received_on and not (pk in latest and latest[pk].received_on == received_on)
+        }
+        recorded = services.renewal_record_applications(received=received, channel=RenewalCase.Channel.FILE)
+        actions, approved = {}, {}
+        for pk, (row, _business, _received_on, approved_on) in asked.items():
+            outcome = recorded.get(pk)
+            if isinstance(outcome, services.RenewalError):
+                row.fail("", str(outcome))
+                continue
+            case = outcome or latest.get(pk)
+            actions[pk] = CREATED if outcome else UNCHANGED
+            if not approved_on:
+                continue
             if case is None:
-                raise services.RenewalError(_("There is no application to approve."))
-            if case.status == RenewalCase.Status.PENDING:
-                services.renewal_approve(case=case, approved_on=approved_on)
-                action = CREATED if action == CREATED else UPDATED
+                row.fail("", _("There is no application to approve."))
+            elif case.status == RenewalCase.Status.PENDING:
+                approved[case.pk] = (pk, approved_on)
             elif case.approved_on != approved_on:
-                raise services.RenewalError(
-                    _("The application was already approved on %(date)s.") % {"date": case.approved_on}
-                )
-        return action
+                row.fail("", _("The application was already approved on %(date)s.") % {"date": case.approved_on})
+        renewed = services.renewal_approve_many(approved={case: on for case, (_pk, on) in approved.items()})
+        for case_pk, (pk, _on) in approved.items():
+            if isinstance(renewed[case_pk], services.RenewalError):
+                asked[pk][0].fail("", str(renewed[case_pk]))
+            elif actions[pk] == UNCHANGED:
+                actions[pk] = UPDATED
+        return actions

@@ -57,13 +57,18 @@ def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> 
               AND NOT EXISTS (SELECT 1 FROM renewals_term t WHERE t.business_id = b.id)
             ORDER BY b.id
             ON CONFLICT DO NOTHING
+            RETURNING id
             """,
             [True, connection.ops.adapt_datetimefield_value(now), *params],
         )
-        created = cursor.rowcount
-        if created:
+        # By the ids it returned, not by created_at: terms others wrote in the same instant are not these.
+        created_ids = [row[0] for row in cursor.fetchall()]
+        created = len(created_ids)
+        for start in range(0, created, 5_000):
             history_record_bulk(
-                Term.objects.filter(created_at=now), operation=reason(gettext_noop("terms sync")), history_type=CREATED
+                Term.objects.filter(pk__in=created_ids[start : start + 5_000]),
+                operation=reason(gettext_noop("terms sync")),
+                history_type=CREATED,
             )
         cursor.execute(
             f"""
@@ -117,7 +122,12 @@ def _business_scope(business_ids: list[int] | None, changed_since, b: str = "b")
 
 
 def business_expiry_follow(
-    *, business_ids: list[int] | None = None, changed_since=None, operation: str, user=None
+    *,
+    business_ids: list[int] | None = None,
+    changed_since=None,
+    operation: str,
+    user=None,
+    reasons: dict[int, str] | None = None,
 ) -> int:
     """The one writer of `Business.expires_on`: the current term's expiry, copied; returns how many moved.
 
@@ -126,7 +136,8 @@ def business_expiry_follow(
     filter a million businesses on it without joining terms. Every path that writes a term
     (approval, re-registration, correction, the sync after an import or a desk save) calls
     this in its own transaction, so no reader ever sees the two apart. One set-based
-    statement, each moved business kept in its history. Scope as terms_sync().
+    statement, each moved business kept in its history (under its own reason where
+    `reasons`, by business id, gives one). Scope as terms_sync().
     """
     # The table by its name: SQLite's UPDATE … FROM takes no alias for the table it updates.
     scope, params = _business_scope(business_ids, changed_since, b="registrations_business")
@@ -144,8 +155,12 @@ def business_expiry_follow(
         )
         moved_ids = [row[0] for row in cursor.fetchall()]
         for start in range(0, len(moved_ids), 5_000):
+            chunk = moved_ids[start : start + 5_000]
             history_record_bulk(
-                Business.objects.filter(pk__in=moved_ids[start : start + 5_000]), operation=operation, user=user
+                Business.objects.filter(pk__in=chunk),
+                operation=operation,
+                user=user,
+                reasons={pk: reasons[pk] for pk in chunk if pk in reasons} if reasons else None,
             )
     return len(moved_ids)
 
@@ -168,34 +183,64 @@ def check_date(model, name: str, value: datetime.date, business: Business) -> No
 
 def current_term(business: Business) -> Term:
     """The business's current term; one it has no term for yet (just imported) gets it from the register."""
-    term = Term.objects.filter(business=business, is_current=True).first()
-    if term is None:
-        terms_sync(business_ids=[business.pk])
-        term = Term.objects.filter(business=business, is_current=True).first()
+    term = current_terms([business.pk]).get(business.pk)
     if term is None:
         raise RenewalError(_("%(business)s has no registration term.") % {"business": business})
     return term
 
 
-def fee_for(*, capital_band: int, on: datetime.date) -> int:
-    """The fee of the schedule in force on a date for a capital band."""
-    amount = FeeRate.objects.in_force(on).filter(capital_band=capital_band).values_list("amount", flat=True).first()
-    if amount is None:
-        raise RenewalError(_("The fee schedule has no rate for this capital band on %(date)s.") % {"date": on})
-    return amount
+def current_terms(business_ids: list[int]) -> dict[int, Term]:
+    """Each business's current term, by business id; those without one yet get it from the register."""
+    found = {term.business_id: term for term in Term.objects.filter(business_id__in=business_ids, is_current=True)}
+    missing = [pk for pk in business_ids if pk not in found]
+    if missing:
+        terms_sync(business_ids=missing)
+        found |= {term.business_id: term for term in Term.objects.filter(business_id__in=missing, is_current=True)}
+    return found
 
 
-@transaction.atomic
-def renewal_record_application(
-    *, business: Business, received_on: datetime.date, channel: str, user=None, note: str = ""
-) -> RenewalCase:
-    """Record a renewal application received on a date."""
-    business = Business.objects.select_for_update().get(pk=business.pk)
-    check_date(RenewalCase, "received_on", received_on, business)
-    term = current_term(business)
-    name = {"business": f"{business.name} ({business.ccus_id})"}
+class FeeSchedule:
+    """The fee schedule, read once: the amount in force on a date for a capital band."""
+
+    def __init__(self):
+        self.rates: dict[int, list[tuple[datetime.date, int]]] = {}
+        for band, starts, amount in FeeRate.objects.order_by("capital_band", "-effective_from").values_list(
+            "capital_band", "effective_from", "amount"
+        ):
+            self.rates.setdefault(band, []).append((starts, amount))
+
+    def fee(self, *, capital_band: int, on: datetime.date) -> int:
+        """The latest rate for the band that started on or before the date."""
+        amount = next((amount for starts, amount in self.rates.get(capital_band, ()) if starts <= on), None)
+        if amount is None:
+            raise RenewalError(_("The fee schedule has no rate for this capital band on %(date)s.") % {"date": on})
+        return amount
+
+
+# The fields a refusal names a business by.
+NAMED = ("name", "ccus_id")
+
+
+def _named(business: Business) -> dict[str, str]:
+    return {"business": f"{business.name} ({business.ccus_id})"}
+
+
+def application_refusal(
+    *, business: Business, term: Term | None, received_on: datetime.date, pending: bool, renewed: bool
+) -> RenewalError | None:
+    """Why an application received on a date cannot be recorded, or None: the rules, in the order the desk reads them.
+
+    `pending`: the business has a pending application; `renewed`: its term has an approved one.
+    """
+    try:
+        check_date(RenewalCase, "received_on", received_on, business)
+    except RenewalError as error:
+        return error
+    if term is None:
+        return RenewalError(_("%(business)s has no registration term.") % {"business": business})
+    name = _named(business)
     if received_on > term.expires_on:
-        raise RenewalError(
+        return RenewalError(
             _(
                 "%(business)s: the application date %(date)s is after the registration expired on %(expiry)s. "
                 "An expired registration cannot be renewed: register the business again (再登録)."
@@ -203,56 +248,204 @@ def renewal_record_application(
             % {**name, "date": received_on, "expiry": term.expires_on}
         )
     if term.ended == Term.End.LAPSED:
-        raise RenewalError(_("%(business)s has lapsed: it must register again, not renew.") % name)
+        return RenewalError(_("%(business)s has lapsed: it must register again, not renew.") % name)
     if received_on < terms.window_opens(term.expires_on):
-        raise RenewalError(
+        return RenewalError(
             _("%(business)s: renewal opens on %(date)s, six months before expiry.")
             % {**name, "date": terms.window_opens(term.expires_on)}
         )
-    if RenewalCase.objects.filter(business=business, status=RenewalCase.Status.PENDING).exists():
-        raise RenewalError(_("%(business)s already has a pending application.") % name)
-    if RenewalCase.objects.filter(term=term, status=RenewalCase.Status.APPROVED).exists():
-        raise RenewalError(_("%(business)s has already renewed this term.") % name)
-    return RenewalCase.objects.create(
-        business=business,
-        term=term,
-        received_on=received_on,
-        channel=channel,
-        received_by=user,
-        capital_band=business.capital_band,
-        fee=fee_for(capital_band=business.capital_band, on=received_on),
-        note=note,
+    if pending:
+        return RenewalError(_("%(business)s already has a pending application.") % name)
+    if renewed:
+        return RenewalError(_("%(business)s has already renewed this term.") % name)
+    return None
+
+
+@transaction.atomic
+def renewal_record_application(
+    *, business: Business, received_on: datetime.date, channel: str, user=None, note: str = ""
+) -> RenewalCase:
+    """Record a renewal application received on a date."""
+    outcome = renewal_record_applications(received={business.pk: received_on}, channel=channel, user=user, note=note)
+    if isinstance(outcome[business.pk], RenewalError):
+        raise outcome[business.pk]
+    return outcome[business.pk]
+
+
+@transaction.atomic
+def renewal_record_applications(
+    *, received: dict[int, datetime.date], channel: str, user=None, note: str = ""
+) -> dict[int, RenewalCase | RenewalError]:
+    """Record applications for many businesses at once (business id → date received).
+
+    Steps: lock the businesses (in id order), read their current terms, pending and
+    approved applications and the fee schedule with a query each, check each business
+    with application_refusal(), then insert the allowed applications and their history
+    in one statement each. Returns, per business id, the new application or the refusal.
+    """
+    if not received:
+        return {}
+    ids = sorted(received)
+    businesses = (
+        Business.objects.select_for_update().filter(pk__in=ids).order_by("pk").only(*NAMED, "capital_band").in_bulk()
     )
+    if len(businesses) < len(ids):
+        raise Business.DoesNotExist(f"no business with id {sorted(set(ids) - set(businesses))}")
+    current = current_terms(ids)
+    pending = set(
+        RenewalCase.objects.filter(business_id__in=ids, status=RenewalCase.Status.PENDING).values_list(
+            "business_id", flat=True
+        )
+    )
+    renewed = set(
+        RenewalCase.objects.filter(
+            term_id__in=[term.pk for term in current.values()], status=RenewalCase.Status.APPROVED
+        ).values_list("term_id", flat=True)
+    )
+    schedule = FeeSchedule()
+    outcome: dict[int, RenewalCase | RenewalError] = {}
+    for pk in ids:
+        business, term, received_on = businesses[pk], current.get(pk), received[pk]
+        refusal = application_refusal(
+            business=business,
+            term=term,
+            received_on=received_on,
+            pending=pk in pending,
+            renewed=term is not None and term.pk in renewed,
+        )
+        try:
+            fee = schedule.fee(capital_band=business.capital_band, on=received_on) if refusal is None else 0
+        except RenewalError as error:
+            refusal = error
+        outcome[pk] = refusal or RenewalCase(
+            business=business,
+            term=term,
+            received_on=received_on,
+            channel=channel,
+            received_by=user,
+            capital_band=business.capital_band,
+            fee=fee,
+            note=note,
+        )
+    cases = RenewalCase.objects.bulk_create([case for case in outcome.values() if isinstance(case, RenewalCase)])
+    history_record_bulk(
+        RenewalCase.objects.filter(pk__in=[case.pk for case in cases]),
+        operation=reason(gettext_noop("renewal application received")),
+        user=user,
+        history_type=CREATED,
+    )
+    return outcome
+
+
+def approval_refusal(*, case: RenewalCase, approved_on: datetime.date) -> RenewalError | None:
+    """Why an application cannot be approved on a date, or None."""
+    try:
+        check_date(RenewalCase, "approved_on", approved_on, case.business)
+    except RenewalError as error:
+        return error
+    if case.status != RenewalCase.Status.PENDING:
+        return RenewalError(_("%(business)s: only a pending application can be approved.") % _named(case.business))
+    if approved_on < case.received_on:
+        return RenewalError(_("%(business)s: approval cannot come before the application.") % _named(case.business))
+    return None
 
 
 @transaction.atomic
 def renewal_approve(*, case: RenewalCase, approved_on: datetime.date, user=None) -> Term:
     """Approve a pending application: the expiry moves five years on, however early."""
-    case = RenewalCase.objects.select_for_update().select_related("term", "business").get(pk=case.pk)
-    check_date(RenewalCase, "approved_on", approved_on, case.business)
-    name = {"business": f"{case.business.name} ({case.business.ccus_id})"}
-    if case.status != RenewalCase.Status.PENDING:
-        raise RenewalError(_("%(business)s: only a pending application can be approved.") % name)
-    if approved_on < case.received_on:
-        raise RenewalError(_("%(business)s: approval cannot come before the application.") % name)
-    old = case.term
-    operation = reason(gettext_noop("renewal approved: application %(case)s"), case=case.pk)
-    update_with_history(
-        Term.objects.filter(pk=old.pk), operation=operation, user=user, is_current=False, ended=Term.End.RENEWED
+    outcome = renewal_approve_many(approved={case.pk: approved_on}, user=user)[case.pk]
+    if isinstance(outcome, RenewalError):
+        raise outcome
+    return outcome
+
+
+@transaction.atomic
+def renewal_approve_many(*, approved: dict[int, datetime.date], user=None) -> dict[int, Term | RenewalError]:
+    """Approve many pending applications at once (application id → date approved).
+
+    Steps: lock the applications with their terms and businesses (in id order), check
+    each with approval_refusal(); then, for the approved ones, a statement each: end the
+    old terms, insert the new ones (expiry five years on, however early), mark the
+    applications approved, and copy the new expiries to the businesses
+    (business_expiry_follow). Every changed row is kept in its history under the reason
+    "renewal approved: application N". Returns, per application id, the new term or the refusal.
+    """
+    if not approved:
+        return {}
+    cases = list(
+        RenewalCase.objects.select_for_update()
+        .select_related("term", "business")
+        .filter(pk__in=approved)
+        .order_by("pk")
     )
-    new = Term.objects.create(
-        business=case.business,
-        starts_on=old.expires_on + datetime.timedelta(days=1),
-        expires_on=terms.expiry_after_renewal(old.expires_on),
-        origin=Term.Origin.RENEWAL,
+    if len(cases) < len(approved):
+        raise RenewalCase.DoesNotExist(f"no application with id {sorted(set(approved) - {c.pk for c in cases})}")
+    outcome: dict[int, Term | RenewalError] = {}
+    allowed = []
+    for case in cases:
+        refusal = approval_refusal(case=case, approved_on=approved[case.pk])
+        if refusal is None:
+            allowed.append(case)
+        else:
+            outcome[case.pk] = refusal
+    if not allowed:
+        return outcome
+    operations = {
+        case.pk: reason(gettext_noop("renewal approved: application %(case)s"), case=case.pk) for case in allowed
+    }
+    old_terms = Term.objects.filter(pk__in=[case.term_id for case in allowed])
+    old_terms.update(is_current=False, ended=Term.End.RENEWED)
+    first = next(iter(operations.values()))
+    history_record_bulk(
+        old_terms, operation=first, user=user, reasons={case.term_id: operations[case.pk] for case in allowed}
     )
-    case.status = RenewalCase.Status.APPROVED
-    case.approved_on = approved_on
-    case.approved_by = user
-    case.new_term = new
-    case.save(update_fields=["status", "approved_on", "approved_by", "new_term"])
-    business_expiry_follow(business_ids=[case.business_id], operation=operation, user=user)
-    return new
+    new_terms = Term.objects.bulk_create(
+        [
+            Term(
+                business_id=case.business_id,
+                starts_on=case.term.expires_on + datetime.timedelta(days=1),
+                expires_on=terms.expiry_after_renewal(case.term.expires_on),
+                origin=Term.Origin.RENEWAL,
+            )
+            for case in allowed
+        ]
+    )
+    history_record_bulk(
+        Term.objects.filter(pk__in=[term.pk for term in new_terms]),
+        operation=first,
+        user=user,
+        history_type=CREATED,
+        reasons={term.pk: operations[case.pk] for case, term in zip(allowed, new_terms, strict=True)},
+    )
+    for case, term in zip(allowed, new_terms, strict=True):
+        outcome[case.pk] = term
+    _cases_mark_approved(
+        {case.pk: (approved[case.pk], term.pk) for case, term in zip(allowed, new_terms, strict=True)}, user=user
+    )
+    history_record_bulk(RenewalCase.objects.filter(pk__in=operations), operation=first, user=user, reasons=operations)
+    business_expiry_follow(
+        business_ids=[case.business_id for case in allowed],
+        operation=first,
+        user=user,
+        reasons={case.business_id: operations[case.pk] for case in allowed},
+    )
+    return outcome
+
+
+def _cases_mark_approved(approvals: dict[int, tuple[datetime.date, int]], *, user) -> None:
+    """One UPDATE … FROM VALUES: each application (id → date approved, new term id) approved by `user`."""
+    rows = ", ".join(["(%s, %s, %s)"] * len(approvals))
+    params = [value for pk, (approved_on, term_pk) in approvals.items() for value in (pk, approved_on, term_pk)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE renewals_renewalcase SET status = %s, approved_on = a.column2, new_term_id = a.column3,
+                approved_by_id = %s
+            FROM (VALUES {rows}) a
+            WHERE renewals_renewalcase.id = a.column1
+            """,
+            [RenewalCase.Status.APPROVED, getattr(user, "pk", None), *params],
+        )
 
 
 @transaction.atomic

@@ -24,6 +24,9 @@ from outreach.models import (
     Bounce,
     CallTask,
     CommitteeReport,
+    Experiment,
+    HoldoutOverride,
+    LapseModel,
     ListDelivery,
     Notice,
     NoticeTemplate,
@@ -68,6 +71,8 @@ DESK_PERMISSIONS = {
     "outreach.view_listdelivery",
     # The desk's first page of the day.
     "outreach.view_morningcheck",
+    # Holdout experiments: the desk sees them and may contact one business despite one (an override).
+    "outreach.view_experiment", "outreach.view_holdoutoverride", "outreach.add_holdoutoverride",
 }  # fmt: skip
 SUPERVISOR_PERMISSIONS = DESK_PERMISSIONS | {
     "django_celery_beat.view_crontabschedule", "django_celery_beat.view_intervalschedule",
@@ -85,6 +90,10 @@ SUPERVISOR_PERMISSIONS = DESK_PERMISSIONS | {
     "outreach.view_committeereport", "outreach.add_committeereport",
     # Correcting a registration's dates, with a reason (the desk's form has no date fields).
     "renewals.correct_term",
+    # Starting and adjusting holdout experiments.
+    "outreach.add_experiment", "outreach.change_experiment",
+    # The lapse risk models: training date and how well each did on later months (read-only).
+    "outreach.view_lapsemodel",
 }  # fmt: skip
 ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS | {
     "axes.delete_accessattempt", "axes.view_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
@@ -103,7 +112,7 @@ ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS | {
     # batches and the postcards they left out, returned mail, subcontractor lists, their rows and deliveries.
     "outreach.view_associationstaff", "outreach.add_associationstaff", "outreach.change_associationstaff",
     "outreach.delete_associationstaff", "outreach.delete_committeereport", "outreach.change_segmentlist",
-    "renewals.delete_target",
+    "renewals.delete_target", "outreach.delete_experiment",
 }  # fmt: skip
 ADMINISTRATOR_PERMISSIONS -= {"outreach.add_callattempt"}
 # The least-privilege review of issue 11: exactly these, nothing more.
@@ -156,6 +165,7 @@ DISABLED = {
         "outreach.dashboard",
         "outreach.segmentlist",
         "outreach.morningcheck",
+        "outreach.lapsemodel",
     },
     "delete": {
         "registrations.downloadlog",
@@ -168,6 +178,7 @@ DISABLED = {
         "outreach.listdelivery",
         "outreach.dashboard",
         "outreach.morningcheck",
+        "outreach.lapsemodel",
     },
 }
 # Custom pages: the permissions needed (all of them), the method, and the status an allowed role gets.
@@ -298,6 +309,19 @@ def seed_merged_features(business, notice, association, subcontractor, user):
     report = CommitteeReport.objects.create(quarter="2026Q3", status=CommitteeReport.Status.DONE)
     report.xlsx.save("walk-report.xlsx", ContentFile(b"x"), save=True)
     ScanRun.objects.create(for_date=MORNING.date(), finished_at=MORNING)
+    experiment = Experiment.objects.create(
+        name="巡回の効果測定",
+        step=ReminderStep.objects.first(),
+        holdout_percent=5,
+        starts_on=MORNING.date(),
+        ends_on=MORNING.date(),
+    )
+    HoldoutOverride.objects.create(experiment=experiment, business=business, note="巡回", created_by=user)
+    lapse_metrics = {
+        "auc": 0.7, "brier": 0.1, "top_decile_rate": 0.4, "average_rate": 0.2, "learned_terms": 900,
+        "held_out_terms": 300, "learned_months": ["2024-04", "2026-02"], "held_out_months": ["2026-03", "2026-10"],
+    }  # fmt: skip
+    LapseModel.objects.create(trained_at=MORNING, file="lapse_models/walk.skops", metrics=lapse_metrics)
     Target.objects.get_or_create(fiscal_year=2025, defaults={"renewals": 1, "new_registrations": 1, "fee_budget": 1})
 
 

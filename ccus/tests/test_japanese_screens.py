@@ -20,10 +20,11 @@ from ccus.tests.test_access import log_in, register, walk  # noqa: F401 (registe
 
 pytestmark = pytest.mark.django_db
 
-# Names a Japanese back office writes in Latin letters: file formats, units, codes, keys on the keyboard.
+# Names a Japanese back office writes in Latin letters: file formats, units, codes, keys on the keyboard,
+# the lapse model's AUC.
 ALLOWED = {
     "CCUS", "ID", "CSV", "csv", "XLSX", "xlsx", "PDF", "BOM", "MB", "OTP", "TOTP", "QR", "URL", "JSON", "JIS", "IP",
-    "UTC", "Excel", "Esc", "Control", "Command", "Mac", "Mailgun", "Postmark",
+    "UTC", "Excel", "Esc", "Control", "Command", "Mac", "Mailgun", "Postmark", "AUC",
 }  # fmt: skip
 SKIPPED_ELEMENTS = {"script", "style", "template", "noscript"}
 VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

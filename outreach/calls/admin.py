@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ccus.admin_mixins import ReadOnlyAdminMixin
 from outreach import admin_timeline, rendering
+from outreach.calls import priority
 from outreach.calls import selectors as call_selectors
 from outreach.calls import services as calls
 from outreach.calls.forms import CallOutcomeForm, DayRangeForm
@@ -155,6 +156,7 @@ class CallTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "script": script,
             "script_error": script_error,
             "timeline": admin_timeline.render_timeline(business.pk),
+            "lapse_risk": priority.risk_of(notice.term_id),
             "form": form,
             "error": error,
             "outcomes": CallOutcome.choices,

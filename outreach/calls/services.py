@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from outreach import business_days, needed
+from outreach.calls import priority
 from outreach.models import CallAttempt, CallOutcome, CallTask, Channel, Notice, ReminderPolicy, RenewalCheck
 from outreach.routing import reroute
 from registrations.models import Business
@@ -102,7 +103,8 @@ def _callable_tasks(now: datetime.datetime):
 
 def call_claim_next(*, operator, now: datetime.datetime | None = None) -> CallTask | None:
     """The operator's next call: their own (unfinished, or a callback they promised), else
-    the most urgent free one.
+    the first free one in the queue's order (outreach.calls.priority: callbacks due, expiry-day
+    urgency, then expected saves or expiry).
 
     Free means unassigned, taken longer ago than OUTREACH_CALL_CLAIM_MINUTES and not
     recorded, or a callback promised by another operator that nobody took within
@@ -129,13 +131,8 @@ def call_claim_next(*, operator, now: datetime.datetime | None = None) -> CallTa
         | Q(kind=CallTask.Kind.CALLBACK, claimed_at__isnull=True, due_at__lt=overdue)
     )
     with transaction.atomic():
-        task = (
-            _callable_tasks(now)
-            .filter(free)
-            .select_for_update(skip_locked=True, of=("self",))
-            .order_by("expires_on", "due_at", "pk")
-            .first()
-        )
+        candidates = priority.ordered(_callable_tasks(now).filter(free), now=now)
+        task = candidates.select_for_update(skip_locked=True, of=("self",)).first()
         if task is None:
             return None
         taken = CallTask.objects.filter(pk=task.pk, status=CallTask.Status.OPEN).filter(free)

@@ -22,6 +22,14 @@ from outreach.lists.tasks import build_subcontractor_list_task
 from outreach.models import AssociationStaff, ListDelivery, SubcontractorList, SubcontractorListRow
 from renewals.models import RenewalStatus
 
+# A list's files by the name of their format in download addresses and the delivery log.
+FILE_FIELDS = {"xlsx": "xlsx_file", "sjis": "csv_cp932_file", "csv": "csv_file"}
+FILE_LABELS = {
+    "xlsx": "XLSX",
+    "sjis": _("CSV (Shift_JIS, for Excel)"),
+    "csv": _("CSV (UTF-8 with BOM)"),
+}
+
 
 class ScopedAdminMixin:
     """Every queryset of this admin goes through outreach.lists.scoping; a hidden object is a 404.
@@ -99,7 +107,7 @@ class SubcontractorListAdmin(ScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = [
         "scope", "prime", "association", "row_filter", "days", "as_of", "status", "progress_display",
         "primes_total", "primes_done", "row_count", "error", "requested_by", "created_at", "built_at",
-        "delivered_at", "downloads", "summary_display",
+        "delivered_at", "downloads", "cp932_problems_display", "summary_display",
     ]  # fmt: skip
     actions = ["build_again"]
 
@@ -148,10 +156,27 @@ class SubcontractorListAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def downloads(self, obj):
         if obj.status != SubcontractorList.Status.DONE:
             return "-"
+        formats = [name for name, field in FILE_FIELDS.items() if getattr(obj, field)]
+        return format_html_join(
+            " / ",
+            '<a href="{}">{}</a>',
+            (
+                (reverse("admin:outreach_subcontractorlist_download", args=[obj.pk, name]), FILE_LABELS[name])
+                for name in formats
+            ),
+        )
+
+    @admin.display(description=_("characters Shift_JIS cannot hold"))
+    def cp932_problems_display(self, obj):
+        if obj.status != SubcontractorList.Status.DONE or not obj.csv_cp932_file:
+            return "-"
+        if not obj.cp932_problems:
+            return _("None: the Shift_JIS CSV holds every character.")
+        lines = obj.cp932_problems.splitlines()
         return format_html(
-            '<a href="{}">XLSX</a> / <a href="{}">CSV</a>',
-            reverse("admin:outreach_subcontractorlist_download", args=[obj.pk, "xlsx"]),
-            reverse("admin:outreach_subcontractorlist_download", args=[obj.pk, "csv"]),
+            "<p>{}</p><p>{}</p>",
+            _("These characters are written as 〓 in the Shift_JIS CSV; the XLSX and the UTF-8 CSV hold them."),
+            format_html_join(format_html("<br>"), "{}", ((line,) for line in lines)),
         )
 
     @admin.display(description=_("subcontractors per prime"))
@@ -162,14 +187,18 @@ class SubcontractorListAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if not primes:
             return _("No subcontractors match the filter.")
         statuses = list(RenewalStatus)
-        head = format_html_join(
-            "", "<th>{}</th>", ((label,) for label in [_("prime"), _("rows"), *[s.label for s in statuses]])
-        )
+        within = files.urgency_labels()[: len(files.URGENCY_DAYS)]
+        labels = [_("prime"), _("rows"), *within, *[s.label for s in statuses]]
+        head = format_html_join("", "<th>{}</th>", ((label,) for label in labels))
         body = format_html_join(
             "",
-            "<tr><td>{} {}</td><td>{}</td>" + "<td>{}</td>" * len(statuses) + "</tr>",
-            ((p["ccus_id"], p["name"], p["total"], *[p["by"].get(s.value, 0) for s in statuses]) for p in primes),
-        )
+            "<tr><td>{} {}</td>" + "<td>{}</td>" * (len(labels) - 1) + "</tr>",
+            (
+                (p["ccus_id"], p["name"], p["total"], *p["urgency"][: len(within)],
+                 *[p["by"].get(s.value, 0) for s in statuses])
+                for p in primes
+            ),
+        )  # fmt: skip
         link = f"{reverse('admin:outreach_subcontractorlistrow_changelist')}?subcontractor_list__id__exact={obj.pk}"
         return format_html(
             '<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table><a href="{}">{}</a>',
@@ -190,11 +219,11 @@ class SubcontractorListAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def download_view(self, request, object_id, file_format):
         """A list's file, for those who may see the list; every download is logged."""
         sublist = self.get_object(request, str(object_id))
-        if sublist is None or file_format not in {"xlsx", "csv"}:
+        if sublist is None or file_format not in FILE_FIELDS:
             raise Http404(_("No such list."))
         if not self.has_view_permission(request, sublist):
             raise PermissionDenied
-        stored = sublist.xlsx_file if file_format == "xlsx" else sublist.csv_file
+        stored = getattr(sublist, FILE_FIELDS[file_format])
         if sublist.status != SubcontractorList.Status.DONE or not stored or not stored.storage.exists(stored.name):
             raise Http404(_("The list's file is not ready."))
         list_services.subcontractor_list_deliver(
@@ -226,4 +255,4 @@ class ListDeliveryAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("file"), ordering="file_format")
     def file_format_name(self, obj):
-        return obj.file_format.upper()
+        return FILE_LABELS.get(obj.file_format, obj.file_format.upper())

@@ -3,8 +3,9 @@
 The same statement runs on PostgreSQL and SQLite (both have WITH RECURSIVE). The CTE
 walks (root, node, depth) with UNION, so a node reached twice at the same depth is
 expanded once; it never walks back into its root, and it stops at MAX_DEPTH, so a
-cycle ends there. The outer GROUP BY keeps each subcontractor once per prime, at its
-smallest distance: diamonds and cycles are normal data.
+cycle ends there. The GROUP BY keeps each subcontractor once per prime, at its smallest
+distance: diamonds and cycles are normal data. Each row is written with its last contact
+in the same statement.
 """
 
 import datetime
@@ -12,6 +13,8 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import connection
+
+from outreach.lists import contacts
 
 # The row's list is the column snapshot_id (the field SubcontractorListRow.subcontractor_list).
 REACH_SQL = """
@@ -24,15 +27,25 @@ WITH RECURSIVE reach(root, node, depth) AS (
     FROM reach r
     JOIN registrations_subcontractlink l ON l.prime_id = r.node
     WHERE r.depth < %s AND l.subcontractor_id <> r.root
-)
+),
+reached AS (
+    SELECT r.root, r.node, MIN(r.depth) AS distance, b.expires_on
+    FROM reach r
+    JOIN registrations_business b ON b.id = r.node
+    WHERE {expiry}
+    GROUP BY r.root, r.node, b.expires_on
+),
+listed AS (
+    SELECT DISTINCT node AS business_id FROM reached
+),
+{contacts}
 INSERT INTO outreach_subcontractorlistrow (
     snapshot_id, prime_id, business_id, distance, expires_on, renewal_status,
-    last_contact_channel, last_contact_status)
-SELECT %s, r.root, r.node, MIN(r.depth), b.expires_on, '', '', ''
-FROM reach r
-JOIN registrations_business b ON b.id = r.node
-WHERE {expiry}
-GROUP BY r.root, r.node, b.expires_on
+    last_contact_at, last_contact_channel, last_contact_status)
+SELECT %s, reached.root, reached.node, reached.distance, reached.expires_on, '',
+    latest.at, COALESCE(latest.channel, ''), COALESCE(latest.outcome, '')
+FROM reached
+LEFT JOIN latest ON latest.business_id = reached.node
 """
 
 
@@ -46,12 +59,14 @@ def expiry_condition(row_filter: str, *, as_of: datetime.date, days: int) -> tup
 
 
 def insert_reach(*, list_id: int, prime_ids: Sequence[int], row_filter: str, as_of: datetime.date, days: int) -> int:
-    """Insert one row per (prime, reachable subcontractor) passing the expiry filter; returns rows written."""
+    """Insert one row per (prime, reachable subcontractor) passing the expiry filter, with its last
+    contact up to `as_of` (outreach.lists.contacts); returns rows written."""
     if not prime_ids:
         return 0
     expiry, expiry_params = expiry_condition(row_filter, as_of=as_of, days=days)
-    sql = REACH_SQL.format(roots=", ".join(["%s"] * len(prime_ids)), expiry=expiry)
-    params = [*prime_ids, settings.SUBCONTRACTOR_LIST_MAX_DEPTH, list_id, *expiry_params]
+    contact_sql, contact_params = contacts.latest_contact_ctes(as_of=as_of)
+    sql = REACH_SQL.format(roots=", ".join(["%s"] * len(prime_ids)), expiry=expiry, contacts=contact_sql)
+    params = [*prime_ids, settings.SUBCONTRACTOR_LIST_MAX_DEPTH, *expiry_params, *contact_params, list_id]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

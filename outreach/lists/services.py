@@ -11,8 +11,7 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,10 +87,12 @@ def subcontractor_list_build(*, list_id: int) -> SubcontractorList:
     Steps:
     1. claim it (queued or failed → building) with a conditional UPDATE;
     2. for each batch of primes, one recursive-CTE INSERT … SELECT of the reachable
-       subcontractors passing the expiry filter (each batch commits: progress shows);
-    3. one UPDATE freezes each row's renewal status and last contact; the lapsed filter
-       drops the rows that are not lapsed;
-    4. stream the XLSX and CSV files, mark done; announce by e-mail if configured.
+       subcontractors passing the expiry filter, each with its last contact
+       (outreach.lists.contacts); each batch commits: progress shows;
+    3. one UPDATE freezes each row's renewal status; the lapsed filter drops the rows
+       that are not lapsed;
+    4. stream the XLSX and the two CSV files (UTF-8 with BOM, CP932), mark done; announce by e-mail if
+       configured.
     """
     claimed = SubcontractorList.objects.filter(
         pk=list_id, status__in=[SubcontractorList.Status.QUEUED, SubcontractorList.Status.FAILED]
@@ -136,30 +137,23 @@ def _build(subcontractor_list: SubcontractorList) -> None:
         SubcontractorList.objects.filter(pk=subcontractor_list.pk).update(
             primes_done=done, progress=80 * done // len(primes)
         )
-    contacts = Notice.objects.filter(business=OuterRef("business_id")).exclude(
-        status__in=[Notice.Status.QUEUED, Notice.Status.SKIPPED, Notice.Status.CANCELLED]
-    )
-    latest = contacts.order_by("-created_at", "-pk")
     status = renewal_selectors.with_status(
         Business.objects.filter(pk=OuterRef("business_id")), today=subcontractor_list.as_of
     )
-    rows.update(
-        renewal_status=Subquery(status.values("renewal_status")[:1]),
-        last_contact_at=Subquery(latest.values(at=Coalesce("sent_at", "created_at"))[:1]),
-        last_contact_channel=Coalesce(Subquery(latest.values("channel")[:1]), Value("")),
-        last_contact_status=Coalesce(Subquery(latest.values("status")[:1]), Value("")),
-    )
+    rows.update(renewal_status=Subquery(status.values("renewal_status")[:1]))
     if subcontractor_list.row_filter == SubcontractorList.Filter.LAPSED:
         rows.exclude(renewal_status=RenewalStatus.LAPSED).delete()
     SubcontractorList.objects.filter(pk=subcontractor_list.pk).update(progress=85)
     subcontractor_list.refresh_from_db()
-    xlsx_name, csv_name = files.write(subcontractor_list)
+    written = files.write(subcontractor_list)
     SubcontractorList.objects.filter(pk=subcontractor_list.pk).update(
         status=SubcontractorList.Status.DONE,
         progress=100,
         row_count=rows.count(),
-        xlsx_file=xlsx_name,
-        csv_file=csv_name,
+        xlsx_file=written.xlsx,
+        csv_file=written.csv,
+        csv_cp932_file=written.csv_cp932,
+        cp932_problems="\n".join(written.cp932_problems),
         built_at=timezone.now(),
     )
 

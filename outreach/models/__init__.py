@@ -21,18 +21,28 @@ from outreach.models.core import (
     ReminderStep,
     ScanRun,
 )
-from outreach.models.lists import AssociationStaff, ListDelivery, SubcontractorList, SubcontractorListRow
+from outreach.models.holdouts import Assignment, Experiment, HoldoutOverride
+from outreach.models.lists import (
+    AssociationStaff,
+    ContactOutcome,
+    ListDelivery,
+    SubcontractorList,
+    SubcontractorListRow,
+)
 from outreach.models.postcards import PostcardBatch, PostcardExclusion, ReturnedMail
 from outreach.models.reports import (
     CommitteeReport,
     Dashboard,
     DashboardSnapshot,
     EffectReport,
+    LapseModel,
+    LapseRisk,
     SegmentList,
     SegmentListEntry,
 )
 
 __all__ = [
+    "Assignment",
     "AssociationStaff",
     "Bounce",
     "CallAttempt",
@@ -41,13 +51,18 @@ __all__ = [
     "CallTask",
     "Channel",
     "CommitteeReport",
+    "ContactOutcome",
     "Dashboard",
     "DashboardSnapshot",
     "Delivery",
     "DeliveryEvent",
     "EffectReport",
+    "Experiment",
     "Fallback",
     "Heartbeat",
+    "HoldoutOverride",
+    "LapseModel",
+    "LapseRisk",
     "ListDelivery",
     "MorningCheck",
     "Notice",

@@ -258,6 +258,7 @@ class Notice(models.Model):
         TERM_ENDED = "term_ended", _("the term is no longer current")
         MANUAL = "manual", _("sent by hand")
         RENDER_FAILED = "render_failed", _("the wording could not be filled in")
+        HOLDOUT = "holdout", _("held out to measure the rung's effect")
 
     business = models.ForeignKey(Business, models.CASCADE, related_name="notices", verbose_name=_("business"))
     term = models.ForeignKey(

@@ -6,7 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from outreach.models.core import Channel, Notice
+from outreach.models.calls import CallOutcome
+from outreach.models.core import Channel
 from registrations.models import Association, Business
 from renewals.models import RenewalStatus
 
@@ -67,6 +68,8 @@ class SubcontractorList(models.Model):
     row_count = models.PositiveIntegerField(_("rows"), default=0)
     xlsx_file = models.FileField(_("XLSX file"), max_length=300, blank=True)
     csv_file = models.FileField(_("CSV file"), max_length=300, blank=True)
+    csv_cp932_file = models.FileField(_("CSV file (Shift_JIS)"), max_length=300, blank=True)
+    cp932_problems = models.TextField(_("characters Shift_JIS cannot hold"), blank=True)
     error = models.TextField(_("error"), blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
@@ -93,6 +96,22 @@ class SubcontractorList(models.Model):
         return f"{target} {self.as_of}"
 
 
+# How the last contact with a listed subcontractor ended: a notice's fate, or a call's recorded outcome.
+ContactOutcome = models.TextChoices(
+    "ContactOutcome",
+    [
+        ("SENT", ("sent", _("sent"))),
+        ("POSTED", ("posted", _("posted"))),
+        ("PRINTING", ("printing", _("in a print batch"))),
+        ("BOUNCED", ("bounced", _("e-mail bounced"))),
+        ("RETURNED", ("returned", _("postcard returned"))),
+        ("FAILED", ("failed", _("failed"))),
+        ("UNCERTAIN", ("uncertain", _("uncertain (check whether it went out)"))),
+        *((outcome.name, (outcome.value, outcome.label)) for outcome in CallOutcome),
+    ],
+)
+
+
 class SubcontractorListRow(models.Model):
     """One subcontractor in a list, as it stood on the list's date.
 
@@ -113,7 +132,7 @@ class SubcontractorListRow(models.Model):
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
     last_contact_channel = models.CharField(_("last contact by"), max_length=12, choices=Channel.choices, blank=True)
     last_contact_status = models.CharField(
-        _("last contact outcome"), max_length=10, choices=Notice.Status.choices, blank=True
+        _("last contact outcome"), max_length=16, choices=ContactOutcome.choices, blank=True
     )
 
     class Meta:

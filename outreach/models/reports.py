@@ -119,3 +119,49 @@ class CommitteeReport(models.Model):
 
     def __str__(self) -> str:
         return self.quarter
+
+
+class LapseModel(models.Model):
+    """A trained model of "will this term lapse without an application by expiry".
+
+    The estimator is a skops file (never a pickle) under MEDIA_ROOT/lapse_models/; the row keeps
+    what reading it needs (feature names, reference values), how it did on later expiry months
+    than it was trained on, and the phone desk's reach table learned from the call history.
+    """
+
+    trained_at = models.DateTimeField(_("trained at"))
+    file = models.FileField(_("model file"), upload_to="lapse_models/")
+    spec = models.JSONField(_("features"), default=dict)
+    metrics = models.JSONField(_("validation"), default=dict)
+    reach = models.JSONField(_("reach by hour"), default=dict, blank=True)
+    seconds = models.FloatField(_("seconds to train"), default=0)
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+    scored_terms = models.PositiveIntegerField(_("terms scored"), default=0)
+    load_error = models.TextField(_("load error"), blank=True)
+
+    class Meta:
+        ordering = ["-trained_at", "-pk"]
+        default_permissions = ("view",)  # written by the nightly training, read by the phone desk
+        verbose_name = _("lapse risk model")
+        verbose_name_plural = _("lapse risk models")
+
+    def __str__(self) -> str:
+        return f"{timezone.localtime(self.trained_at):%Y-%m-%d %H:%M}"
+
+
+class LapseRisk(models.Model):
+    """The risk that a current term lapses, with its top reasons, as the latest model scored it."""
+
+    term = models.OneToOneField(Term, models.CASCADE, primary_key=True, related_name="+", verbose_name=_("term"))
+    business = models.ForeignKey(Business, models.CASCADE, related_name="+", verbose_name=_("business"))
+    model = models.ForeignKey(LapseModel, models.CASCADE, related_name="risks", verbose_name=_("model"))
+    risk = models.FloatField(_("lapse risk"))
+    reasons = models.CharField(_("main reasons"), max_length=300, blank=True)
+
+    class Meta:
+        default_permissions = ()
+        verbose_name = _("lapse risk")
+        verbose_name_plural = _("lapse risks")
+
+    def __str__(self) -> str:
+        return f"{self.business_id}: {self.risk:.2f}"

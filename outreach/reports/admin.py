@@ -1,4 +1,4 @@
-"""The renewal dashboard, segment targeting, segment lists and committee reports in the admin."""
+"""The renewal dashboard, segment targeting, segment lists, committee reports and lapse models in the admin."""
 
 import datetime
 import io
@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy
 
 from ccus.admin_mixins import ReadOnlyAdminMixin
 from ccus.tabular import UTF8_BOM, CsvLines
-from outreach.models import CommitteeReport, Dashboard, EffectReport, SegmentList
-from outreach.reports import charts, effect_workbook, segments, snapshots
+from ccus.tabular.sheets import Sheet
+from outreach.models import CommitteeReport, Dashboard, EffectReport, Experiment, LapseModel, SegmentList
+from outreach.reports import admin_experiments, charts, effect_workbook, segments, snapshots
 from outreach.reports.committee import outcome_labels
 from outreach.reports.effect import effect_report
 from outreach.reports.forms import CommitteeReportForm, MonthRangeForm
@@ -179,10 +180,11 @@ def segment_file(rows, name: str, file_format: str):
         buffer = io.BytesIO()
         options = {"constant_memory": True, "in_memory": True, "strings_to_formulas": False}
         workbook = xlsxwriter.Workbook(buffer, options)
-        sheet = workbook.add_worksheet()
-        sheet.write_row(0, 0, segments.export_headers(), workbook.add_format({"bold": True}))
-        for index, row in enumerate(rows, start=1):
-            sheet.write_row(index, 0, [*row[:-1], row[-1].isoformat()])
+        sheet = Sheet(workbook, _("businesses at risk"), neutralised=True)
+        sheet.header(segments.export_headers())
+        for row in rows:
+            sheet.row(row)
+        sheet.close()
         workbook.close()
         response = HttpResponse(
             buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -345,5 +347,62 @@ class EffectReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "form": form,
             "report": report,
             **effect_workbook.present(report),
+            "experiments": admin_experiments.render_results(Experiment.objects.select_related("step")),
         }
         return TemplateResponse(request, "admin/outreach/effect_report.html", context)
+
+
+@admin.register(LapseModel)
+class LapseModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The nightly lapse models: when each was trained, how it did on later months, whether it loads."""
+
+    list_display = ["trained_at", "auc", "brier", "top_decile", "held_out", "scored_terms", "state"]
+    fields = [
+        "trained_at", "auc", "brier", "top_decile", "learned", "held_out", "training_seconds", "file",
+        "scored_at", "scored_terms", "state", "load_error",
+    ]  # fmt: skip
+    readonly_fields = fields
+    show_full_result_count = False
+
+    @admin.display(description=_("AUC"))
+    def auc(self, row):
+        return f"{row.metrics['auc']:.3f}" if row.metrics else "-"
+
+    @admin.display(description=_("Brier score"))
+    def brier(self, row):
+        return f"{row.metrics['brier']:.3f}" if row.metrics else "-"
+
+    @admin.display(description=_("lapse rate: top decile / average"))
+    def top_decile(self, row):
+        if not row.metrics:
+            return "-"
+        return f"{row.metrics['top_decile_rate']:.1%} / {row.metrics['average_rate']:.1%}"
+
+    @admin.display(description=_("learned from (expiry months)"))
+    def learned(self, row):
+        return _months(row.metrics, "learned")
+
+    @admin.display(description=_("validated on (expiry months)"))
+    def held_out(self, row):
+        return _months(row.metrics, "held_out")
+
+    @admin.display(description=_("seconds to train"))
+    def training_seconds(self, row):
+        return f"{row.seconds:.1f}"
+
+    @admin.display(description=_("state"))
+    def state(self, row):
+        if row.load_error:
+            return _("the file failed to load: the call queue is in expiry order")
+        return _("in use") if row.scored_at else _("not scored yet")
+
+
+def _months(metrics: dict, part: str) -> str:
+    if not metrics:
+        return "-"
+    first, last = metrics[f"{part}_months"]
+    return _("%(first)s – %(last)s (%(count)s terms)") % {
+        "first": first,
+        "last": last,
+        "count": f"{metrics[f'{part}_terms']:,}",
+    }

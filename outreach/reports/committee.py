@@ -1,14 +1,17 @@
 """The quarterly report to the steering committee (運営委員会): an XLSX of tables and a PDF
-with tables and charts.
+with tables and charts (outreach.reports.committee_pdf).
 
-Steps of a build: 1. the numbers for the quarter (a dozen grouped queries, shared with
-the dashboard); 2. the workbook, written with xlsxwriter's constant-memory mode; 3. the
-PDF, drawn by ReportLab with IPAexGothic embedded (a print shop or a committee member
-without Japanese fonts sees the same pages); 4. both stored on the report row.
+Steps of a build: 1. the numbers for the quarter to its last day or today, whichever comes
+first; the fiscal year's progress and the renewal rates are the dashboard's own
+computation (outreach.reports.dashboard.figures): for today, the dashboard's snapshot is
+refreshed and read, so the report and the dashboard show the same numbers; 2. the
+workbook, one sheet per table, written with xlsxwriter's constant-memory mode; 3. the
+PDF; 4. both stored on the report row.
 """
 
 import datetime
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import xlsxwriter
@@ -17,14 +20,30 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ccus.tabular.sheets import Share, Sheet, Yen
 from outreach.models import CommitteeReport
-from outreach.pdf_font import FONT_NAME, japanese_font
-from outreach.reports import dashboard
+from outreach.reports import committee_pdf as pdf
+from outreach.reports import dashboard, snapshots
+from registrations.models import CapitalBand, TradeGroup
 from renewals import fiscal, stats
+
+# The plan's focus on capital of ¥10M to ¥50M: two bands of the fee table.
+FOCUS_BANDS = (CapitalBand.FROM_10M, CapitalBand.FROM_20M)
 
 
 class CommitteeReportError(Exception):
     """The report cannot be built; the message is for the desk."""
+
+
+@dataclass
+class ReportTable:
+    """One table of the report: a sheet of the workbook, a section of the PDF."""
+
+    sheet: str
+    title: str
+    headers: list[str]
+    rows: list[list]
+    chart: pdf.Chart | None = None
 
 
 def outcome_labels() -> dict[str, str]:
@@ -37,153 +56,152 @@ def outcome_labels() -> dict[str, str]:
     }
 
 
+def funnel_stages() -> dict[str, str]:
+    return {"sent": _("sent"), "reached": _("reached"), "applied": _("applied"), "renewed": _("renewed")}
+
+
+def day_figures(as_of: datetime.date, *, today: datetime.date) -> dict:
+    """The dashboard's numbers for `as_of`: today's from a fresh snapshot (the dashboard then shows it)."""
+    if as_of == today:
+        return snapshots.dashboard_from(snapshots.snapshot_refresh(today=today))
+    return dashboard.dashboard(today=as_of)
+
+
 def report_data(period: fiscal.Period, *, today: datetime.date) -> dict:
-    """The quarter's numbers; rates and forecasts are as of today (or the quarter's end if earlier)."""
+    """The quarter's numbers up to its end or today, whichever comes first."""
     as_of = min(today, period.end)
+    to_date = fiscal.Period(period.start, as_of, period.label)
+    figures = day_figures(as_of, today=today)
     return {
         "period": period,
         "as_of": as_of,
-        "renewals": stats.renewals_in(period),
-        "registrations": stats.new_registrations_in(period),
-        "progress": dashboard.year_progress(today=as_of, until=period.end),
+        "renewals": stats.renewals_in(to_date),
+        "registrations": stats.new_registrations_in(to_date),
+        "progress": figures["progress"],
         "calendar": stats.expiry_calendar(today=as_of, first=period.start, months=3),
         "lapses": stats.lapses_by_month(period),
-        "rates": stats.renewal_rates(["prefecture"], today=as_of),
-        "funnel": dashboard.funnel(period),
+        "rates": figures["rates"]["prefecture"],
+        "focus": focus_rates(figures["rates"], observed=figures["progress"]["observed"]),
+        "funnel": dashboard.funnel(to_date),
     }
 
 
-def _tables(data: dict) -> list[tuple[str, list[str], list[list]]]:
-    """(title, headers, rows) of every table, shared by the workbook and the PDF."""
+def focus_rates(rates: dict[str, list[dict]], *, observed: dict) -> list[dict]:
+    """The plan's focus segments (each trade group; capital ¥10M – under ¥50M) and every business, to compare."""
+    groups = {row["labels"][0]: row for row in rates["trade_group"]}
+    rows = [
+        _rate_row(_("trade group %(name)s") % {"name": name}, [groups[name]] if name in groups else [])
+        for name in TradeGroup.objects.order_by("name").values_list("name", flat=True)
+    ]
+    bands = [row for row in rates["capital_band"] if row["keys"][0] in FOCUS_BANDS]
+    rows.append(_rate_row(_("capital ¥10M – under ¥50M"), bands))
+    rows.append({"label": _("all businesses"), "terms": observed["terms"], "renewed": observed["renewed"],
+                 "rate": observed["rate"] if observed["terms"] else None})  # fmt: skip
+    return rows
+
+
+def _rate_row(label: str, parts: list[dict]) -> dict:
+    terms, renewed = sum(p["terms"] for p in parts), sum(p["renewed"] for p in parts)
+    return {"label": label, "terms": terms, "renewed": renewed, "rate": renewed / terms if terms else None}
+
+
+def _share(value: float | None) -> Share | None:
+    return None if value is None else Share(value)
+
+
+def tables(data: dict) -> list[ReportTable]:
+    """Every table, shared by the workbook and the PDF; money is Yen, shares are Share."""
     progress = data["progress"]
     target = progress["target"]
     labels = outcome_labels()
     target_note = (
         _(" (carried over from FY%(year)s)") % {"year": target.fiscal_year} if progress["carried_over"] else ""
     )
+    quarter_fees = data["renewals"]["fee"] + data["registrations"]["fee"]
     summary = [
         [_("renewal applications (excluding 一人親方)"), data["renewals"]["count"], progress["renewals"]["count"],
-         target.renewals if target else "", f"{progress['renewals_share']:.1%}"],
+         target.renewals if target else None, Share(progress["renewals_share"])],
         [_("new registrations (excluding 一人親方)"), data["registrations"]["count"],
-         progress["registrations"]["count"], target.new_registrations if target else "",
-         f"{progress['registrations_share']:.1%}"],
-        [_("registration fees (yen)"), data["renewals"]["fee"] + data["registrations"]["fee"], progress["income"],
-         progress["budget"], f"{progress['income_share']:.1%}"],
-        [_("fee forecast for the fiscal year (yen)"), "", progress["projected"], progress["budget"],
-         f"{progress['projected_share']:.1%}"],
+         progress["registrations"]["count"], target.new_registrations if target else None,
+         Share(progress["registrations_share"])],
+        [_("registration fees (yen)"), Yen(quarter_fees), Yen(progress["income"]), Yen(progress["budget"]),
+         Share(progress["income_share"])],
+        [_("fee forecast for the fiscal year (yen)"), None, Yen(progress["projected"]), Yen(progress["budget"]),
+         Share(progress["projected_share"])],
     ]  # fmt: skip
     return [
-        (
+        ReportTable(
+            _("Registrations and income"),
             _("Registrations and income, %(quarter)s and %(year)s to date") % {
                 "quarter": data["period"].label, "year": progress["year"].label,
             } + target_note,
             [_("item"), _("quarter"), _("fiscal year to date"), _("target"), _("achieved")],
             summary,
         ),
-        (
+        ReportTable(
+            _("Expiries by outcome"),
             _("Expiries in the quarter by outcome"),
             [_("expiry month"), *labels.values(), _("total")],
             [[m.strftime("%Y-%m"), *(c[o] for o in stats.OUTCOMES), sum(c.values())] for m, c in data["calendar"]],
+            pdf.Chart(
+                _("Expiries in the quarter by outcome"),
+                [m.strftime("%Y-%m") for m, _c in data["calendar"]],
+                [(labels[o], [c[o] for _m, c in data["calendar"]]) for o in stats.OUTCOMES],
+            ),
         ),
-        (
+        ReportTable(
+            _("Lapses by month"),
             _("Lapses by month of expiry"),
             [_("expiry month"), _("lapsed")],
             [[m.strftime("%Y-%m"), n] for m, n in data["lapses"]],
         ),
-        (
+        ReportTable(
             _("Reminders by channel"),
-            [_("channel"), _("sent"), _("reached"), _("applied"), _("renewed")],
+            _("Reminders by channel"),
+            [_("channel"), *funnel_stages().values()],
             [[r["label"], r["sent"], r["reached"], r["applied"], r["renewed"]] for r in data["funnel"]],
+            pdf.Chart(
+                _("Reminders by channel"),
+                [r["label"] for r in data["funnel"]],
+                [(stage, [r[key] for r in data["funnel"]]) for key, stage in funnel_stages().items()],
+            ),
         ),
-        (
+        ReportTable(
+            _("Plan focus segments"),
+            _("Renewal rate of the plan's focus segments (terms expired in the year before %(date)s)")
+            % {"date": data["as_of"]},
+            [_("segment"), _("terms"), _("renewed or applied"), _("renewal rate")],
+            [[r["label"], r["terms"], r["renewed"], _share(r["rate"])] for r in data["focus"]],
+        ),
+        ReportTable(
+            _("Renewal rate by prefecture"),
             _("Renewal rate by prefecture (terms expired in the year before %(date)s)") % {"date": data["as_of"]},
             [_("prefecture"), _("terms"), _("renewed or applied"), _("renewal rate")],
-            [[r["labels"][0], r["terms"], r["renewed"], f"{r['rate']:.1%}"] for r in data["rates"]],
+            [[r["labels"][0], r["terms"], r["renewed"], _share(r["rate"])] for r in data["rates"]],
         ),
     ]  # fmt: skip
 
 
 def committee_xlsx(data: dict) -> bytes:
-    """One sheet per table."""
+    """One sheet per table, named after it: title, date, then the table with a frozen, filtered header."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True, "strings_to_formulas": False})
-    bold = workbook.add_format({"bold": True})
-    for index, (title, headers, rows) in enumerate(_tables(data), start=1):
-        sheet = workbook.add_worksheet(f"{index}")
-        sheet.write(0, 0, title, bold)
-        sheet.write_row(1, 0, headers, bold)
-        for line, row in enumerate(rows, start=2):
-            sheet.write_row(line, 0, row)
+    for table in tables(data):
+        sheet = Sheet(workbook, table.sheet)
+        sheet.title(table.title)
+        sheet.write_line([_("as of"), data["as_of"]], style="bold", labelled=True)
+        sheet.write_line([])
+        sheet.header(table.headers)
+        for row in table.rows:
+            sheet.row(row)
+        sheet.close()
     workbook.close()
     return buffer.getvalue()
 
 
 def committee_pdf(data: dict) -> bytes:
-    """A4 pages: the tables, with bar charts of the expiries and of the channel funnel."""
-    from reportlab.graphics.charts.barcharts import VerticalBarChart
-    from reportlab.graphics.shapes import Drawing, String
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    japanese_font()
-    heading = ParagraphStyle("heading", fontName=FONT_NAME, fontSize=12, leading=16, spaceAfter=4)
-    title_style = ParagraphStyle("title", fontName=FONT_NAME, fontSize=16, leading=22, spaceAfter=8)
-
-    def chart(title: str, categories: list[str], series: list[list[int]]) -> Drawing:
-        drawing = Drawing(170 * mm, 60 * mm)
-        bars = VerticalBarChart()
-        bars.x, bars.y, bars.width, bars.height = 15 * mm, 10 * mm, 150 * mm, 42 * mm
-        bars.data = series or [[0]]
-        bars.categoryAxis.categoryNames = categories
-        bars.categoryAxis.labels.fontName = bars.valueAxis.labels.fontName = FONT_NAME
-        bars.valueAxis.valueMin = 0
-        for index, colour in enumerate([colors.HexColor(c) for c in ("#2e7d32", "#f9a825", "#c62828", "#1565c0")]):
-            bars.bars[index].fillColor = colour
-        drawing.add(bars)
-        drawing.add(String(15 * mm, 55 * mm, title, fontName=FONT_NAME, fontSize=10))
-        return drawing
-
-    story = [
-        Paragraph(_("CCUS business registration: report to the steering committee, %(quarter)s")
-                  % {"quarter": data["period"].label}, title_style),
-        Paragraph(_("%(start)s – %(end)s; as of %(date)s") % {
-            "start": data["period"].start, "end": data["period"].end, "date": data["as_of"]}, heading),
-    ]  # fmt: skip
-    for title, headers, rows in _tables(data):
-        table = Table([headers, *rows], repeatRows=1)
-        table.setStyle(
-            TableStyle(
-                [
-                    ("FONT", (0, 0), (-1, -1), FONT_NAME, 8),
-                    ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
-                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
-                    ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
-                ]
-            )
-        )
-        story += [Paragraph(title, heading), table, Spacer(1, 6 * mm)]
-    months = [m.strftime("%Y-%m") for m, _counts in data["calendar"]]
-    story.append(
-        chart(
-            _("Expiries in the quarter: renewed, pending, lapsed, window open"),
-            months,
-            [[counts[o] for _m, counts in data["calendar"]] for o in stats.OUTCOMES[:4]],
-        )
-    )
-    funnel = data["funnel"]
-    story.append(
-        chart(
-            _("Reminders by channel: sent, reached, applied, renewed"),
-            [r["label"] for r in funnel],
-            [[r[stage] for r in funnel] for stage in dashboard.FUNNEL_STAGES],
-        )
-    )
-    buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=A4, title=f"CCUS {data['period'].label}").build(story)
-    return buffer.getvalue()
+    """A4 pages: the tables, the charts under theirs, page numbers; every font embedded."""
+    return pdf.draw(data, tables(data))
 
 
 def committee_report_build(*, report: CommitteeReport, today: datetime.date | None = None) -> CommitteeReport:

@@ -9,6 +9,7 @@ import io
 import xlsxwriter
 from django.utils.translation import gettext as _
 
+from ccus.tabular.sheets import Share, Sheet
 from outreach.models import Channel
 from outreach.reports.effect import OUTCOMES, EffectFigures
 
@@ -54,26 +55,24 @@ def effect_report_xlsx(report: EffectFigures) -> bytes:
     rows = present(report)
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True, "strings_to_formulas": False})
-    bold = workbook.add_format({"bold": True})
-    percent = workbook.add_format({"num_format": "0.0%"})
 
-    sheet = workbook.add_worksheet(_("by expiry month"))
-    sheet.write_row(0, 0, [_("expiry month"), *rows["outcome_labels"], _("terms")], bold)
-    for index, row in enumerate(rows["months"], start=1):
-        sheet.write_row(index, 0, [row["month"].strftime("%Y-%m"), *row["counts"], row["total"]])
+    sheet = Sheet(workbook, _("by expiry month"))
+    sheet.header([_("expiry month"), *rows["outcome_labels"], _("terms")])
+    for row in rows["months"]:
+        sheet.row([row["month"].strftime("%Y-%m"), *row["counts"], row["total"]])
+    sheet.close()
 
-    sheet = workbook.add_worksheet(_("last contact"))
-    sheet.write_row(0, 0, [_("expiry month"), _("channel"), _("step"), _("applications")], bold)
-    line = 1
+    sheet = Sheet(workbook, _("last contact"))
+    sheet.header([_("expiry month"), _("channel"), _("step"), _("applications")])
     for row in rows["months"]:
         for channel, step, n in row["last_contacts"]:
-            sheet.write_row(line, 0, [row["month"].strftime("%Y-%m"), channel, step, n])
-            line += 1
+            sheet.row([row["month"].strftime("%Y-%m"), channel, step, n])
+    sheet.close()
 
-    sheet = workbook.add_worksheet(_("by channel mix"))
-    sheet.write_row(0, 0, [_("channels received"), _("terms"), _("renewed or applied"), _("renewal rate")], bold)
-    for index, mix in enumerate(rows["mixes"], start=1):
-        sheet.write_row(index, 0, [mix["label"], mix["terms"], mix["renewed"]])
-        sheet.write_number(index, 3, mix["rate"] / 100, percent)
+    sheet = Sheet(workbook, _("by channel mix"))
+    sheet.header([_("channels received"), _("terms"), _("renewed or applied"), _("renewal rate")])
+    for mix in rows["mixes"]:
+        sheet.row([mix["label"], mix["terms"], mix["renewed"], Share(mix["rate"] / 100)])
+    sheet.close()
     workbook.close()
     return buffer.getvalue()

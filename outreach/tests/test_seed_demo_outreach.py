@@ -8,7 +8,8 @@ import time_machine
 from django.core.management import call_command
 
 from ccus import roles
-from outreach.models import CallAttempt, Notice
+from outreach import scan
+from outreach.models import Assignment, CallAttempt, Experiment, Notice
 from outreach.reports import dashboard
 from registrations.tests.factories import staff_user
 from registrations.tests.test_browser import log_in
@@ -55,6 +56,21 @@ def test_emails_of_this_fiscal_year_have_led_to_renewals_also_in_its_first_month
         assert renewed_early.exists()  # renewing before expiry: the new term starts after the old one ends
         assert not RenewalCase.objects.filter(received_on__gt=moment.date()).exists()
         assert not RenewalCase.objects.filter(approved_on__gt=moment.date()).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_runs_a_holdout_experiment_that_the_scan_fills():
+    with time_machine.travel(DAYS[0], tick=False):
+        _demo()
+        experiment = Experiment.objects.get()
+        assert (experiment.step.channel, experiment.starts_on) == ("postcard", DAYS[0].date())
+        scan.run_scan(today=DAYS[0].date())
+        notices = Notice.objects.filter(step=experiment.step).exclude(reason="overtaken").select_related("business")
+        arms = dict(Assignment.objects.filter(experiment=experiment).values_list("notice_id", "arm"))
+        assert notices and set(arms) == {notice.pk for notice in notices}
+        for notice in notices:
+            drawn = experiment.holds_out(notice.business.ccus_id)
+            assert (arms[notice.pk], notice.reason == "holdout") == ("held_out" if drawn else "control", drawn)
 
 
 @pytest.mark.django_db

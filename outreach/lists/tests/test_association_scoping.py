@@ -83,6 +83,7 @@ def test_association_staff_see_a_member_without_contact_data(client, two_associa
         lambda w: reverse("admin:outreach_subcontractorlist_change", args=[w["TOBI"]["prime_list"].pk]),
         lambda w: reverse("admin:outreach_subcontractorlist_download", args=[w["TOBI"]["association_list"].pk, "xlsx"]),
         lambda w: reverse("admin:outreach_subcontractorlist_download", args=[w["TOBI"]["prime_list"].pk, "csv"]),
+        lambda w: reverse("admin:outreach_subcontractorlist_download", args=[w["TOBI"]["prime_list"].pk, "sjis"]),
         lambda w: reverse(
             "admin:outreach_subcontractorlistrow_change",
             args=[SubcontractorListRow.objects.filter(subcontractor_list=w["TOBI"]["prime_list"]).get().pk],
@@ -181,3 +182,13 @@ def test_the_desk_gets_a_japanese_error_for_a_list_without_a_target(client, two_
     assert response.status_code == 200
     assert "リストを作る元請（事業者IDか商号で検索）か団体を選んでください。" in response.content.decode()
     assert SubcontractorList.objects.count() == before
+
+
+def test_association_staff_download_their_list_as_shift_jis_csv(client, two_associations):
+    client.force_login(two_associations["user"])
+    own = two_associations["ZENKEN"]["association_list"]
+    response = client.get(reverse("admin:outreach_subcontractorlist_download", args=[own.pk, "sjis"]))
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("cp932")
+    assert text.startswith("元請事業者ID,元請商号,距離（1＝直接）,事業者ID,商号") and "ZENKEN下請" in text
+    assert ListDelivery.objects.get().file_format == "sjis"

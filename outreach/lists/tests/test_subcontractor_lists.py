@@ -7,6 +7,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from outreach import services
 from outreach.lists import services as list_services
@@ -94,17 +95,21 @@ def test_files_open_back_with_status_trades_last_contact_and_formulas_neutralise
     sub.trades.set(Trade.objects.filter(code__in=["01", "08"]))
     link(prime, sub)
     services.notice_send_now(business=sub)
-    Notice.objects.filter(business=sub).update(status=Notice.Status.SENT)
+    # Contacts up to the list's day count.
+    sent_at = timezone.make_aware(datetime.datetime.combine(D(2026, 10, 31), datetime.time(10)))
+    Notice.objects.filter(business=sub).update(status=Notice.Status.SENT, sent_at=sent_at)
     subcontractor_list = build(prime=prime, row_filter="expiring")
 
     workbook = openpyxl.load_workbook(subcontractor_list.xlsx_file.path)
     assert workbook.sheetnames == ["概要", "下請事業者"]
     sheet = workbook["下請事業者"]
-    header, row = [c.value for c in sheet[1]], [c.value for c in sheet[2]]
+    header_line = int(sheet.freeze_panes[1:]) - 1  # the table starts below the prime's counts
+    header, row = [c.value for c in sheet[header_line]], [c.value for c in sheet[header_line + 1]]
     assert header[:5] == ["元請事業者ID", "元請商号", "距離（1＝直接）", "事業者ID", "商号"]
     assert row[3] == sub.ccus_id and row[4] == '\'=HYPERLINK("http://evil")'
-    assert sheet.cell(2, 5).data_type == "s"  # text, not a formula
-    assert row[5:10] == ["東京都", "土木一式・電気", "2026-12-31", 60, "更新申請受付期間"]
+    assert sheet.cell(header_line + 1, 5).data_type == "s"  # text, not a formula
+    assert row[5:7] == ["東京都", "土木一式・電気"] and row[7].date() == D(2026, 12, 31)
+    assert row[8:10] == [60, "更新申請受付期間"]
     assert row[11:] == ["メール", "送信済"]
     summary = workbook["概要"]
     assert summary["B1"].value.startswith("株式会社元請建設")
@@ -127,8 +132,8 @@ def test_an_association_list_has_a_sheet_per_member_prime():
     subcontractor_list = build(association=association)
     assert (subcontractor_list.primes_total, subcontractor_list.row_count) == (2, 2)
     workbook = openpyxl.load_workbook(subcontractor_list.xlsx_file.path, read_only=True)
-    assert workbook.sheetnames == ["概要", f"{first.ccus_id} 一号", f"{second.ccus_id} 二号"]
-    rows = list(workbook[f"{second.ccus_id} 二号"].iter_rows(min_row=2, values_only=True))
+    assert workbook.sheetnames == ["概要", f"一号 {first.ccus_id}", f"二号 {second.ccus_id}"]
+    rows = list(workbook[f"二号 {second.ccus_id}"].iter_rows(min_row=7, values_only=True))
     assert [(r[0], r[3]) for r in rows] == [(second.ccus_id, shared.ccus_id)]
 
 
@@ -140,7 +145,11 @@ def test_the_command_prints_the_file_paths_last(capsys):
     call_command("build_subcontractor_lists", "--association", "ZENKEN", "--filter", "all")
     lines = capsys.readouterr().out.strip().splitlines()
     subcontractor_list = SubcontractorList.objects.get()
-    assert lines[-2:] == [subcontractor_list.xlsx_file.path, subcontractor_list.csv_file.path]
+    assert lines[-3:] == [
+        subcontractor_list.xlsx_file.path,
+        subcontractor_list.csv_file.path,
+        subcontractor_list.csv_cp932_file.path,
+    ]
     call_command("build_subcontractor_lists", "--prime", prime.ccus_id)
     assert capsys.readouterr().out.strip().splitlines()[-1].endswith(".csv")
 

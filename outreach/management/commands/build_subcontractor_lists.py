@@ -48,7 +48,9 @@ class Command(BaseCommand):
                 self.stderr.write(f"{built}: {built.error}")
                 continue
             self.stdout.write(f"{built}: {built.primes_total} primes, {built.row_count} rows ({built.progress}%)")
-            paths += [built.xlsx_file.path, built.csv_file.path]
+            paths += [built.xlsx_file.path, built.csv_file.path, built.csv_cp932_file.path]
+            for problem in built.cp932_problems.splitlines():
+                self.stderr.write(f"{built} Shift_JIS CSV: {problem}")
         for path in paths:
             self.stdout.write(path)
         if failed:

@@ -83,11 +83,16 @@ def test_supervisor_exports_a_segment_as_csv_and_xlsx(client, register):
     assert "東京都 × 設備" in page.content.decode()
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert [row[0] for row in rows[1:]] == [register["E"].ccus_id, register["F"].ccus_id]
-    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
+    book = openpyxl.load_workbook(io.BytesIO(workbook.content))
+    sheet = book.active
+    assert book.sheetnames == ["期限間近で未申請の事業者"]
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
         register["E"].ccus_id,
         register["F"].ccus_id,
     ]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:G3"
+    assert sheet["G2"].is_date and sheet["G2"].value.date() == register["E"].expires_on
+    assert sheet.column_dimensions["A"].width >= 14
     assert not SegmentList.objects.exists()  # a download saves nothing
 
 

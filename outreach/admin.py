@@ -16,9 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from outreach import admin_desk, admin_timeline, rendering, services
+from outreach.admin_answers import RevokeLinksMixin
 from outreach.calls import admin as call_admin
 from outreach.lists import admin as list_admin
 from outreach.models import (
+    Channel,
     Notice,
     NoticeTemplate,
     ReminderPolicy,
@@ -91,6 +93,7 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
                     business=business,
                     expires_on=expires_on,
                     today=timezone.localdate(),
+                    answer_url=_("(the notice's own answer page link)") if template.channel == Channel.EMAIL else "",
                 )
             except rendering.RenderError as render_error:
                 error = _("The template has an error: %(error)s") % {"error": render_error}
@@ -108,7 +111,7 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notice)
-class NoticeAdmin(SimpleHistoryAdmin):
+class NoticeAdmin(RevokeLinksMixin, SimpleHistoryAdmin):
     list_display = ["business", "channel", "status", "reason", "fallback_reason", "due_on", "scheduled_for", "sent_at"]
     list_select_related = ["business"]
     list_filter = ["channel", "status", "reason", "step", "due_on"]
@@ -116,7 +119,7 @@ class NoticeAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["business", "term"]
     show_full_result_count = False
     date_hierarchy = "due_on"
-    actions = ["confirm_sent", "requeue"]
+    actions = ["confirm_sent", "requeue", "revoke_answer_links"]
     readonly_fields = [
         "business", "term", "step", "template", "channel", "status", "reason", "fallback_reason", "due_on",
         "scheduled_for", "recipient", "subject", "body", "attempts", "last_error", "scan_run", "created_at",

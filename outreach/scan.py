@@ -5,9 +5,11 @@ For one date the scan
    that writes a business's dates or term (approval, import, desk save, correction,
    re-registration) syncs them in its own transaction, and the nightly lapse task
    (renewals.tasks.mark_lapsed_task, 00:30) syncs the whole register before the 07:00 scan,
-2. cancels queued notices whose business has applied or whose term has ended,
+2. cancels queued notices that are no longer needed (outreach.needed: applied, term ended,
+   closed, or paused by the business's answer),
 3. for each step of the active policy, most urgent first, inserts the due notices with
-   one INSERT … SELECT (channel fallbacks, overtaken steps and phone dates decided in
+   one INSERT … SELECT (channel fallbacks, overtaken steps, rungs paused by an answer
+   (written skipped, so the effect report counts what answers saved) and phone dates decided in
    SQL; unique (term, step) with ON CONFLICT DO NOTHING, so two scans create nothing
    twice), up to the channel's daily cap, most urgent expiry first,
 4. gives each new phone notice its first call task (outreach.calls.services.call_tasks_create),
@@ -31,7 +33,7 @@ from django.utils.translation import gettext_noop
 
 from ccus.history import CREATED, history_record_bulk, reason
 from ccus.oplog import log_batch
-from outreach import business_days, needed, routing
+from outreach import business_days, needed, pauses, routing
 from outreach.calls.services import call_tasks_create
 from outreach.models import Channel, Notice, ReminderPolicy, ReminderStep, ScanRun
 from outreach.outbox import enqueue_scan_emails
@@ -57,7 +59,10 @@ class StepSQL:
     fallback_reason: str
 
     @classmethod
-    def build(cls, chain: list[str], overtaken: str) -> "StepSQL":
+    def build(cls, chain: list[str], overtaken: str, paused: str = "1 = 0") -> "StepSQL":
+        """`overtaken` and `paused` (the business's answer pauses the ladder): SQL conditions
+        under which the rung is written skipped, with that reason, instead of queued."""
+        skip = f"(({paused}) OR ({overtaken}))"
         usable = [routing.sql_usable(c) for c in chain]
         channel = " ".join(f"WHEN {u} THEN '{c}'" for u, c in zip(usable, chain, strict=True))
         any_usable = " OR ".join(f"({u})" for u in usable)
@@ -67,14 +72,14 @@ class StepSQL:
             hops.append(f"WHEN {usable[index]} THEN {path}")
         full_path = " || '>' || ".join(routing.sql_reason(c) for c in chain)
         return cls(
-            channel=f"CASE WHEN {overtaken} THEN '{chain[0]}' {channel} ELSE '{chain[-1]}' END",
-            status=f"CASE WHEN {overtaken} THEN 'skipped' WHEN {any_usable} THEN 'queued' ELSE 'skipped' END",
+            channel=f"CASE WHEN {skip} THEN '{chain[0]}' {channel} ELSE '{chain[-1]}' END",
+            status=f"CASE WHEN {skip} THEN 'skipped' WHEN {any_usable} THEN 'queued' ELSE 'skipped' END",
             reason=(
-                f"CASE WHEN {overtaken} THEN '{Notice.Reason.OVERTAKEN}' WHEN {any_usable} THEN '' "
-                f"ELSE {routing.sql_reason(chain[-1])} END"
+                f"CASE WHEN {paused} THEN '{Notice.Reason.ANSWERED}' WHEN {overtaken} THEN '{Notice.Reason.OVERTAKEN}' "
+                f"WHEN {any_usable} THEN '' ELSE {routing.sql_reason(chain[-1])} END"
             ),
             fallback_reason=(
-                f"CASE WHEN {overtaken} OR {usable[0]} THEN '' {' '.join(hops)} ELSE {full_path} END" if hops else "''"
+                f"CASE WHEN {skip} OR {usable[0]} THEN '' {' '.join(hops)} ELSE {full_path} END" if hops else "''"
             ),
         )
 
@@ -105,7 +110,7 @@ def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, r
     """
     following = _next_same_channel(step, steps)
     overtaken = "t.expires_on <= %(overtaken_limit)s" if following else "1 = 0"
-    sql = StepSQL.build(policy.fallback_chain(step.channel), overtaken)
+    sql = StepSQL.build(policy.fallback_chain(step.channel), overtaken, pauses.sql_paused("b", "%(today)s"))
     # Steps before expiry stop at an ended term; steps after it are for lapsed ones.
     phase = "t.expires_on < %(today)s AND t.ended IN ('', 'lapsed')" if step.after_expiry else "t.ended = ''"
     cap = settings.OUTREACH_DAILY_CAPS.get(step.channel, 0)
@@ -159,7 +164,7 @@ def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, r
 def cancel_unneeded(*, today: datetime.date) -> int:
     """Cancel every queued notice that is no longer needed (outreach.needed), with the reason."""
     operation = reason(gettext_noop("cancelled by the scan of %(date)s"), date=today)
-    return needed.cancel(Notice.objects.all(), operation=operation)
+    return needed.cancel(Notice.objects.all(), operation=operation, today=today)
 
 
 def summarise(run: ScanRun, cancelled: int) -> dict:

@@ -15,7 +15,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from outreach.models import Bounce, Channel, Notice
+from outreach.models import Answer, Bounce, Channel, Notice
 from renewals.models import RenewalCase, Term
 
 # Every event source yields these columns: when, what kind, and three free columns the
@@ -146,6 +146,38 @@ def _lapse(event):
     return _("lapsed"), _("expired on %(date)s") % {"date": event.a}, ""
 
 
+def _answers(business_id: int) -> QuerySet:
+    return events(
+        Answer.objects.filter(business_id=business_id),
+        at=F("answered_at"),
+        kind="answer",
+        a=F("kind"),
+        b=F("notice__channel"),
+        c=Coalesce(Cast("on_date", CharField()), F("successor")),
+    )
+
+
+def _answer(event):
+    what = _("answer (%(channel)s)") % {"channel": label(Channel, event.b)}
+    return what, label(Answer.Kind, event.a), event.c
+
+
+def _answer_decisions(business_id: int) -> QuerySet:
+    return events(
+        Answer.objects.filter(business_id=business_id, decided_at__isnull=False),
+        at=F("decided_at"),
+        kind="answer_decision",
+        a=F("kind"),
+        b=F("status"),
+        c=F("reject_reason"),
+    )
+
+
+def _answer_decision(event):
+    details = label(Answer.Kind, event.a) + (f"：{event.c}" if event.c else "")
+    return _("the desk's decision on an answer"), label(Answer.Status, event.b), details
+
+
 # The core's kinds; a new kind of contact is one more Kind, here or in its wing's selectors.
 CORE_KINDS = [
     Kind("notice", _notices, _notice),
@@ -153,6 +185,8 @@ CORE_KINDS = [
     Kind("application", _applications, _application, date_only=True),
     Kind("approval", _approvals, _approval, date_only=True),
     Kind("lapse", _lapses, _lapse, date_only=True),
+    Kind("answer", _answers, _answer),
+    Kind("answer_decision", _answer_decisions, _answer_decision),
 ]
 
 

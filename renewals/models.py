@@ -35,6 +35,9 @@ class Term(models.Model):
     class End(models.TextChoices):
         RENEWED = "renewed", _("renewed")
         LAPSED = "lapsed", _("lapsed")
+        # The business told us, and the desk confirmed: not a lapse, counted apart.
+        CLOSED = "closed", _("closed (廃業)")
+        MERGED = "merged", _("merged (合併)")
 
     business = models.ForeignKey(Business, models.CASCADE, related_name="terms", verbose_name=_("business"))
     starts_on = models.DateField(_("starts on"))

@@ -18,8 +18,10 @@ from django.urls import URLPattern, URLResolver, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from ccus import roles
+from outreach import answer_links
 from outreach.calls import services as calls
 from outreach.models import (
+    Answer,
     AssociationStaff,
     Bounce,
     CallTask,
@@ -68,6 +70,9 @@ DESK_PERMISSIONS = {
     "outreach.view_listdelivery",
     # The desk's first page of the day.
     "outreach.view_morningcheck",
+    # Businesses' answers from the answer page: the queue, confirm or reject, and revoking a notice's links.
+    "outreach.view_answer", "outreach.decide_answer", "outreach.view_answerlinkrevocation",
+    "outreach.add_answerlinkrevocation",
 }  # fmt: skip
 SUPERVISOR_PERMISSIONS = DESK_PERMISSIONS | {
     "django_celery_beat.view_crontabschedule", "django_celery_beat.view_intervalschedule",
@@ -156,6 +161,8 @@ DISABLED = {
         "outreach.dashboard",
         "outreach.segmentlist",
         "outreach.morningcheck",
+        "outreach.answer",
+        "outreach.answerlinkrevocation",
     },
     "delete": {
         "registrations.downloadlog",
@@ -168,6 +175,8 @@ DISABLED = {
         "outreach.listdelivery",
         "outreach.dashboard",
         "outreach.morningcheck",
+        "outreach.answer",
+        "outreach.answerlinkrevocation",
     },
 }
 # Custom pages: the permissions needed (all of them), the method, and the status an allowed role gets.
@@ -225,6 +234,9 @@ ACTIONS = {
     "export_xlsx": "view",
     "hand_to_phone_desk": ["outreach.add_segmentlist"],
     "rebuild": "add",
+    "confirm_answers": ["outreach.decide_answer"],
+    "reject_answers": ["outreach.decide_answer"],
+    "revoke_answer_links": ["outreach.add_answerlinkrevocation"],
 }
 STANDARD = {"changelist", "add", "change", "delete", "history", "simple_history", "autocomplete"}
 
@@ -299,6 +311,11 @@ def seed_merged_features(business, notice, association, subcontractor, user):
     report.xlsx.save("walk-report.xlsx", ContentFile(b"x"), save=True)
     ScanRun.objects.create(for_date=MORNING.date(), finished_at=MORNING)
     Target.objects.get_or_create(fiscal_year=2025, defaults={"renewals": 1, "new_registrations": 1, "fee_budget": 1})
+    Answer.objects.create(
+        business=business, notice=notice, kind=Answer.Kind.CONTACT, status=Answer.Status.PENDING, answered_at=MORNING,
+        new_email="new@example.jp",
+    )  # fmt: skip
+    answer_links.revoke(notice=notice, user=user, reason="巡回", now=MORNING)
 
 
 def user_for(role: str):

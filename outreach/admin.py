@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from outreach import admin_desk, admin_timeline, rendering, services
+from outreach import admin_desk, admin_timeline, answer_links, rendering, services
 from outreach.admin_answers import RevokeLinksMixin
 from outreach.calls import admin as call_admin
 from outreach.lists import admin as list_admin
@@ -72,6 +72,12 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
         )
         return [preview, *super().get_urls()]
 
+    @staticmethod
+    def _preview_answer_url(business) -> str:
+        """The answer link the business's latest notice would carry now (a placeholder without one)."""
+        notice = Notice.objects.filter(business=business).order_by("-created_at", "-pk").first()
+        return answer_links.url_for(notice) if notice else str(_("(the notice's own answer page link)"))
+
     def preview_view(self, request, object_id):
         """The template rendered for a real business (by 事業者ID), as it would be sent today."""
         template = get_object_or_404(NoticeTemplate, pk=object_id)
@@ -93,7 +99,7 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
                     business=business,
                     expires_on=expires_on,
                     today=timezone.localdate(),
-                    answer_url=_("(the notice's own answer page link)") if template.channel == Channel.EMAIL else "",
+                    answer_url=self._preview_answer_url(business) if template.channel == Channel.EMAIL else "",
                 )
             except rendering.RenderError as render_error:
                 error = _("The template has an error: %(error)s") % {"error": render_error}

@@ -345,5 +345,6 @@ class EffectReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "form": form,
             "report": report,
             **effect_workbook.present(report),
+            "answer_headers": effect_workbook.answer_headers(),
         }
         return TemplateResponse(request, "admin/outreach/effect_report.html", context)

@@ -9,7 +9,7 @@ import io
 import xlsxwriter
 from django.utils.translation import gettext as _
 
-from outreach.models import Channel
+from outreach.models import Answer, Channel
 from outreach.reports.effect import OUTCOMES, EffectFigures
 
 
@@ -46,11 +46,25 @@ def present(report: EffectFigures) -> dict:
         }
         for mix in report.mixes
     ]
-    return {"months": months, "mixes": mixes, "outcome_labels": outcome_labels()}
+    answers = [
+        {
+            "label": str(Answer.Kind(row.kind).label),
+            "answered": row.answered,
+            "renewed": row.renewed,
+            "postcards_saved": row.postcards_saved,
+            "calls_saved": row.calls_saved,
+        }
+        for row in report.answers
+    ]
+    return {"months": months, "mixes": mixes, "answers": answers, "outcome_labels": outcome_labels()}
+
+
+def answer_headers() -> list[str]:
+    return [_("answer"), _("answered"), _("renewed afterwards"), _("postcards saved"), _("calls saved")]
 
 
 def effect_report_xlsx(report: EffectFigures) -> bytes:
-    """Three sheets: outcomes by month, last contact before each application, rate by channel mix."""
+    """Four sheets: outcomes by month, last contact before each application, rate by channel mix, answers."""
     rows = present(report)
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True, "strings_to_formulas": False})
@@ -75,5 +89,12 @@ def effect_report_xlsx(report: EffectFigures) -> bytes:
     for index, mix in enumerate(rows["mixes"], start=1):
         sheet.write_row(index, 0, [mix["label"], mix["terms"], mix["renewed"]])
         sheet.write_number(index, 3, mix["rate"] / 100, percent)
+
+    sheet = workbook.add_worksheet(_("answers"))
+    sheet.write_row(0, 0, answer_headers(), bold)
+    for index, row in enumerate(rows["answers"], start=1):
+        sheet.write_row(
+            index, 0, [row["label"], row["answered"], row["renewed"], row["postcards_saved"], row["calls_saved"]]
+        )
     workbook.close()
     return buffer.getvalue()

@@ -31,9 +31,6 @@ from renewals.models import RenewalCase, Term
 APPLIED_STATUSES = [RenewalCase.Status.PENDING, RenewalCase.Status.APPROVED]
 
 
-CLOSED_ENDS = [Term.End.CLOSED, Term.End.MERGED]
-
-
 def conditions(prefix: str = "", today: datetime.date | None = None) -> list[tuple[Q, str]]:
     """(condition on a notice, reason to cancel it), in order; `prefix` reaches the notice
     from another model (e.g. "notice__" from a call task); `today` decides pauses (default: today)."""
@@ -45,7 +42,7 @@ def conditions(prefix: str = "", today: datetime.date | None = None) -> list[tup
     return [
         (asks_to_renew & Exists(applied), Notice.Reason.APPLIED),
         (Q(**{f"{prefix}term__is_current": False}), Notice.Reason.TERM_ENDED),
-        (Q(**{f"{prefix}term__ended__in": CLOSED_ENDS}), Notice.Reason.CLOSED),
+        (Q(**{f"{prefix}term__ended__in": Term.GONE}), Notice.Reason.CLOSED),
         (Q(**{f"{prefix}step__isnull": False}) & paused, Notice.Reason.ANSWERED),
     ]
 

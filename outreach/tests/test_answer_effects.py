@@ -16,9 +16,12 @@ from outreach import answers, pauses, scan, sending
 from outreach.calls import services as call_services
 from outreach.models import Answer, CallTask, Notice
 from outreach.tests.answer_helpers import NOW, emailed_business, ladder
+from registrations.models import Business
 from registrations.tests.factories import staff_user
+from renewals import selectors as renewal_selectors
 from renewals import services as renewal_services
-from renewals.models import RenewalCase, Term
+from renewals import stats
+from renewals.models import RenewalCase, RenewalStatus, Term
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -209,3 +212,15 @@ def test_the_scans_sql_and_the_python_rule_agree(emailed, status, kind, until, p
         )
         sql = bool(cursor.fetchone()[0])
     assert python == sql == pauses_then
+
+
+def test_a_closed_business_is_counted_apart_in_the_register_dashboard_and_segments(emailed, desk):
+    business, notice = emailed
+    _decide(_answer(notice, Answer.Kind.CLOSED, on_date=D(2026, 11, 30)), answers.answer_confirm, desk)
+    after_expiry = D(2027, 5, 1)
+    assert renewal_selectors.status_of(business, today=after_expiry) == RenewalStatus.CLOSED
+    assert not renewal_selectors.filter_by_status(Business.objects.all(), RenewalStatus.LAPSED, today=after_expiry)
+    calendar = dict(stats.expiry_calendar(today=after_expiry, first=D(2027, 3, 1), months=1))
+    assert calendar[D(2027, 3, 1)]["closed"] == 1 and calendar[D(2027, 3, 1)]["lapsed"] == 0
+    assert stats.observed_rate(after_expiry)["terms"] == 0  # not in the base of renewal rates
+    assert not stats.at_risk_terms(D(2027, 1, 15)).filter(business=business).exists()

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_BUSINESSES ?= 3000
 PORT ?= 8000
 
-.PHONY: run test tour lint migrations-check bench bench-smoke faults
+.PHONY: run postcard-images test tour lint migrations-check bench bench-smoke faults
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,15 @@ $(VENV)/.runtime: requirements.txt
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
+
+# The demo's desk: a sender and postage so that its postcards print (README: Postcards). Variables
+# already in the environment win; a .env file does not (set them there and run without make).
+run postcard-images: export DESK_PHONE ?= 03-6812-4510
+run postcard-images: export POSTCARD_SENDER_NAME ?= CCUS事業者登録窓口（デモ）
+run postcard-images: export POSTCARD_SENDER_POSTAL_CODE ?= 104-0032
+run postcard-images: export POSTCARD_SENDER_ADDRESS ?= 東京都中央区八丁堀9-9-9 デモ会館3階
+run postcard-images: export POSTCARD_POSTAGE_MARK ?= 料金別納
+run postcard-images: export POSTCARD_POST_OFFICE ?= 京橋郵便局
 
 ## run: the embedded default (SQLite, tasks in process, demo data) on http://127.0.0.1:$(PORT)/admin/
 run: $(VENV)/.runtime
@@ -31,6 +40,15 @@ run: $(VENV)/.runtime
 	$(BIN)/celery -A ccus worker --beat --pool solo --loglevel WARNING & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## postcard-images: both sides of a demo postcard as PNG for the README (docs/postcard-1.png, docs/postcard-2.png)
+postcard-images: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --businesses $(DEMO_BUSINESSES) --links-per-business 1.1 --if-empty
+	$(BIN)/python manage.py seed_demo_renewals
+	$(BIN)/python manage.py run_reminders
+	$(BIN)/python manage.py postcard_sample var/postcard-sample.pdf
+	pdftoppm -png -r 150 var/postcard-sample.pdf docs/postcard
 
 ## test: the whole suite (SQLite unless DATABASE_URL is set; services it cannot reach are skipped)
 test: $(VENV)/.dev

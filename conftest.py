@@ -83,3 +83,19 @@ def page(browser, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def postcard_sender(settings):
+    """Tests run as a configured desk: a real-looking phone, a return address and a postage mark.
+
+    A print batch refuses to build without them (outreach/postcards/sender.py); the tests of
+    that refusal clear them.
+    """
+    settings.DESK_PHONE = "03-6812-4510"
+    settings.POSTCARD_SENDER_NAME = "CCUS事業者登録窓口"
+    settings.POSTCARD_SENDER_POSTAL_CODE = "104-0032"
+    settings.POSTCARD_SENDER_ADDRESS = ["東京都中央区八丁堀9-9-9 テスト会館3階"]
+    settings.POSTCARD_POSTAGE_MARK = "料金別納"
+    settings.POSTCARD_POST_OFFICE = "京橋郵便局"
+    settings.POSTCARD_POSTAGE_APPROVAL = ""

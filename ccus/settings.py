@@ -167,8 +167,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CCUS事業者登録窓�
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_REPLY_TO = env.list("EMAIL_REPLY_TO", default=[])
 
-# The desk's details, printed in notices and postcards.
-DESK_PHONE = env("DESK_PHONE", default="03-0000-0000")
+# The desk's phone number, printed in notices and on postcards. No default: a made-up
+# number must never reach a business (outreach/desk.py says what counts as a real one).
+DESK_PHONE = env("DESK_PHONE", default="")
 
 # The cache (the answer page's rate limits): Redis when CACHE_URL is set, else the Redis broker,
 # else memory in the process (the embedded default).
@@ -316,10 +317,16 @@ ANSWER_LINK_MAX_AGE_DAYS = env.int("ANSWER_LINK_MAX_AGE_DAYS", default=120)
 ANSWER_PAUSE_MARGIN_DAYS = env.int("ANSWER_PAUSE_MARGIN_DAYS", default=14)
 ANSWER_RATE_PER_LINK = env.int("ANSWER_RATE_PER_LINK", default=30)
 ANSWER_RATE_PER_ADDRESS = env.int("ANSWER_RATE_PER_ADDRESS", default=120)
-# Postcards: the sender printed on the address side, and whether to draw the postal-code
-# boxes (plain stock) or only the digits (cards with pre-printed boxes).
-POSTCARD_SENDER_NAME = env("POSTCARD_SENDER_NAME", default="CCUS事業者登録窓口")
+# Postcards: the sender printed on the address side (a batch refuses to build without it,
+# outreach/postcards/sender.py), the postage mark for plain stock (料金別納, 料金後納, or none
+# for cards that already bear postage), and whether to draw the postal-code boxes (plain
+# stock) or only the digits (cards with pre-printed boxes).
+POSTCARD_SENDER_NAME = env("POSTCARD_SENDER_NAME", default="")
+POSTCARD_SENDER_POSTAL_CODE = env("POSTCARD_SENDER_POSTAL_CODE", default="")
 POSTCARD_SENDER_ADDRESS = env.list("POSTCARD_SENDER_ADDRESS", default=[])
+POSTCARD_POSTAGE_MARK = env("POSTCARD_POSTAGE_MARK", default="")
+POSTCARD_POST_OFFICE = env("POSTCARD_POST_OFFICE", default="")
+POSTCARD_POSTAGE_APPROVAL = env("POSTCARD_POSTAGE_APPROVAL", default="")
 POSTCARD_DRAW_POSTAL_BOXES = env.bool("POSTCARD_DRAW_POSTAL_BOXES", default=True)
 # Monitoring (/health/): how old the worker's heartbeat, the sweeper's last run and the
 # last finished scan may be before the service counts as unhealthy.

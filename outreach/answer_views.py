@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from ccus.security import client_address
-from outreach import answer_links, answers, rendering
+from outreach import answer_links, answers, desk, rendering, variables
 from outreach.answer_forms import FIELDS_OF, AnswerForm
 from outreach.models import Answer
 
@@ -42,7 +42,7 @@ def _limited(request, token: str) -> bool:
 
 
 def _page(request, template: str, context: dict | None = None, status: int = 200):
-    context = {"desk_phone": settings.DESK_PHONE, **(context or {})}
+    context = {"desk_phone": desk.desk_phone(), "desk_email": variables.desk_email(), **(context or {})}
     return render(request, f"outreach/answer/{template}", context, status=status)
 
 

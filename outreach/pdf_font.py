@@ -20,3 +20,14 @@ def japanese_font() -> TTFont:
     font = TTFont(FONT_NAME, str(FONT_PATH))
     pdfmetrics.registerFont(font)
     return font
+
+
+@functools.lru_cache(maxsize=8192)
+def _char_width(char: str) -> float:
+    return pdfmetrics.stringWidth(char, FONT_NAME, 1)
+
+
+def text_width(text: str) -> float:
+    """Width of `text` at size 1 (a TrueType line's width is the sum of its characters')."""
+    japanese_font()
+    return sum(_char_width(char) for char in text)

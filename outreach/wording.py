@@ -57,6 +57,11 @@ def problems(text: str, names: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(problem for problem in found if problem))
 
 
+def names_in(text: str) -> set[str]:
+    """The variable names a text uses."""
+    return {match["var"].strip() for match in MARKUP.finditer(text) if match["var"] is not None}
+
+
 def fill(text: str, values: Mapping[str, str]) -> str:
     """The text with each `{{ name }}` replaced by its value; WordingError if anything else is there.
 

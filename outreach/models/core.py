@@ -45,7 +45,9 @@ class NoticeTemplate(models.Model):
         return self.name
 
     def clean(self) -> None:
-        errors = {field: variables.problems(getattr(self, field)) for field in ("subject", "body")}
+        errors = {
+            field: variables.problems(getattr(self, field), channel=self.channel) for field in ("subject", "body")
+        }
         if variables.LINE_BREAKS.intersection(self.subject):
             errors["subject"].append(_("The subject must be one line."))
         if errors := {field: found for field, found in errors.items() if found}:

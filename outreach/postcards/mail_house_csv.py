@@ -11,8 +11,9 @@ from typing import TextIO
 
 from ccus.tabular import neutralise
 from outreach.postcards.pdf import Card
+from outreach.postcards.sender import Postage, Sender
 
-HEADER = ["連番", "事業者ID", "郵便番号", "住所", "宛名", "件名", "本文"]
+HEADER = ["連番", "事業者ID", "郵便番号", "住所", "宛名", "件名", "本文", "差出人", "料金表示"]
 CP932_PROBLEM_COLUMN = "CP932で表せない文字"
 REPLACEMENT = "〓"
 # Characters whose JIS form Python's cp932 codec does not map but CP932 holds under another
@@ -52,22 +53,33 @@ def code_points(chars: str) -> str:
     return ",".join(f"U+{ord(char):04X}" for char in chars)
 
 
-def row_of(number: int, card: Card) -> list[str]:
-    cells = [card.ccus_id, card.postal_code_display, card.address, card.addressee, card.subject, card.body]
+def row_of(number: int, card: Card, *, sender: Sender, postage: Postage) -> list[str]:
+    """One card's row: what the PDF prints on it, the sender and postage mark as drawn included."""
+    cells = [
+        card.ccus_id,
+        card.postal_code_display,
+        card.address,
+        card.addressee,
+        card.subject,
+        card.body,
+        " ".join(sender.lines),
+        postage.description,
+    ]
     return [str(number), *(neutralise(cell) for cell in cells)]
 
 
 class PostcardCsv:
     """Writes the two CSV files row by row; `add` returns {column: characters} CP932 could not hold."""
 
-    def __init__(self, cp932_file: TextIO, utf8_file: TextIO):
+    def __init__(self, cp932_file: TextIO, utf8_file: TextIO, *, sender: Sender, postage: Postage):
+        self.sender, self.postage = sender, postage
         self.cp932 = csv.writer(cp932_file)
         self.utf8 = csv.writer(utf8_file)
         self.cp932.writerow([*HEADER, CP932_PROBLEM_COLUMN])
         self.utf8.writerow(HEADER)
 
     def add(self, number: int, card: Card) -> dict[str, str]:
-        row = row_of(number, card)
+        row = row_of(number, card, sender=self.sender, postage=self.postage)
         self.utf8.writerow(row)
         encoded, problems = [], {}
         for column, value in zip(HEADER, row, strict=True):

@@ -10,22 +10,22 @@ appended to the one output file as soon as it is finished (outreach/postcards/pd
 stays that of one part however large the batch, and each part embeds the font subsets it uses.
 """
 
-import functools
 import gc
 import io
 import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from django.conf import settings
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 
-from outreach.pdf_font import FONT_NAME, japanese_font
+from outreach.line_breaking import fit, wrap_address
+from outreach.pdf_font import FONT_NAME, japanese_font, text_width
 from outreach.postcards import customer_barcode
 from outreach.postcards.pdf_stream import PdfStreamWriter
+from outreach.postcards.sender import Postage, Sender
 
 PAGE_WIDTH, PAGE_HEIGHT = 100 * mm, 148 * mm
 # Cards drawn per ReportLab document: the batch's peak memory is that of one part, and each
@@ -33,15 +33,28 @@ PAGE_WIDTH, PAGE_HEIGHT = 100 * mm, 148 * mm
 CARDS_PER_PART = 1_000
 # Printed instead of a character the font has no glyph for (reported on the batch).
 MISSING_GLYPH = "〓"
-# Japan Post's 郵便番号枠: 12 mm from the top, the last box 8 mm from the right edge.
+# Japan Post's 郵便番号枠: 5.7 × 8 mm boxes 12 mm from the top, the last 8 mm from the right edge,
+# gaps 1.3 / 1.9 (the hyphen) / 1.1 mm; the first three ruled 0.4–0.6 mm, the other four 0.2–0.4 mm.
 POSTAL_BOX_TOP = 12 * mm
 POSTAL_BOX_HEIGHT = 8 * mm
 POSTAL_BOX_WIDTH = 5.7 * mm
 POSTAL_BOX_LEFTS = [x * mm for x in (44.3, 51.3, 58.3, 65.9, 72.7, 79.5, 86.3)]
+POSTAL_BOX_RULES = (0.5 * mm, 0.3 * mm)  # upper three, lower four
+# The postage mark (料金別納 / 料金後納) where a stamp would go: the top left.
+POSTAGE_LEFT, POSTAGE_TOP, POSTAGE_SIZE = 8 * mm, 8 * mm, 24 * mm
+# The addressee block: below the postage mark and the boxes, 10 mm or more from the edges.
+ADDRESS_LEFT, ADDRESS_TOP, ADDRESS_RIGHT = 14 * mm, 36 * mm, 10 * mm
+# Nothing is printed in the bottom strip, where the sorting machines print their barcode.
+MACHINE_STRIP = 15 * mm
+SENDER_LEFT, SENDER_WIDTH = 10 * mm, 62 * mm
+# The message side keeps its lower part for the 事業者ID barcode (left) and a free square
+# (right) for a code another notice part may print; the wording stays above MESSAGE_BOTTOM.
+MESSAGE_MARGIN = 10 * mm
+MESSAGE_BOTTOM = 104 * mm
+FREE_REGION = (62 * mm, 108 * mm, 28 * mm, 28 * mm)  # left, top, width, height: left empty
+ID_BARCODE_TOP = 116 * mm
 # The address side's fixed parts, drawn once per part (a PDF form XObject) and placed on each page.
 ADDRESS_FORM = "address-side"
-# Characters that must not start a line (kinsoku); they hang on the line before.
-NO_LINE_START = set("、。，．・：；？！ー）」』】〕〉》｝’”ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々〜")
 
 
 @dataclass
@@ -81,34 +94,21 @@ def _drawable(text: str) -> str:
     return text
 
 
-@functools.lru_cache(maxsize=8192)
-def _char_width(char: str) -> float:
-    """Width of a character at size 1 (a TrueType line's width is the sum of its characters')."""
-    return pdfmetrics.stringWidth(char, FONT_NAME, 1)
-
-
-def wrap(text: str, size: float, width: float) -> list[str]:
-    """Break text into lines no wider than `width` points, character by character, with kinsoku."""
-    lines = []
-    room = width / size
-    for paragraph in text.splitlines() or [""]:
-        line, used = "", 0.0
-        for char in paragraph:
-            char_width = _char_width(char)
-            if line and char not in NO_LINE_START and used + char_width > room:
-                lines.append(line)
-                line, used = "", 0.0
-            line += char
-            used += char_width
-        lines.append(line)
-    return lines
-
-
 class PostcardPdf:
     """Writes cards to a file object, two pages each, one part of CARDS_PER_PART cards at a time."""
 
-    def __init__(self, fileobj: BinaryIO, *, title: str, cards_per_part: int | None = None):
+    def __init__(
+        self,
+        fileobj: BinaryIO,
+        *,
+        title: str,
+        sender: Sender,
+        postage: Postage,
+        draw_postal_boxes: bool = True,
+        cards_per_part: int | None = None,
+    ):
         japanese_font()
+        self.sender, self.postage, self.draw_postal_boxes = sender, postage, draw_postal_boxes
         self.writer = PdfStreamWriter(fileobj, info={"Title": title, "Creator": "CCUS renewal back office"})
         self.cards_per_part = cards_per_part or CARDS_PER_PART
         self.part: io.BytesIO | None = None
@@ -170,40 +170,90 @@ class PostcardPdf:
             self.canvas.drawString(x, PAGE_HEIGHT - top, _drawable(line))
         return top
 
+    def _centred(self, line: str, *, centre: float, top: float, size: float) -> None:
+        """One line centred on `centre`, its baseline `top` below the page top."""
+        self.canvas.setFont(FONT_NAME, size)
+        self.canvas.drawCentredString(centre, PAGE_HEIGHT - top, _drawable(line))
+
+    # The address side
+
     def _address_form(self) -> None:
-        """Draw what every address side shares (the 郵便番号 boxes, the sender) once per part, as a form."""
+        """Draw what every address side of the batch shares once per part, as a form."""
+        self.canvas.beginForm(ADDRESS_FORM)
+        if self.postage.drawn:
+            self._card_marking()
+            self._postage_mark()
+        if self.draw_postal_boxes:
+            self._postal_boxes()
+        self._sender()
+        self.canvas.endForm()
+
+    def _card_marking(self) -> None:
+        """郵便はがき: the marking a card printed on plain stock must carry, top centre above the boxes."""
+        self._centred("郵便はがき", centre=62 * mm, top=8.5 * mm, size=9)
+
+    def _postage_mark(self) -> None:
+        """料金別納 / 料金後納 in a frame where the stamp would go, the post office's name on top."""
         c = self.canvas
-        c.beginForm(ADDRESS_FORM)
-        if settings.POSTCARD_DRAW_POSTAL_BOXES:
-            c.setLineWidth(0.6)
-            c.setStrokeColorRGB(0.8, 0.1, 0.1)
-            bottom = PAGE_HEIGHT - POSTAL_BOX_TOP - POSTAL_BOX_HEIGHT
-            for left in POSTAL_BOX_LEFTS:
-                c.rect(left, bottom, POSTAL_BOX_WIDTH, POSTAL_BOX_HEIGHT)
-        sender = [settings.POSTCARD_SENDER_NAME, *settings.POSTCARD_SENDER_ADDRESS, f"TEL {settings.DESK_PHONE}"]
-        sender = [line for line in sender if line]
-        self._text(sender, x=10 * mm, top=PAGE_HEIGHT - 12 * mm - 11 * len(sender), size=8, leading=11)
-        c.endForm()
+        c.setLineWidth(0.8)
+        c.roundRect(POSTAGE_LEFT, PAGE_HEIGHT - POSTAGE_TOP - POSTAGE_SIZE, POSTAGE_SIZE, POSTAGE_SIZE, 2 * mm)
+        centre, room = POSTAGE_LEFT + POSTAGE_SIZE / 2, POSTAGE_SIZE - 3 * mm
+        office, mark, mail, *approval = self.postage.lines
+        self._centred(office, centre=centre, top=POSTAGE_TOP + 6 * mm, size=_size_to_fit(office, room, 8))
+        self._centred(mark, centre=centre, top=POSTAGE_TOP + 12.5 * mm, size=10)
+        self._centred(mail, centre=centre, top=POSTAGE_TOP + 18 * mm, size=10)
+        for line in approval:
+            self._centred(line, centre=centre, top=POSTAGE_TOP + 22.5 * mm, size=_size_to_fit(line, room, 6))
+
+    def _postal_boxes(self) -> None:
+        """The 郵便番号枠 and its hyphen, in red (no black or cyan, which the readers would see)."""
+        c = self.canvas
+        c.saveState()
+        c.setStrokeColorCMYK(0, 1, 1, 0)
+        bottom = PAGE_HEIGHT - POSTAL_BOX_TOP - POSTAL_BOX_HEIGHT
+        for number, left in enumerate(POSTAL_BOX_LEFTS):
+            c.setLineWidth(POSTAL_BOX_RULES[0] if number < 3 else POSTAL_BOX_RULES[1])
+            c.rect(left, bottom, POSTAL_BOX_WIDTH, POSTAL_BOX_HEIGHT)
+        hyphen = PAGE_HEIGHT - POSTAL_BOX_TOP - 4 * mm
+        c.setLineWidth(POSTAL_BOX_RULES[0])
+        c.line(POSTAL_BOX_LEFTS[2] + POSTAL_BOX_WIDTH + 0.3 * mm, hyphen, POSTAL_BOX_LEFTS[3] - 0.3 * mm, hyphen)
+        c.restoreState()
+
+    def _sender(self) -> None:
+        """The return address, bottom left, clear of the machines' strip at the bottom edge."""
+        lines: list[str] = []
+        size = 7.5
+        for line in self.sender.lines:
+            size, wrapped = fit(line, width=SENDER_WIDTH, sizes=(size, 7, 6.5, 6), max_lines=1, lines_of=wrap_address)
+            lines += wrapped
+        leading = size * 1.35
+        self._text(
+            lines,
+            x=SENDER_LEFT,
+            top=PAGE_HEIGHT - MACHINE_STRIP - 2 * mm - leading * len(lines),
+            size=size,
+            leading=leading,
+        )
 
     def _address_side(self, card: Card) -> None:
-        c = self.canvas
-        c.doForm(ADDRESS_FORM)
-        c.setFont(FONT_NAME, 15)
-        bottom = PAGE_HEIGHT - POSTAL_BOX_TOP - POSTAL_BOX_HEIGHT
-        for left, digit in zip(POSTAL_BOX_LEFTS, card.postal_code, strict=False):
-            c.drawCentredString(left + POSTAL_BOX_WIDTH / 2, bottom + 2 * mm, digit)
-        width = PAGE_WIDTH - 26 * mm
-        top = self._text(wrap(card.address, 11, width), x=14 * mm, top=30 * mm, size=11, leading=15)
-        top = self._text(wrap(card.addressee, 15, width), x=14 * mm, top=top + 8 * mm, size=15, leading=21)
+        self.canvas.doForm(ADDRESS_FORM)
+        self._postal_code(card.postal_code)
+        width = PAGE_WIDTH - ADDRESS_LEFT - ADDRESS_RIGHT
+        size, lines = fit(card.address, width=width, sizes=(12, 11, 10, 9, 8), max_lines=3, lines_of=wrap_address)
+        top = self._text(lines, x=ADDRESS_LEFT, top=ADDRESS_TOP, size=size, leading=size * 1.45)
+        size, lines = fit(card.addressee, width=width, sizes=(16, 15, 14, 13, 12, 11, 10), max_lines=2)
+        top = self._text(lines, x=ADDRESS_LEFT, top=top + 6 * mm, size=size, leading=size * 1.4)
         if card.customer_barcode:
             # Japan Post: directly below the name, 10 mm or more from the card's edges (79.8 mm wide).
             self._customer_barcode(card.customer_barcode, left=10.1 * mm, top=top + 4 * mm)
-            top += 8 * mm
-        # The 事業者ID as a barcode, so returned mail can be scanned at the desk.
-        barcode = Code128(card.ccus_id, barHeight=7 * mm, barWidth=0.3 * mm, humanReadable=False)
-        barcode.drawOn(c, 10 * mm, PAGE_HEIGHT - top - 20 * mm)
-        self._text([f"事業者ID {card.ccus_id}"], x=14 * mm, top=top + 21 * mm, size=8, leading=10)
         self._end_page()
+
+    def _postal_code(self, postal_code: str) -> None:
+        """The addressee's code, one digit per box (or in the boxes printed on the stock)."""
+        self.canvas.setFont(FONT_NAME, 15)
+        bottom = PAGE_HEIGHT - POSTAL_BOX_TOP - POSTAL_BOX_HEIGHT
+        for left, digit in zip(POSTAL_BOX_LEFTS, postal_code, strict=False):
+            self.canvas.drawCentredString(left + POSTAL_BOX_WIDTH / 2, bottom + 2 * mm, digit)
 
     def _customer_barcode(self, data: str, *, left: float, top: float) -> None:
         """Japan Post's bars at the manual's 10-point size (3.6 mm tall, 1.2 mm pitch) below the name."""
@@ -217,14 +267,35 @@ class PostcardPdf:
             c.rect(number * customer_barcode.PITCH, low, 1, high - low, stroke=0, fill=1)
         c.restoreState()
 
+    # The message side
+
     def _message_side(self, card: Card) -> None:
-        width = PAGE_WIDTH - 20 * mm
-        top = self._text(wrap(card.subject, 12, width), x=10 * mm, top=10 * mm, size=12, leading=16)
-        # The longest wording still fits: shrink the body's type until it does.
-        room = PAGE_HEIGHT - top - 14 * mm
-        for size in (9, 8.5, 8, 7.5, 7, 6.5, 6):
-            lines = wrap(card.body, size, width)
-            if len(lines) * size * 1.45 <= room:
-                break
-        self._text(lines, x=10 * mm, top=top + 4 * mm, size=size, leading=size * 1.45)
+        self._wording(card)
+        self._ccus_id_barcode(card.ccus_id)
         self._end_page()
+
+    def _wording(self, card: Card) -> None:
+        """The subject and the body above MESSAGE_BOTTOM, the body's type shrunk until it fits."""
+        width = PAGE_WIDTH - 2 * MESSAGE_MARGIN
+        size, lines = fit(card.subject, width=width, sizes=(12, 11, 10), max_lines=2)
+        top = self._text(lines, x=MESSAGE_MARGIN, top=MESSAGE_MARGIN, size=size, leading=size * 1.35)
+        top += 4 * mm
+        sizes = (9, 8.5, 8, 7.5, 7, 6.5, 6, 5.5, 5)
+        max_lines = int((MESSAGE_BOTTOM - top) / (sizes[-1] * 1.45))
+        for size in sizes:
+            size, lines = fit(card.body, width=width, sizes=[size], max_lines=max_lines)
+            if len(lines) * size * 1.45 <= MESSAGE_BOTTOM - top:
+                break
+        self._text(lines, x=MESSAGE_MARGIN, top=top, size=size, leading=size * 1.45)
+
+    def _ccus_id_barcode(self, ccus_id: str) -> None:
+        """The 事業者ID as Code 128, for scanning returned mail at the desk; on the message side,
+        away from everything the post office's machines read on the address side."""
+        barcode = Code128(ccus_id, barHeight=8 * mm, barWidth=0.3 * mm, humanReadable=False)
+        barcode.drawOn(self.canvas, MESSAGE_MARGIN - barcode.lquiet, PAGE_HEIGHT - ID_BARCODE_TOP - 8 * mm)
+        self._text([f"事業者ID {ccus_id}"], x=MESSAGE_MARGIN, top=ID_BARCODE_TOP + 8 * mm, size=8, leading=11)
+
+
+def _size_to_fit(text: str, width: float, size: float) -> float:
+    """`size`, or smaller so that one line of `text` is no wider than `width`."""
+    return min(size, width / max(text_width(text), 0.01))

@@ -10,6 +10,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_noop
 from ccus.history import history_record_bulk, reason
 from outreach import rendering, routing, variables
 from outreach.models import Channel, Notice, NoticeTemplate, PostcardBatch
-from outreach.postcards import customer_barcode
+from outreach.postcards import customer_barcode, sender
 from outreach.postcards.mail_house_csv import PostcardCsv
 from outreach.postcards.pdf import Card, PostcardPdf, missing_glyphs
 from registrations import postal
@@ -87,7 +88,11 @@ def unprintable(batch: PostcardBatch) -> list[tuple[int, str]]:
     printing = batch.notices.filter(status=Notice.Status.PRINTING)
     templates = NoticeTemplate.objects.filter(pk__in=printing.values("template_id"))
     texts = templates.values_list("pk", "subject", "body")
-    broken = {pk for pk, subject, body in texts if variables.problems(subject) or variables.problems(body)}
+    broken = {
+        pk
+        for pk, subject, body in texts
+        if variables.problems(subject, channel=Channel.POSTCARD) or variables.problems(body, channel=Channel.POSTCARD)
+    }
     names = list(dict.fromkeys([*routing.fields(Channel.POSTCARD), "postal_code"]))
     rows = printing.values_list("pk", "template_id", "business__prefecture__name", *(f"business__{n}" for n in names))
     found = []
@@ -153,8 +158,15 @@ def write_files(batch: PostcardBatch, *, today: datetime.date, progress: Callabl
             paths["cp932.csv"].open("w", encoding="cp932", newline="") as cp932_file,
             paths["utf8.csv"].open("w", encoding="utf-8-sig", newline="") as utf8_file,
         ):
-            pdf = PostcardPdf(pdf_file, title=f"CCUS はがき 印刷バッチ #{batch.pk} ({batch.for_date})")
-            sheet = PostcardCsv(cp932_file, utf8_file)
+            who, postage = sender.sender(), sender.postage()
+            pdf = PostcardPdf(
+                pdf_file,
+                title=f"CCUS はがき 印刷バッチ #{batch.pk} ({batch.for_date})",
+                sender=who,
+                postage=postage,
+                draw_postal_boxes=settings.POSTCARD_DRAW_POSTAL_BOXES,
+            )
+            sheet = PostcardCsv(cp932_file, utf8_file, sender=who, postage=postage)
             for chunk in _chunks(notices.iterator(chunk_size=CHUNK), CHUNK):
                 for notice in chunk:
                     written += 1

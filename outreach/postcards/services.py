@@ -10,7 +10,7 @@ from django.utils.translation import gettext_noop
 from ccus.history import history_record_bulk, reason, update_with_history
 from outreach import scan
 from outreach.models import Channel, Notice, PostcardBatch, PostcardExclusion, ReminderPolicy, ReturnedMail
-from outreach.postcards import printing
+from outreach.postcards import printing, sender
 from outreach.routing import reroute
 from outreach.services import OutreachError
 from registrations.models import Business
@@ -22,8 +22,10 @@ def postcard_batch_start(*, for_date: datetime.date, user=None) -> PostcardBatch
     Notices no longer needed (outreach.needed) are cancelled first, as the daily scan
     does, and stay cancelled even when nothing is left to print. Left-out notices are
     listed on the batch and re-routed per the active policy (to phone by default).
-    Raises OutreachError when nothing is queued.
+    Raises OutreachError, claiming nothing, when the sender or the postage is not
+    configured (outreach/postcards/sender.py) or when nothing is queued.
     """
+    sender_check()
     with transaction.atomic():
         scan.cancel_unneeded(today=for_date)
     return _batch_open(for_date=for_date, user=user)
@@ -57,6 +59,15 @@ def _batch_open(*, for_date: datetime.date, user=None) -> PostcardBatch:
     return batch
 
 
+def sender_check() -> None:
+    """Raise OutreachError naming every missing setting when cards cannot be printed yet."""
+    if found := sender.problems():
+        raise OutreachError(
+            _("Postcards cannot be printed until the sender and the postage are configured: %(problems)s")
+            % {"problems": " ".join(found)}
+        )
+
+
 def postcard_batch_build(*, batch_id: int) -> PostcardBatch:
     """Write a building batch's PDF and CSVs, with progress; on failure its notices go back to the queue.
 
@@ -71,6 +82,7 @@ def postcard_batch_build(*, batch_id: int) -> PostcardBatch:
         PostcardBatch.objects.filter(pk=batch.pk).update(done=done)
 
     try:
+        sender_check()  # the settings may have changed since the batch was started
         result = printing.write_files(batch, today=today, progress=progress)
     except Exception as error:
         with transaction.atomic():

@@ -1,5 +1,5 @@
 from django.core.files.storage import default_storage
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 from django.utils import timezone
 
@@ -12,7 +12,8 @@ from renewals.management.commands.mark_lapsed import iso_date
 class Command(BaseCommand):
     help = (
         "Build a postcard print batch of every postcard queued up to a date; "
-        "prints the path of the PDF as its last line."
+        "prints the path of the PDF as its last line. Exits 1, claiming nothing, "
+        "while the sender or the postage is not configured."
     )
 
     def add_arguments(self, parser):
@@ -20,6 +21,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, date, **options):
         day = iso_date(date) if date else timezone.localdate()
+        try:
+            postcard_services.sender_check()
+        except services.OutreachError as error:
+            raise CommandError(str(error)) from error
         try:
             batch = postcard_services.postcard_batch_start(for_date=day)
         except services.OutreachError as error:

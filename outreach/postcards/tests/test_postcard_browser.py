@@ -34,7 +34,7 @@ def test_desk_builds_downloads_and_posts_a_batch(page, settings, tmp_path):
     download = download_info.value
     assert download.suggested_filename.endswith(".pdf")
     reader = PdfReader(download.path())
-    assert len(reader.pages) == 2 and business.ccus_id in reader.pages[0].extract_text()
+    assert len(reader.pages) == 2 and business.ccus_id in reader.pages[1].extract_text()  # the message side
 
     page.fill("#id_posted_on", "2026-11-04")
     page.click("#mark-posted")

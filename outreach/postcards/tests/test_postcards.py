@@ -71,7 +71,8 @@ def test_the_pdf_has_two_postcard_sized_pages_per_notice_with_the_font_embedded(
     assert "1000001" in "".join(address_side.split())  # the digits, one per postal-code box
     assert "東京都千代田区千代田1-1" in address_side
     assert "株式会社髙橋工務店" in address_side and "御中" in address_side
-    assert f"事業者ID {first.ccus_id}" in address_side
+    assert first.ccus_id not in address_side  # the ID's barcode stays off the machines' side
+    assert f"事業者ID {first.ccus_id}" in message_side  # under its barcode
     assert f"事業者ID：{first.ccus_id}" in message_side and "2027年1月31日" in message_side
     assert "1600023" in "".join(reader.pages[2].extract_text().split())  # sorted by postal code
     assert second.ccus_id in reader.pages[3].extract_text()
@@ -101,7 +102,7 @@ def test_a_batch_drawn_in_parts_is_one_valid_pdf_that_embeds_each_font_once_per_
         reader.get_object(number)  # every cross-reference entry points at its object
     ids = [business.ccus_id for business in businesses]  # postal codes ascending: the print order
     for number, ccus_id in enumerate(ids):
-        assert f"事業者ID {ccus_id}" in reader.pages[2 * number].extract_text()
+        assert f"事業者ID {ccus_id}" in reader.pages[2 * number + 1].extract_text()
         assert f"事業者ID：{ccus_id}" in reader.pages[2 * number + 1].extract_text()
     parts = [reader.pages[start : start + 4] for start in range(0, 10, 4)]  # 2 cards, 4 pages per part
     embedded = [{file for page in part for file in font_files(page).values()} for part in parts]
@@ -131,12 +132,14 @@ def test_the_csvs_open_as_cp932_and_utf8_and_name_what_cp932_cannot_hold(postcar
     plain, unusual = queued_postcards({"name": "株式会社髙橋工務店"}, {"name": "株式会社𠮷野建設"})
     batch = build()
     cp932 = csv_rows(batch.csv_cp932.name, "cp932")
-    assert cp932[0] == ["連番", "事業者ID", "郵便番号", "住所", "宛名", "件名", "本文", "CP932で表せない文字"]
+    assert cp932[0] == [
+        "連番", "事業者ID", "郵便番号", "住所", "宛名", "件名", "本文", "差出人", "料金表示", "CP932で表せない文字"
+    ]  # fmt: skip
     by_id = {row[1]: row for row in cp932[1:]}
     assert by_id[plain.ccus_id][4] == "株式会社髙橋工務店　御中"
-    assert by_id[plain.ccus_id][2] == "100-0001" and by_id[plain.ccus_id][7] == ""
+    assert by_id[plain.ccus_id][2] == "100-0001" and by_id[plain.ccus_id][9] == ""
     assert by_id[unusual.ccus_id][4] == "株式会社〓野建設　御中"
-    assert by_id[unusual.ccus_id][7] == "宛名:U+20BB7 本文:U+20BB7"  # the test template's body is the name
+    assert by_id[unusual.ccus_id][9] == "宛名:U+20BB7 本文:U+20BB7"  # the test template's body is the name
     utf8 = {row[1]: row for row in csv_rows(batch.csv_utf8.name, "utf-8-sig")[1:]}
     assert utf8[unusual.ccus_id][4] == "株式会社𠮷野建設　御中"
     assert batch.char_problems == [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("outreach", "0022_periodic_tasks"),
+        ("outreach", "0024_wording_help_for_postcards"),
         ("registrations", "0013_exportjob_params"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -66,8 +66,9 @@ def expiry_of(notice: Notice) -> datetime.date:
 
 
 def render_notice(notice: Notice, *, today: datetime.date) -> tuple[str, str]:
-    """The notice's text; an e-mail to the business itself carries a freshly signed link to its answer page."""
-    answer_url = answer_links.url_for(notice) if notice.channel == Channel.EMAIL else ""
+    """The notice's text; an e-mail (and a postcard, whose QR code carries it) to the business
+    itself has a freshly signed link to its answer page."""
+    answer_url = answer_links.url_for(notice) if notice.channel in (Channel.EMAIL, Channel.POSTCARD) else ""
     return render(
         notice.template,
         channel=notice.channel,

@@ -54,7 +54,7 @@ class RejectForm(forms.Form):
 
 @admin.register(Answer)
 class AnswerAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["answered_at", "business_link", "kind", "details", "status", "decided_by", "reject_reason"]
+    list_display = ["answered_at", "business_link", "kind", "details", "status", "decided_by"]
     list_select_related = ["business", "decided_by"]
     list_filter = [AnswerStatusFilter, "kind"]
     search_fields = ["=business__ccus_id"]

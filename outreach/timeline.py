@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import CharField, DateTimeField, F, QuerySet, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -83,7 +83,8 @@ def _notices(business_id: int) -> QuerySet:
         kind="notice",
         a=F("channel"),
         b=F("status"),
-        c=Coalesce(F("step__name"), F("reason")),
+        # Why a notice was skipped or cancelled says more than its step's name.
+        c=Coalesce(NullIf(F("reason"), _text("")), F("step__name"), _text("")),
     )
 
 

@@ -35,7 +35,8 @@ def _over_limit(key: str, limit: int) -> bool:
 
 
 def _limited(request, token: str) -> bool:
-    link = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:32]
+    # The link as read (capitals, full width undone), so spelling it differently counts as the same link.
+    link = hashlib.sha256(answer_links.normalise(token).encode("utf-8", "replace")).hexdigest()[:32]
     over_link = _over_limit(f"answer:link:{link}", settings.ANSWER_RATE_PER_LINK)
     over_address = _over_limit(f"answer:addr:{client_address(request)}", settings.ANSWER_RATE_PER_ADDRESS)
     return over_link or over_address

@@ -54,8 +54,9 @@ MESSAGE_MARGIN = 10 * mm
 MESSAGE_BOTTOM = 104 * mm
 FREE_REGION = (62 * mm, 108 * mm, 28 * mm, 28 * mm)  # left, top, width, height
 # The answer page's QR code in the free square, its address printed below it (right-aligned,
+# ending 15 mm above the bottom edge like all text,
 # reaching left past the square as far as ANSWER_URL_WIDTH, clear of the 事業者ID barcode).
-ANSWER_QR_SIZE = 20 * mm
+ANSWER_QR_SIZE = 18 * mm
 ANSWER_URL_WIDTH = 40 * mm
 ID_BARCODE_TOP = 116 * mm
 # The address side's fixed parts, drawn once per part (a PDF form XObject) and placed on each page.

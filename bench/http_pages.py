@@ -105,9 +105,12 @@ def query_count(url: str) -> int:
     return len(queries)
 
 
-def start_gunicorn(port: int) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, *, options: tuple[str, ...] = ("--workers", "2"), probe: str = "/health/", method: str = "GET"
+) -> subprocess.Popen:
+    """gunicorn with the production settings, once `probe` answers."""
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "ccus.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
+        [str(Path(sys.executable).parent / "gunicorn"), "ccus.wsgi", *options, "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env={**os.environ, **PRODUCTION_ENV},
         stdout=subprocess.DEVNULL,
@@ -115,12 +118,12 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     )
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=2).read()
+            urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{probe}", method=method), timeout=2)
             return server
         except OSError:
             time.sleep(0.3)
     server.terminate()
-    raise SystemExit("gunicorn did not answer /health/")
+    raise SystemExit(f"gunicorn did not answer {probe}")
 
 
 def main() -> None:

@@ -1,6 +1,9 @@
-"""The project's URLs plus a stock ModelAdmin of Business at /stock/, for comparison."""
+"""The project's URLs plus, for comparison, a stock ModelAdmin of Business at /stock/ and
+anymail's Mailgun webhook without a receiver at /stock-webhook/mailgun/."""
 
+from anymail.webhooks.mailgun import MailgunTrackingWebhookView
 from django.contrib import admin
+from django.dispatch import Signal
 from django.urls import path
 
 from ccus.urls import urlpatterns as project_urls
@@ -18,4 +21,14 @@ class StockBusinessAdmin(admin.ModelAdmin):
     search_fields = ["ccus_id", "corporate_number", "phone", "name", "name_kana"]
 
 
-urlpatterns = [path("stock/", stock_site.urls), *project_urls]
+class MailgunWithoutReceiver(MailgunTrackingWebhookView):
+    """anymail's view sending to a signal no one listens to: basic auth, signature and parsing only."""
+
+    signal = Signal()
+
+
+urlpatterns = [
+    path("stock/", stock_site.urls),
+    path("stock-webhook/mailgun/", MailgunWithoutReceiver.as_view()),
+    *project_urls,
+]

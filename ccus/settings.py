@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from ccus import schedules
 
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "ccus.third_party.TOTPConfig",
     "simple_history",
     "csp",
+    "anymail",
     "registrations",
     "renewals",
     "outreach",
@@ -166,6 +168,36 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CCUS事業者登録窓口 <ccus-desk@example.jp>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_REPLY_TO = env.list("EMAIL_REPLY_TO", default=[])
+# Or a mail provider through django-anymail: its API sends, its tracking webhooks
+# (/anymail/<provider>/tracking/) report deliveries, bounces and complaints.
+EMAIL_PROVIDER_BACKENDS = {
+    "mailgun": "anymail.backends.mailgun.EmailBackend",
+    "postmark": "anymail.backends.postmark.EmailBackend",
+}
+EMAIL_PROVIDER = env("EMAIL_PROVIDER", default="")
+if EMAIL_PROVIDER:
+    if EMAIL_PROVIDER not in EMAIL_PROVIDER_BACKENDS:
+        raise ImproperlyConfigured(f"EMAIL_PROVIDER must be one of {', '.join(EMAIL_PROVIDER_BACKENDS)}")
+    EMAIL_BACKEND = EMAIL_PROVIDER_BACKENDS[EMAIL_PROVIDER]
+# "user:password" the provider puts in the webhook URL (basic auth); every provider's webhook
+# is refused without it (outreach.webhooks), and production with a provider will not start.
+_webhook_secret = [secret for secret in env.list("ANYMAIL_WEBHOOK_SECRET", default=[]) if secret]
+if PRODUCTION and EMAIL_PROVIDER and not _webhook_secret:
+    raise ImproperlyConfigured("Set ANYMAIL_WEBHOOK_SECRET (user:password) for the mail provider's webhook.")
+_provider_settings = {
+    "WEBHOOK_SECRET": _webhook_secret,
+    "MAILGUN_API_KEY": env("MAILGUN_API_KEY", default=""),
+    "MAILGUN_SENDER_DOMAIN": env("MAILGUN_SENDER_DOMAIN", default=""),
+    "MAILGUN_API_URL": env("MAILGUN_API_URL", default="https://api.mailgun.net/v3"),
+    # Mailgun also signs each event (HMAC); the webhook checks that signature as well.
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+    "POSTMARK_SERVER_TOKEN": env("POSTMARK_SERVER_TOKEN", default=""),
+}
+# Unset ones left out: anymail then refuses, rather than signing with an empty key.
+ANYMAIL = {name: value for name, value in _provider_settings.items() if value}
+# Soft bounces (temporary failures) of distinct messages to one address since its last
+# delivery, after which the address counts as bounced like a hard bounce.
+OUTREACH_SOFT_BOUNCE_LIMIT = env.int("SOFT_BOUNCE_LIMIT", default=3)
 
 # The desk's phone number, printed in notices and on postcards. No default: a made-up
 # number must never reach a business (outreach/desk.py says what counts as a real one).

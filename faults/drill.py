@@ -1,15 +1,17 @@
-"""The fault drill: six scenarios against a real worker and beat on private services.
+"""The fault drill: seven scenarios against a real worker, beat and web server on private services.
 
 Steps: start a private PostgreSQL cluster, redis-server and SMTP sink; migrate; install a
 one-step e-mail ladder and a sweeper every two seconds; then for each scenario seed a
 fresh register, inject the fault, wait for the outbox to settle and count what was due,
-created, sent, duplicated, lost and uncertain. Prints the table; exits 1 on any
+created, sent, duplicated, lost and uncertain (for the webhook scenario: the provider's
+events, recorded, acknowledged and applied). Prints the table; exits 1 on any
 duplicate, loss or stray notice. Everything it started is stopped, and its temp dir
 removed, even when it fails.
 """
 
 import contextlib
 import datetime
+import json
 import os
 import shutil
 import signal
@@ -17,15 +19,29 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 from faults import ledger
-from faults.services import ROOT, PrivatePostgres, PrivateRedis, SmtpSink, beat, wait_until, worker
+from faults.services import (
+    ROOT,
+    PrivatePostgres,
+    PrivateRedis,
+    RetryingProvider,
+    SmtpSink,
+    WebServer,
+    beat,
+    wait_until,
+    worker,
+)
+from outreach.tests import provider_posts
 
 PG_PORT = int(os.environ.get("FAULTS_PG_PORT", "55432"))
 REDIS_PORT = int(os.environ.get("FAULTS_REDIS_PORT", "56379"))
 REDIS_DOWN_SECONDS = int(os.environ.get("FAULTS_REDIS_DOWN_SECONDS", "60"))  # "stopped for a minute"
+WEBHOOK_DOWN_SECONDS = int(os.environ.get("FAULTS_WEBHOOK_DOWN_SECONDS", "6"))  # no server, then no database
 STEP_DAYS = 60  # the drill's ladder: one e-mail from 60 days before expiry until expiry
 
 
@@ -55,6 +71,9 @@ def configure(database_url: str, broker_url: str, smtp_port: int) -> None:
             "EMAIL_MAX_ATTEMPTS": "50",  # the refusing SMTP server must not exhaust the attempts
             "DAILY_CAP_EMAIL": "0",
             "LOG_LEVEL": "WARNING",
+            # The mail provider's webhook (Mailgun), signed as the tests sign it.
+            "ANYMAIL_WEBHOOK_SECRET": provider_posts.WEBHOOK_SECRET,
+            "MAILGUN_WEBHOOK_SIGNING_KEY": provider_posts.MAILGUN_SIGNING_KEY,
         }
     )
 
@@ -69,6 +88,7 @@ class Drill:
         self.smtp = smtp
         self.worker = worker(directory)
         self.beat = beat(directory)
+        self.web = WebServer(directory, free_port(), provider_posts.url("mailgun"))
         self.today = None
         self.step = None
 
@@ -254,10 +274,72 @@ class Drill:
         self.settle(due)
         return self.count("scan clock a day late", due)
 
+    def provider_events(self, provider: RetryingProvider, due: set[int]) -> dict[str, int]:
+        """A Mailgun event per sent notice (delivered, or every other one a hard bounce); a
+        quarter of them delivered twice. Returns event key → business."""
+        from outreach.models import Notice
+
+        events = {}
+        sent = Notice.objects.filter(step=self.step, status="sent", business__in=due).select_related("business")
+        for index, notice in enumerate(sent.order_by("pk")):
+            name = "mailgun_failed_permanent" if index % 2 else "mailgun_delivered"
+            payload = provider_posts.sample(name)
+            key = f"drill-{notice.pk}-{name}"
+            payload["signature"] |= {"token": key, "timestamp": str(int(time.time()))}
+            payload["event-data"] |= {
+                "recipient": notice.recipient,
+                "timestamp": time.time(),
+                "user-variables": {"notice": str(notice.pk)},
+            }
+            body = json.dumps(provider_posts.mailgun_signed(payload)).encode()
+            provider.add(key, body, duplicate=index % 4 == 0)
+            events[key] = notice.business_id
+        return events
+
+    def webhook_effects(self) -> tuple[Counter, Counter]:
+        """Stored events per key; per business, its bounce rows plus a delivery on its notice."""
+        from django.db import connection
+
+        from outreach.models import Bounce, DeliveryEvent, Notice
+
+        connection.close()  # the drill's own connection died with the database
+        recorded = Counter(DeliveryEvent.objects.values_list("event_id", flat=True))
+        effects = Counter(Bounce.objects.values_list("business_id", flat=True))
+        effects.update(Notice.objects.filter(delivery="delivered").values_list("business_id", flat=True))
+        return recorded, effects
+
+    def webhook_receiver_down(self) -> ledger.Tally:
+        due = self.seed(due=40)
+        self.scan_task()
+        self.settle(due)
+        provider = RetryingProvider(self.web.probe, provider_posts.authorization())
+        events = self.provider_events(provider, due)
+        self.web.stop()  # the receiver is down: the provider's posts are refused
+        delivery = threading.Thread(target=provider.deliver, args=(120,))
+        delivery.start()
+        time.sleep(WEBHOOK_DOWN_SECONDS)
+        self.postgres.stop()  # it comes back without its database: 500 to every event
+        self.web.start()
+        time.sleep(WEBHOOK_DOWN_SECONDS)
+        self.postgres.start()
+        delivery.join()
+        recorded, effects = self.webhook_effects()
+        twice = sum(1 for count in provider.acknowledged.values() if count > 1)
+        print(f"  the provider's posts refused or failed: {provider.failures}; events delivered twice: {twice}")
+        return ledger.webhook_tally(
+            f"webhook receiver down {WEBHOOK_DOWN_SECONDS}s, its database {WEBHOOK_DOWN_SECONDS}s",
+            events=events,
+            acknowledged=provider.acknowledged,
+            pending=provider.pending,
+            recorded=recorded,
+            effects=effects,
+        )
+
     def run(self) -> list[ledger.Tally]:
         self.worker.start()
         self.worker.supervise()
         self.beat.start()
+        self.web.start()
         scenarios = [
             self.worker_killed_mid_batch,
             self.redis_down_during_scan,
@@ -265,7 +347,10 @@ class Drill:
             self.smtp_refusing_then_accepting,
             self.two_beats,
             self.clock_a_day_late,
+            self.webhook_receiver_down,
         ]
+        only = os.environ.get("FAULTS_ONLY", "").split(",")
+        scenarios = [scenario for scenario in scenarios if scenario.__name__ in only] if any(only) else scenarios
         tallies = []
         for scenario in scenarios:
             started = time.monotonic()
@@ -302,6 +387,7 @@ def main() -> int:
         drill = Drill(directory, postgres, broker, smtp)
         stack.callback(drill.worker.stop)
         stack.callback(drill.beat.stop)
+        stack.callback(drill.web.stop)
         print(f"fault drill: private PostgreSQL :{PG_PORT}, redis :{REDIS_PORT}, SMTP :{smtp.port}", flush=True)
         drill.prepare()
         tallies = drill.run()

@@ -72,3 +72,39 @@ def table(tallies: list[Tally]) -> str:
         values = " ".join(f"{getattr(row, name):>10}" for name in names[1:])
         lines.append(f"{row.scenario:<{width}} {values}  {'OK' if row.ok else 'FAIL'}")
     return "\n".join(lines)
+
+
+def webhook_tally(
+    scenario: str,
+    *,
+    events: dict[str, int],
+    acknowledged: Counter,
+    pending: Iterable[str],
+    recorded: Counter,
+    effects: Counter,
+) -> Tally:
+    """Count the provider's events against what the webhook recorded.
+
+    events: event key → the business it concerns, every event the provider had to deliver;
+    acknowledged: 2xx answers per key; pending: keys the provider still holds; recorded:
+    stored rows per key; effects: per business, the changes its events made (a bounce row,
+    a delivery on its notice), one expected each. An event is lost when it was acknowledged
+    but not recorded, or recorded without its effect; duplicated when stored twice or when
+    its business changed twice; unexpected when it was not sent or concerns no one sent to.
+    """
+    pending = set(pending)
+    lost = sum(1 for key in events if acknowledged[key] and not recorded[key])
+    lost += sum(1 for key, business in events.items() if recorded[key] and not effects[business])
+    return Tally(
+        scenario=scenario,
+        due=len(events),
+        created=sum(1 for key in events if recorded[key]),
+        sent=sum(1 for key in events if acknowledged[key]),
+        waiting=len(pending & set(events)),
+        uncertain=0,
+        duplicated=sum(1 for count in recorded.values() if count > 1)
+        + sum(1 for count in effects.values() if count > 1),
+        lost=lost,
+        unexpected=sum(1 for key in recorded if key not in events)
+        + sum(1 for business in effects if business not in set(events.values())),
+    )

@@ -1,4 +1,4 @@
-"""Private services for the drill: a PostgreSQL cluster, a redis-server, an SMTP sink, Celery.
+"""Private services for the drill: PostgreSQL, redis-server, an SMTP sink, Celery, gunicorn, a mail provider.
 
 Each runs on its own port in a temporary directory, never the machine's shared services,
 and is stopped by the drill's ExitStack even when a scenario fails.
@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -189,3 +190,87 @@ def beat(directory: Path, name: str = "beat") -> CeleryProcess:
     # Each beat its own pidfile and schedule file, or the second one refuses to start.
     arguments = ["beat", "--max-interval", "1", "--pidfile", str(directory / f"{name}.pid")]
     return CeleryProcess(name, [*arguments, "-s", str(directory / f"{name}-schedule"), "--loglevel", "INFO"], directory)
+
+
+class WebServer:
+    """gunicorn serving the app (the provider's webhook) on its own port, stopped and started at will."""
+
+    def __init__(self, directory: Path, port: int, probe: str):
+        self.port = port
+        self.probe = f"http://127.0.0.1:{port}{probe}"
+        self.log = directory / "gunicorn.log"
+        self.process = None
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "gunicorn", "ccus.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{self.port}"]
+        log = open(self.log, "ab")  # noqa: SIM115 - closed with the process
+        self.process = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT)
+        if not wait_until(self.answers, 60, interval=0.5):
+            raise RuntimeError("gunicorn did not answer")
+
+    def answers(self) -> bool:
+        try:
+            urllib.request.urlopen(urllib.request.Request(self.probe, method="HEAD"), timeout=2).read()
+            return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.process = None
+
+
+class RetryingProvider:
+    """A mail provider delivering webhook events: each is posted until a 2xx answers it, with backoff.
+
+    Like Mailgun or Postmark, it retries on a refused connection, a timeout or any non-2xx;
+    and, delivering at least once, it posts some events again after they were accepted.
+    Counts what it posted and what was acknowledged.
+    """
+
+    def __init__(self, url: str, authorization: str):
+        self.url = url
+        self.authorization = authorization
+        self.acknowledged: Counter = Counter()  # event key → 2xx answers
+        self.failures = 0
+        self.pending: dict[str, tuple[bytes, float, int]] = {}  # key → (body, next attempt, attempts)
+        self.again: set[str] = set()  # keys to deliver once more after their acknowledgement
+
+    def add(self, key: str, body: bytes, *, duplicate: bool = False) -> None:
+        self.pending[key] = (body, 0.0, 0)
+        if duplicate:
+            self.again.add(key)
+
+    def _post(self, body: bytes) -> bool:
+        request = urllib.request.Request(
+            self.url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": self.authorization},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return 200 <= response.status < 300
+        except OSError:  # refused, timed out, or an HTTP error status
+            return False
+
+    def deliver(self, timeout: float) -> None:
+        """Post every pending event until all are acknowledged or the timeout passes."""
+        deadline = time.monotonic() + timeout
+        while self.pending and time.monotonic() < deadline:
+            now = time.monotonic()
+            for key, (body, next_at, attempts) in list(self.pending.items()):
+                if next_at > now:
+                    continue
+                if self._post(body):
+                    self.acknowledged[key] += 1
+                    del self.pending[key]
+                    if key in self.again:
+                        self.again.discard(key)
+                        self.pending[key] = (body, 0.0, 0)
+                else:
+                    self.failures += 1
+                    self.pending[key] = (body, now + min(0.5 * 2**attempts, 4.0), attempts + 1)
+            time.sleep(0.05)

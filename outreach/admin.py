@@ -118,9 +118,11 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(Notice)
 class NoticeAdmin(RevokeLinksMixin, SimpleHistoryAdmin):
-    list_display = ["business", "channel", "status", "reason", "fallback_reason", "due_on", "scheduled_for", "sent_at"]
+    list_display = [
+        "business", "channel", "status", "reason", "fallback_reason", "due_on", "scheduled_for", "sent_at", "delivery",
+    ]  # fmt: skip
     list_select_related = ["business"]
-    list_filter = ["channel", "status", "reason", "step", "due_on"]
+    list_filter = ["channel", "status", "reason", "delivery", "step", "due_on"]
     search_fields = ["=business__ccus_id"]
     raw_id_fields = ["business", "term"]
     show_full_result_count = False
@@ -129,7 +131,7 @@ class NoticeAdmin(RevokeLinksMixin, SimpleHistoryAdmin):
     readonly_fields = [
         "business", "term", "step", "template", "channel", "status", "reason", "fallback_reason", "due_on",
         "scheduled_for", "recipient", "subject", "body", "attempts", "last_error", "scan_run", "created_at",
-        "updated_at", "sent_at",
+        "updated_at", "sent_at", "provider_message_id", "delivery", "delivery_at",
     ]  # fmt: skip
 
     def has_add_permission(self, request):

@@ -9,11 +9,14 @@ class OutreachConfig(AppConfig):
 
     def ready(self):
         # The last app: every admin module has been imported (django.contrib.admin's ready() ran first).
+        from anymail.signals import tracking
         from django.contrib import admin
 
-        from outreach import admin_guards
+        from outreach import admin_guards, delivery
 
         admin_guards.install(admin.site)
+        # anymail's signal is its API for the provider's reports; the work is in the service.
+        tracking.connect(delivery.tracking_received, dispatch_uid="outreach.delivery")
 
 
 class BackOfficeAdminConfig(admin_apps.AdminConfig):

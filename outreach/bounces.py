@@ -4,7 +4,8 @@ A list is a CSV (UTF-8 with or without BOM, or CP932) or an XLSX with one e-mail
 address or 事業者ID per row, optionally under a header (メールアドレス or 事業者ID),
 read by `ccus.tabular.open_table` under the same rules and limits as every import. The flag makes
 the ladder fall back from e-mail (the scan and the sender read it); a Bounce row keeps
-what was reported, for the contact timeline.
+what was reported, for the contact timeline. The mail provider's hard bounces
+(outreach.delivery) go through the same `bounces_record`.
 """
 
 import datetime
@@ -111,15 +112,40 @@ def bounces_record_list(*, data: bytes, file_name: str, bounced_on: datetime.dat
     businesses = {b.pk: b for group in found_emails.values() for b in group} | {b.pk: b for b in found_ids.values()}
     if not businesses:
         raise BounceListError([_("The file lists no e-mail address or business ID.")])
-    with transaction.atomic():
-        Bounce.objects.bulk_create(
-            Bounce(business_id=pk, email=b.email, bounced_on=bounced_on, file_name=file_name[:200], recorded_by=user)
-            for pk, b in businesses.items()
-        )
-        update_with_history(
-            Business.objects.filter(pk__in=list(businesses), email_bounced_since__isnull=True),
-            operation=reason(gettext_noop("bounce list %(file)s"), file=file_name),
-            user=user,
-            email_bounced_since=bounced_on,
-        )
+    bounces_record(
+        emails={pk: b.email for pk, b in businesses.items()},
+        bounced_on=bounced_on,
+        source=Bounce.Source.UPLOAD,
+        operation=reason(gettext_noop("bounce list %(file)s"), file=file_name),
+        file_name=file_name,
+        user=user,
+    )
     return len(businesses)
+
+
+@transaction.atomic
+def bounces_record(
+    *, emails: dict[int, str], bounced_on: datetime.date, source: str, operation: str, file_name: str = "", user=None
+) -> None:
+    """Flag these businesses' e-mail as bounced, a Bounce row each: the one rule for a list and the provider alike.
+
+    `emails` maps business ids to the address that bounced. The flag makes the ladder fall
+    back from e-mail (routing reads it); a business already flagged keeps its first date.
+    """
+    Bounce.objects.bulk_create(
+        Bounce(
+            business_id=pk,
+            email=email,
+            bounced_on=bounced_on,
+            source=source,
+            file_name=file_name[:200],
+            recorded_by=user,
+        )
+        for pk, email in emails.items()
+    )
+    update_with_history(
+        Business.objects.filter(pk__in=list(emails), email_bounced_since__isnull=True),
+        operation=operation,
+        user=user,
+        email_bounced_since=bounced_on,
+    )

@@ -1,16 +1,18 @@
 """Sending notices: claim, re-check, render, send, record. Never twice.
 
 A notice is claimed with a conditional UPDATE (queued → sending) and only the claimer
-sends it. A failure before the SMTP server accepted the message puts it back in the
-queue for a retry; a worker that dies after acceptance leaves it in `sending`, which
-the sweeper turns into `uncertain` for the desk: never resent, never dropped.
+sends it. A failure before the SMTP server (or the provider's API) accepted the message
+puts it back in the queue for a retry; a worker that dies after acceptance leaves it in
+`sending`, which the sweeper turns into `uncertain` for the desk: never resent, never
+dropped.
 """
 
 import datetime
 import smtplib
 
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from anymail.message import AnymailMessage
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -90,17 +92,20 @@ def email_send(*, notice_id: int) -> str:
         return _render_failed(notice, error)
     notice.recipient = notice.business.email
     notice.save(update_fields=["subject", "body", "recipient", "updated_at"])
-    message = EmailMessage(
+    # Any backend sends it; a provider's (anymail) also carries the notice id as metadata, which
+    # its tracking webhook reports back (outreach.delivery), and answers with its message id.
+    message = AnymailMessage(
         subject=notice.subject,
         body=notice.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notice.recipient],
         reply_to=settings.EMAIL_REPLY_TO or None,
         headers={"X-CCUS-Notice": str(notice.pk)},
+        metadata={"notice": str(notice.pk)},
     )
     try:
         message.send()
-    except (smtplib.SMTPException, OSError) as error:
+    except (smtplib.SMTPException, OSError, AnymailAPIError, AnymailRecipientsRefused) as error:
         # Refused or unreachable: the server did not take the message, so it may go again.
         final = notice.attempts >= settings.OUTREACH_EMAIL_MAX_ATTEMPTS
         update_with_history(
@@ -118,6 +123,7 @@ def email_send(*, notice_id: int) -> str:
         operation=reason(gettext_noop("sender: sent")),
         status=Notice.Status.SENT,
         sent_at=timezone.now(),
+        provider_message_id=str(message.anymail_status.message_id or ""),
         last_error="",
         updated_at=timezone.now(),
     )

@@ -8,6 +8,7 @@ from collections.abc import Collection
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -226,7 +227,11 @@ class Business(models.Model):
         verbose_name_plural = _("businesses")
         # Search indexes (trigram, prefix) are PostgreSQL-specific: see migration 0003.
         # updated_at: the daily scan syncs terms of businesses written since its last run.
-        indexes = [models.Index(fields=["updated_at"], name="business_updated_idx")]
+        # lower(email): bounce lists and the mail provider's reports find businesses by address.
+        indexes = [
+            models.Index(fields=["updated_at"], name="business_updated_idx"),
+            models.Index(Lower("email"), name="business_email_lower_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.ccus_id})"

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 # Names a Japanese back office writes in Latin letters: file formats, units, codes, keys on the keyboard.
 ALLOWED = {
     "CCUS", "ID", "CSV", "csv", "XLSX", "xlsx", "PDF", "BOM", "MB", "OTP", "TOTP", "QR", "URL", "JSON", "JIS", "IP",
-    "UTC", "Excel", "Esc", "Control", "Command", "Mac",
+    "UTC", "Excel", "Esc", "Control", "Command", "Mac", "Mailgun", "Postmark",
 }  # fmt: skip
 SKIPPED_ELEMENTS = {"script", "style", "template", "noscript"}
 VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

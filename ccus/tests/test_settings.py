@@ -85,3 +85,30 @@ def test_the_trusted_proxy_header_comes_from_the_environment():
         "'X-Forwarded-For'",
         "2",
     ]
+
+
+def test_a_mail_provider_is_chosen_by_the_environment():
+    code = "from django.conf import settings as s; print(s.EMAIL_BACKEND, sorted(s.ANYMAIL))"
+    result = run_manage(
+        "shell", "-v0", "-c", code, EMAIL_PROVIDER="postmark", POSTMARK_SERVER_TOKEN="t", ANYMAIL_WEBHOOK_SECRET="a:b"
+    )
+    assert result.stdout.split() == [
+        "anymail.backends.postmark.EmailBackend",
+        "['MAILGUN_API_URL',",
+        "'POSTMARK_SERVER_TOKEN',",
+        "'WEBHOOK_SECRET']",
+    ]
+
+
+def test_production_with_a_provider_refuses_to_start_without_the_webhook_secret():
+    production = {"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "ccus.example.jp", "EMAIL_PROVIDER": "mailgun"}
+    for unset in ({}, {"ANYMAIL_WEBHOOK_SECRET": ""}):
+        result = run_manage("check", **production, **unset)
+        assert result.returncode != 0
+        assert "Set ANYMAIL_WEBHOOK_SECRET" in result.stderr
+
+
+def test_an_unknown_provider_is_refused():
+    result = run_manage("check", EMAIL_PROVIDER="sendmail-in-a-box")
+    assert result.returncode != 0
+    assert "EMAIL_PROVIDER must be one of mailgun, postmark" in result.stderr

@@ -1,6 +1,6 @@
 from collections import Counter
 
-from faults.ledger import Tally, table, tally
+from faults.ledger import Tally, table, tally, webhook_tally
 
 
 def test_every_due_notice_sent_once_is_ok():
@@ -54,3 +54,45 @@ def test_table_prints_one_row_per_scenario_with_its_result():
     assert lines[1].startswith("worker SIGKILL") and lines[1].endswith("OK")
     assert lines[2].startswith("two beats") and lines[2].endswith("FAIL")
     assert lines[2].split()[-4] == "1"  # the duplicated column
+
+
+def webhook(**overrides) -> Tally:
+    counts = {
+        "events": {"a": 1, "b": 2},
+        "acknowledged": Counter({"a": 2, "b": 1}),  # a provider may deliver an event twice
+        "pending": [],
+        "recorded": Counter({"a": 1, "b": 1}),
+        "effects": Counter({1: 1, 2: 1}),
+    }
+    return webhook_tally("webhook", **(counts | overrides))
+
+
+def test_every_event_recorded_once_with_its_effect_is_ok():
+    assert webhook() == Tally("webhook", 2, 2, 2, 0, 0, 0, 0, 0)
+    assert webhook().ok
+
+
+def test_an_acknowledged_event_not_recorded_is_lost():
+    result = webhook(recorded=Counter({"a": 1}), effects=Counter({1: 1}))
+    assert (result.created, result.lost) == (1, 1)
+    assert not result.ok
+
+
+def test_an_event_recorded_without_its_effect_is_lost():
+    assert webhook(effects=Counter({1: 1})).lost == 1
+
+
+def test_an_effect_applied_twice_is_a_duplicate():
+    result = webhook(effects=Counter({1: 2, 2: 1}))
+    assert result.duplicated == 1
+    assert not result.ok
+
+
+def test_an_event_the_provider_still_holds_is_waiting_not_lost():
+    result = webhook(acknowledged=Counter({"a": 1}), pending=["b"], recorded=Counter({"a": 1}), effects=Counter({1: 1}))
+    assert (result.waiting, result.lost) == (1, 0)
+    assert result.ok
+
+
+def test_an_effect_on_a_business_no_event_concerned_is_unexpected():
+    assert webhook(effects=Counter({1: 1, 2: 1, 3: 1})).unexpected == 1

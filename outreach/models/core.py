@@ -26,6 +26,16 @@ class Fallback(models.TextChoices):
     SKIP = "skip", _("skip")
 
 
+class Delivery(models.TextChoices):
+    """What the mail provider reported about an e-mail (its tracking webhook)."""
+
+    DELIVERED = "delivered", _("delivered to the mailbox")
+    SOFT_BOUNCE = "soft_bounce", _("soft bounce")
+    HARD_BOUNCE = "hard_bounce", _("hard bounce")
+    REJECTED = "rejected", _("rejected by the provider")
+    COMPLAINT = "complaint", _("spam complaint")
+
+
 class NoticeTemplate(models.Model):
     """The wording of one kind of notice; rendered inside a layout in templates/outreach/."""
 
@@ -284,6 +294,10 @@ class Notice(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Database defaults: the scan and the seeders write notices with INSERT … SELECT.
+    provider_message_id = models.CharField(_("provider's message ID"), max_length=200, blank=True, db_default="")
+    delivery = models.CharField(_("delivery"), max_length=12, choices=Delivery.choices, blank=True, db_default="")
+    delivery_at = models.DateTimeField(_("delivery reported at"), null=True, blank=True)
 
     # Who changed what and when, shown on the admin's history page (saves only, not bulk writes).
     history = HistoricalRecords()
@@ -300,6 +314,10 @@ class Notice(models.Model):
             models.Index(fields=["business", "-created_at"], name="notice_business_idx"),
             # The scan's daily caps count today's notices.
             models.Index(fields=["due_on"], name="notice_due_idx"),
+            # The provider's reports name the message it sent.
+            models.Index(
+                fields=["provider_message_id"], name="notice_provider_msg_idx", condition=~Q(provider_message_id="")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -311,6 +329,7 @@ class Bounce(models.Model):
 
     class Source(models.TextChoices):
         UPLOAD = "upload", _("uploaded bounce list")
+        PROVIDER = "provider", _("mail provider's report")
 
     business = models.ForeignKey(Business, models.CASCADE, related_name="bounces", verbose_name=_("business"))
     email = models.CharField(_("e-mail"), max_length=254)
@@ -335,6 +354,33 @@ class Bounce(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} {self.bounced_on}"
+
+
+class DeliveryEvent(models.Model):
+    """One report of the mail provider's tracking webhook, kept once (by its event id) for its effect."""
+
+    provider = models.CharField(_("provider"), max_length=20)
+    event_id = models.CharField(_("event ID"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=Delivery.choices)
+    recipient = models.CharField(_("recipient"), max_length=254, blank=True)
+    message_id = models.CharField(_("provider's message ID"), max_length=200, blank=True)
+    notice = models.ForeignKey(
+        Notice, models.SET_NULL, null=True, blank=True, related_name="delivery_events", verbose_name=_("notice")
+    )
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        verbose_name = _("delivery report")
+        verbose_name_plural = _("delivery reports")
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="delivery_event_once")]
+        # Soft bounces are counted per address since its last delivery.
+        indexes = [models.Index(fields=["recipient", "kind", "occurred_at"], name="delivery_recipient_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.recipient}"
 
 
 class MorningCheck(ScanRun):

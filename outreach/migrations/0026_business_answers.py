@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("outreach", "0024_wording_help_for_postcards"),
+        ("outreach", "0025_provider_delivery_reports"),
         ("registrations", "0013_exportjob_params"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,6 +8,7 @@ protected by CSRF, recorded in one transaction, and followed by a redirect to th
 """
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from redis import RedisError
 
 from ccus.security import client_address
 from outreach import answer_links, answers, desk, rendering, variables
@@ -22,6 +24,7 @@ from outreach.answer_forms import FIELDS_OF, AnswerForm
 from outreach.models import Answer
 
 WINDOW_SECONDS = 60 * 60
+logger = logging.getLogger(__name__)
 
 
 def _over_limit(key: str, limit: int) -> bool:
@@ -35,6 +38,18 @@ def _over_limit(key: str, limit: int) -> bool:
 
 
 def _limited(request, token: str) -> bool:
+    """Whether the link or the client's address is over its hourly limit.
+
+    Redis is only transport: while the cache is down the page is served unlimited (and logged),
+    since an answer is a database row and the links are still checked."""
+    try:
+        return _count(request, token)
+    except RedisError:
+        logger.warning("answer page: the rate-limit cache is unreachable; serving without limits")
+        return False
+
+
+def _count(request, token: str) -> bool:
     # The link as read (capitals, full width undone), so spelling it differently counts as the same link.
     link = hashlib.sha256(answer_links.normalise(token).encode("utf-8", "replace")).hexdigest()[:32]
     over_link = _over_limit(f"answer:link:{link}", settings.ANSWER_RATE_PER_LINK)

@@ -167,3 +167,15 @@ def test_one_address_guessing_tokens_is_limited(redis_cache, client, notice):
     assert client.get(_url(notice)).status_code == 429
     other = Client(REMOTE_ADDR="192.0.2.7")
     assert other.get(_url(notice)).status_code == 200
+
+
+def test_the_page_works_while_the_rate_limit_cache_is_down(client, notice, caplog):
+    """Redis is only transport: the answer is a database row, and the link is still checked."""
+    unreachable = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    with override_settings(CACHES=unreachable):
+        assert client.get("/a/0-0-0-0000000000000000/").status_code == 404
+        response = client.post(_url(notice), {"kind": "will_apply", "apply_by": "2027-01-15"})
+    assert response.status_code == 302 and Answer.objects.get().notice == notice
+    assert "rate-limit cache is unreachable" in caplog.text

@@ -64,7 +64,7 @@ class AnswerAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     fields = readonly_fields = [
         "business", "notice", "kind", "status", "answered_at", "on_date", "route", "agent_name", "agent_contact",
         "successor", "new_email", "new_phone", "new_contact_person", "new_postal_code", "new_address", "pause_until",
-        "decided_at", "decided_by", "reject_reason",
+        "decided_at", "decided_by", "reject_reason", "register_now",
     ]  # fmt: skip
 
     def has_decide_permission(self, request):
@@ -81,6 +81,13 @@ class AnswerAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
         values += [answer.new_email, answer.new_phone, answer.new_contact_person, answer.new_postal_code]
         values += [answer.new_address]
         return " / ".join(str(value) for value in values if value) or "-"
+
+    @admin.display(description=_("in the register now"))
+    def register_now(self, answer):
+        """What the register holds, beside a proposed change of contact details."""
+        business = answer.business
+        values = [business.email, business.phone, business.contact_person, business.postal_code, business.address]
+        return " / ".join(value for value in values if value) or "-"
 
     @admin.action(description=_("Confirm: apply the answers to the register"), permissions=["decide"])
     def confirm_answers(self, request, queryset):

@@ -178,6 +178,39 @@ def scan(args) -> None:
     result(Term.objects.filter(is_current=True).count(), seconds, note=note)
 
 
+def rekey(args) -> None:
+    """registrations.search_keys.rekey over the whole register, as migration 0015 runs it.
+
+    With --everything every row is rewritten (the worst case: every key changed), then
+    the table is vacuumed as autovacuum would. With --row-by-row the same keys are
+    written by one UPDATE per business instead, for --seconds, and rolled back.
+    """
+    from django.db import connection, transaction
+
+    from registrations.models import Business
+    from registrations.search_keys import rekey
+
+    if args.row_by_row:
+        done, started = 0, time.perf_counter()
+        with transaction.atomic():
+            for pk, name, kana in Business.objects.order_by("pk").values_list("pk", "name", "name_kana").iterator():
+                Business.objects.filter(pk=pk).update(**Business.search_columns(name, kana))
+                done += 1
+                if time.perf_counter() - started > args.seconds:
+                    break
+            seconds = time.perf_counter() - started
+            transaction.set_rollback(True)
+        result(done, seconds, sample=done < Business.objects.count())
+        return
+    started = time.perf_counter()
+    with transaction.atomic():
+        read, rewritten = rekey(everything=args.everything)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) registrations_business")
+    result(read, seconds, note=f"{rewritten:,} rows rewritten")
+
+
 def vacuum(args) -> None:
     """VACUUM (ANALYZE) the whole database after seeding, as autovacuum would in time."""
     from django.db import connection
@@ -190,13 +223,16 @@ def vacuum(args) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    names = ["export_ours", "export_default", "export_copy", "import_ours", "scan", "vacuum"]
+    names = ["export_ours", "export_default", "export_copy", "import_ours", "scan", "rekey", "vacuum"]
     parser.add_argument("name", choices=names)
     parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--file")
     parser.add_argument("--updates", action="store_true", help="import_ours: time updates of existing businesses")
     parser.add_argument("--date")
+    parser.add_argument("--everything", action="store_true", help="rekey: rewrite every row, not only stale ones")
+    parser.add_argument("--row-by-row", action="store_true", help="rekey: one UPDATE per business (the baseline)")
+    parser.add_argument("--seconds", type=float, default=60, help="rekey --row-by-row: time cap")
     args = parser.parse_args()
     setup()
     globals()[args.name](args)

@@ -85,6 +85,7 @@ def measure(side: Side) -> dict:
         "sample": bool(result.get("sample")),
         "note": result.get("note", ""),
         "pages": result.get("pages"),
+        "p95_ms": result.get("p95_ms"),
         "wall": measured["wall"],
         "peak_mb": measured["peak_mb"],
         "tail": measured["tail"],
@@ -220,6 +221,13 @@ def rows(businesses: int, cap: float) -> list[Row]:
             [Side("per-business Python loop", [PY, "bench/scan_loop.py", "--date", day, "--seconds", str(cap)])],
         ),
         Row(
+            "holdouts",
+            f"daily scan with a 5 % holdout experiment on every rung allowed ({day}, rolled back)",
+            "terms/s",
+            Side("ours: experiments in the scan's SQL", [PY, "bench/holdout_scan.py", "--date", day, "--experiments"]),
+            [Side("the same scan without experiments", [PY, "bench/holdout_scan.py", "--date", day])],
+        ),
+        Row(
             "lists",
             "subcontractor lists for all member primes",
             "primes/s",
@@ -236,6 +244,24 @@ def rows(businesses: int, cap: float) -> list[Row]:
             f"postcard batch of {postcards:,} added to the queued postcards",
             "postcards/s",
             Side("ours: claim, render, PDF + CSVs", [PY, "bench/postcards.py", "--postcards", str(postcards)]),
+        ),
+        Row(
+            "rekey",
+            "search-key re-key of the whole register, every row rewritten (migration 0015's worst case)",
+            "rows/s",
+            Side("ours: search_keys.rekey (batched read, COPY, one UPDATE … FROM)", [*bench, "rekey", "--everything"]),
+            [
+                Side(
+                    "row by row: one UPDATE per business (rolled back)",
+                    [*bench, "rekey", "--everything", "--row-by-row", "--seconds", str(cap)],
+                )
+            ],
+        ),
+        Row(
+            "search",
+            "name search as the desk types it (changelist query: first page and capped count)",
+            "queries/s",
+            Side("ours: Business.objects.search, in process", [PY, "bench/name_search.py", "--names", "200"]),
         ),
         Row(
             "dashboard",

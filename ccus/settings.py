@@ -369,3 +369,7 @@ HEALTH_SCAN_MAX_AGE_HOURS = env.float("HEALTH_SCAN_MAX_AGE_HOURS", default=26)
 DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES = env.float("DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES", default=30)
 # Weak segments: a segment with fewer observed terms is marked small and ranked after the measurable ones.
 SEGMENT_MIN_TERMS = env.int("SEGMENT_MIN_TERMS", default=20)
+# Holdout experiments (the effect report): what one contact costs, for the cost per extra renewal.
+POSTAGE_YEN = env.float("POSTAGE_YEN", default=85)
+CALL_MINUTES_PER_NOTICE = env.float("CALL_MINUTES_PER_NOTICE", default=6)
+CALL_MINUTE_YEN = env.float("CALL_MINUTE_YEN", default=50)

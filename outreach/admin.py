@@ -15,11 +15,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from outreach import admin_desk, admin_timeline, answer_links, rendering, services
+from outreach import admin_desk, admin_timeline, answer_links, holdouts, rendering, services
 from outreach.admin_answers import RevokeLinksMixin
 from outreach.calls import admin as call_admin
 from outreach.lists import admin as list_admin
 from outreach.models import (
+    Assignment,
     Channel,
     Notice,
     NoticeTemplate,
@@ -188,7 +189,55 @@ class BusinessOutreachMixin:
     """The outreach side of the business admin: notices, contact timeline, lists it appeared in, send now."""
 
     outreach_inlines = [NoticeInline, ReturnedMailInline]
-    outreach_readonly_fields = ["contact_timeline", "list_appearances_display"]
+    outreach_readonly_fields = [
+        "contact_timeline",
+        "list_appearances_display",
+        "holdout_display",
+        "holdout_override_display",
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        """Who may override a holdout sees the holdouts with the link that does it."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if not request.user.has_perm("outreach.add_holdoutoverride"):
+            return fieldsets
+        swap = {"holdout_display": "holdout_override_display"}
+        return [
+            (name, {**options, "fields": [swap.get(f, f) for f in options["fields"]]}) for name, options in fieldsets
+        ]
+
+    def _holdouts(self, obj, *, with_override: bool) -> str:
+        if not obj.pk:
+            return "-"
+        items = []
+        for assignment in holdouts.held_out_now(obj.pk):
+            experiment = assignment.experiment
+            text = _("%(experiment)s: %(step)s not sent (from %(date)s)") % {
+                "experiment": experiment.name,
+                "step": experiment.step.name,
+                "date": assignment.assigned_on,
+            }
+            if assignment.arm == Assignment.Arm.LEFT_OUT:
+                items.append(format_html("<li>{} {}</li>", text, _("— contacted after all")))
+            elif with_override:
+                url = reverse("admin:outreach_holdoutoverride_add") + f"?business={obj.pk}&experiment={experiment.pk}"
+                link = format_html('<a class="button" href="{}">{}</a>', url, _("Contact this business anyway"))
+                items.append(format_html("<li>{} {}</li>", text, link))
+            else:
+                items.append(format_html("<li>{}</li>", text))
+        return (
+            format_html('<ul style="margin:0">{}</ul>', format_html_join("", "{}", ((i,) for i in items)))
+            if items
+            else "-"
+        )
+
+    @admin.display(description=_("held out by an experiment (this term)"))
+    def holdout_display(self, obj):
+        return self._holdouts(obj, with_override=False)
+
+    @admin.display(description=_("held out by an experiment (this term)"))
+    def holdout_override_display(self, obj):
+        return self._holdouts(obj, with_override=True)
 
     @admin.display(description=_("contact timeline (newest first)"))
     def contact_timeline(self, obj):

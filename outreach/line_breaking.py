@@ -1,7 +1,7 @@
 """Japanese line breaking for the PDFs the office prints: kinsoku and numbers kept whole.
 
 Text is cut into pieces that may not be split: a number with its hyphens and unit
-(6-9-12, 03-1234-5678, 2丁目, 15番地), a Latin word, or one character. A piece that must
+(6-9-12, 03-1234-5678, 2丁目, 15番地), a Latin word, the honorific 御中, or one character. A piece that must
 not start a line (。、）」 …) sticks to the piece before it; one that must not end a
 line (（「 …) sticks to the piece after it. Lines are then filled greedily with whole
 pieces; only a piece wider than a whole line is cut, character by character.
@@ -24,7 +24,7 @@ _DIGIT = "[0-9０-９]"
 _HYPHEN = "[-‐−－ー―]"
 # A number and what holds it together: 6-9-12, 03-1234-5678, 1丁目2番3号, 1,000万円, 5F.
 NUMBER = rf"{_DIGIT}+(?:(?:{_HYPHEN}|丁目|番地|番|号|の|[,，.．])+{_DIGIT}+)*(?:丁目|番地|番|号|階|時|日|[FＦ])?"
-PIECE = re.compile(rf"{NUMBER}|[A-Za-zＡ-Ｚａ-ｚ0-9０-９]+|\s+|.", re.S)
+PIECE = re.compile(rf"{NUMBER}|御中|[A-Za-zＡ-Ｚａ-ｚ0-9０-９]+|\s+|.", re.S)
 # Where an address is best broken: after its 番地 (the first number block), and at spaces.
 ADDRESS_BLOCK = re.compile(rf"^(.*?{NUMBER})(.*)$", re.S)
 

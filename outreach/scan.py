@@ -11,7 +11,9 @@ For one date the scan
    one INSERT … SELECT (channel fallbacks, overtaken steps, rungs paused by an answer
    (written skipped, so the effect report counts what answers saved) and phone dates decided in
    SQL; unique (term, step) with ON CONFLICT DO NOTHING, so two scans create nothing
-   twice), up to the channel's daily cap, most urgent expiry first,
+   twice), up to the channel's daily cap, most urgent expiry first; a step with a running
+   holdout experiment records its held-out notices as skipped and their groups
+   (outreach.holdouts),
 4. gives each new phone notice its first call task (outreach.calls.services.call_tasks_create),
 5. after commit, enqueues the new e-mail notices for sending.
 A dry run does all of it inside a transaction it rolls back, and reports the counts.
@@ -33,7 +35,7 @@ from django.utils.translation import gettext_noop
 
 from ccus.history import CREATED, history_record_bulk, reason
 from ccus.oplog import log_batch
-from outreach import business_days, needed, pauses, routing
+from outreach import business_days, holdouts, needed, pauses, routing
 from outreach.calls.services import call_tasks_create
 from outreach.models import Channel, Notice, ReminderPolicy, ReminderStep, ScanRun
 from outreach.outbox import enqueue_scan_emails
@@ -59,10 +61,9 @@ class StepSQL:
     fallback_reason: str
 
     @classmethod
-    def build(cls, chain: list[str], overtaken: str, paused: str = "1 = 0") -> "StepSQL":
-        """`overtaken` and `paused` (the business's answer pauses the ladder): SQL conditions
-        under which the rung is written skipped, with that reason, instead of queued."""
-        skip = f"(({paused}) OR ({overtaken}))"
+    def build(cls, chain: list[str], overtaken: str, held_out: str = "1 = 0", paused: str = "1 = 0") -> "StepSQL":
+        """`paused` (the business's answer pauses the ladder), `overtaken` and `held_out` are SQL
+        conditions: the notice is skipped for that reason, in that order."""
         usable = [routing.sql_usable(c) for c in chain]
         channel = " ".join(f"WHEN {u} THEN '{c}'" for u, c in zip(usable, chain, strict=True))
         any_usable = " OR ".join(f"({u})" for u in usable)
@@ -71,15 +72,18 @@ class StepSQL:
             path = " || '>' || ".join(routing.sql_reason(c) for c in chain[:index])
             hops.append(f"WHEN {usable[index]} THEN {path}")
         full_path = " || '>' || ".join(routing.sql_reason(c) for c in chain)
+        first = f"({paused}) OR ({overtaken}) OR ({held_out})"
         return cls(
-            channel=f"CASE WHEN {skip} THEN '{chain[0]}' {channel} ELSE '{chain[-1]}' END",
-            status=f"CASE WHEN {skip} THEN 'skipped' WHEN {any_usable} THEN 'queued' ELSE 'skipped' END",
+            channel=f"CASE WHEN {first} THEN '{chain[0]}' {channel} ELSE '{chain[-1]}' END",
+            status=f"CASE WHEN {first} THEN 'skipped' WHEN {any_usable} THEN 'queued' ELSE 'skipped' END",
             reason=(
-                f"CASE WHEN {paused} THEN '{Notice.Reason.ANSWERED}' WHEN {overtaken} THEN '{Notice.Reason.OVERTAKEN}' "
+                f"CASE WHEN {paused} THEN '{Notice.Reason.ANSWERED}' "
+                f"WHEN {overtaken} THEN '{Notice.Reason.OVERTAKEN}' "
+                f"WHEN {held_out} THEN '{Notice.Reason.HOLDOUT}' "
                 f"WHEN {any_usable} THEN '' ELSE {routing.sql_reason(chain[-1])} END"
             ),
             fallback_reason=(
-                f"CASE WHEN {skip} OR {usable[0]} THEN '' {' '.join(hops)} ELSE {full_path} END" if hops else "''"
+                f"CASE WHEN {first} OR {usable[0]} THEN '' {' '.join(hops)} ELSE {full_path} END" if hops else "''"
             ),
         )
 
@@ -110,7 +114,10 @@ def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, r
     """
     following = _next_same_channel(step, steps)
     overtaken = "t.expires_on <= %(overtaken_limit)s" if following else "1 = 0"
-    sql = StepSQL.build(policy.fallback_chain(step.channel), overtaken, pauses.sql_paused("b", "%(today)s"))
+    experiment = holdouts.running(step, steps, today)
+    held_out, holdout_params = holdouts.sql_held_out(experiment)
+    paused = pauses.sql_paused("b", "%(today)s")
+    sql = StepSQL.build(policy.fallback_chain(step.channel), overtaken, held_out, paused)
     # Steps before expiry stop at an ended term; steps after it are for lapsed ones.
     phase = "t.expires_on < %(today)s AND t.ended IN ('', 'lapsed')" if step.after_expiry else "t.ended = ''"
     cap = settings.OUTREACH_DAILY_CAPS.get(step.channel, 0)
@@ -133,6 +140,7 @@ def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, r
         "template": step.template_id,
         "today": today,
         "true": True,
+        **holdout_params,
     }
     statement = f"""
         INSERT INTO outreach_notice (
@@ -158,6 +166,8 @@ def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, r
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
     tally[step.channel] = tally.get(step.channel, 0) + cursor.rowcount
+    if experiment:
+        holdouts.assign(experiment, step=step, run=run, today=today)
     return cursor.rowcount
 
 

@@ -15,7 +15,7 @@ from django.db.models.functions import Cast, Coalesce, NullIf
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from outreach.models import Answer, Bounce, Channel, Notice
+from outreach.models import Answer, Assignment, Bounce, Channel, Notice
 from renewals.models import RenewalCase, Term
 
 # Every event source yields these columns: when, what kind, and three free columns the
@@ -179,6 +179,21 @@ def _answer_decision(event):
     return _("the desk's decision on an answer"), label(Answer.Status, event.b), details
 
 
+def _holdouts(business_id: int) -> QuerySet:
+    return events(
+        Assignment.objects.filter(business_id=business_id).exclude(arm=Assignment.Arm.CONTROL),
+        at=day("assigned_on"),
+        kind="holdout",
+        a=F("arm"),
+        b=F("experiment__name"),
+        c=F("experiment__step__name"),
+    )
+
+
+def _holdout(event):
+    return _("holdout experiment"), label(Assignment.Arm, event.a), f"{event.b}（{event.c}）"
+
+
 # The core's kinds; a new kind of contact is one more Kind, here or in its wing's selectors.
 CORE_KINDS = [
     Kind("notice", _notices, _notice),
@@ -188,6 +203,7 @@ CORE_KINDS = [
     Kind("lapse", _lapses, _lapse, date_only=True),
     Kind("answer", _answers, _answer),
     Kind("answer_decision", _answer_decisions, _answer_decision),
+    Kind("holdout", _holdouts, _holdout, date_only=True),
 ]
 
 

@@ -160,7 +160,7 @@ class BusinessAdmin(
             _("subcontract links"),
             {"fields": ["links_as_prime_display", "links_as_sub_display", "list_appearances_display"]},
         ),
-        (_("contact timeline"), {"fields": ["contact_timeline"]}),
+        (_("contact timeline"), {"fields": ["holdout_display", "contact_timeline"]}),
         (None, {"fields": ["updated_at"]}),
     ]
 

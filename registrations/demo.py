@@ -36,6 +36,22 @@ SUFFIXES = [
     ("電気工事", "デンキコウジ"), ("設備", "セツビ"), ("塗装", "トソウ"), ("興業", "コウギョウ"),
     ("土木", "ドボク"), ("建工", "ケンコウ"), ("鉄筋", "テッキン"), ("管工業", "カンコウギョウ"),
 ]  # fmt: skip
+# Place names in trade names, as registered (霞ヶ浦 and 袖ケ浦, 自由が丘 and 星ヶ丘 side by side),
+# with katakana suffixes that carry the long vowel: the spellings a caller types differently.
+PLACES = [
+    ("霞ヶ浦", "カスミガウラ"), ("八ヶ岳", "ヤツガタケ"), ("星ヶ丘", "ホシガオカ"), ("自由が丘", "ジユウガオカ"),
+    ("一ノ宮", "イチノミヤ"), ("三ノ輪", "ミノワ"), ("関ヶ原", "セキガハラ"), ("駒ヶ根", "コマガネ"),
+    ("鶴ヶ島", "ツルガシマ"), ("茅ヶ崎", "チガサキ"), ("袖ケ浦", "ソデガウラ"), ("市ケ谷", "イチガヤ"),
+    ("霞が関", "カスミガセキ"), ("梅ヶ丘", "ウメガオカ"),
+]  # fmt: skip
+PLACE_SUFFIXES = [
+    *SUFFIXES, ("設備センター", "セツビセンター"), ("ハウジング", "ハウジング"), ("リフォーム", "リフォーム"),
+    ("テクノ", "テクノ"), ("エンジニアリング", "エンジニアリング"),
+]  # fmt: skip
+PLACE_SHARE = 0.08
+# Family names as some registers hold them (異体字): 髙橋 for 高橋, 渡邊 for 渡辺 …
+REGISTERED_VARIANTS = {"高": "髙", "崎": "﨑", "辺": "邊", "斎": "齋", "沢": "澤", "浜": "濱", "国": "國"}
+VARIANT_SHARE = 0.03
 LEGAL_FORMS = [("株式会社", "カブシキガイシャ"), ("有限会社", "ユウゲンガイシャ"), ("合同会社", "ゴウドウガイシャ")]
 # Capital in millions of yen and how common it is among registered corporations.
 CAPITAL_WEIGHTS = [
@@ -57,6 +73,8 @@ class DemoRegister:
         self.total = businesses
         self.links_per_business = links_per_business
         self.random = random.Random(seed)
+        # Place names and variant kanji draw from their own sequence: the rest of the register stays as it was.
+        self.spelling = random.Random(seed + 1)
         self.faker = Faker("ja_JP")
         self.faker.seed_instance(seed)
         self.prefectures = {p.name: p.code for p in Prefecture.objects.all()}
@@ -105,6 +123,7 @@ class DemoRegister:
         for offset in range(self.total):
             family, family_kana = rnd.choice(self.family_names)
             suffix, suffix_kana = rnd.choice(SUFFIXES)
+            family, family_kana, suffix, suffix_kana = self._spelled(family, family_kana, suffix, suffix_kana)
             kind = rnd.random()
             sole = kind < 0.15
             individual = sole or kind < 0.25
@@ -138,6 +157,15 @@ class DemoRegister:
                 registered_on, expiry_for(registered_on), business.name_key, business.kana_key,
                 business.search_text, now, now,
             )  # fmt: skip
+
+    def _spelled(self, family: str, family_kana: str, suffix: str, suffix_kana: str) -> tuple[str, str, str, str]:
+        """Now and then a place name instead of the family name, or the family name in variant kanji."""
+        draw = self.spelling.random()
+        if draw < PLACE_SHARE:
+            return *self.spelling.choice(PLACES), *self.spelling.choice(PLACE_SUFFIXES)
+        if draw < PLACE_SHARE + VARIANT_SHARE:
+            family = "".join(REGISTERED_VARIANTS.get(c, c) for c in family)
+        return family, family_kana, suffix, suffix_kana
 
     def _trade_rows(self, ids: list[int], codes: list[str]) -> Iterator[tuple]:
         for pk in ids:

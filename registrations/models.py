@@ -131,7 +131,8 @@ class BusinessQuerySet(models.QuerySet):
         Digits alone are an exact 事業者ID, 法人番号 or phone number (indexed equality).
         A name of three or more characters after normalisation matches anywhere in
         the name or reading (trigram index on PostgreSQL); shorter ones match the
-        start of either key (a prefix index), since trigrams need three characters.
+        start of either key (a prefix index), since trigrams need three characters,
+        and of the name alone when they hold a kanji.
         `fields` limits the match to those fields (a role's visible ones); None: all.
         """
         query = (query or "").strip()
@@ -147,6 +148,8 @@ class BusinessQuerySet(models.QuerySet):
         if not key or not keys:
             return self.none()
         if len(key) < 3:
+            if normalize.has_kanji(key):  # readings are kana: one prefix index, read index-only
+                keys = [column for column in keys if column != "kana_key"]
             return self.filter(either([f"{column}__startswith" for column in keys], key))
         if len(keys) == len(self.SEARCH_NAMES):
             return self.filter(search_text__contains=key)
@@ -276,11 +279,8 @@ class Business(models.Model):
         `previous` holds the contact fields as they were stored: a contact flag is
         cleared when the data it is about has changed since.
         """
-        name_key, kana_key = normalize.search_key(values["name"]), normalize.search_key(values["name_kana"])
         derived = {
-            "name_key": name_key,
-            "kana_key": kana_key,
-            "search_text": f"{name_key}\n{kana_key}",
+            **cls.search_columns(values["name"], values["name_kana"]),
             "phone_digits": normalize.digits(values["phone"]),
             "capital_band": int(
                 CapitalBand.for_capital(
@@ -295,6 +295,12 @@ class Business(models.Model):
                 if any(f in previous and previous[f] != values[f] for f in fields):
                     derived[flag] = None
         return derived
+
+    @staticmethod
+    def search_columns(name: str, name_kana: str) -> dict[str, str]:
+        """The search keys of a name and its reading (registrations.search_keys re-keys with it)."""
+        name_key, kana_key = normalize.search_key(name), normalize.search_key(name_kana)
+        return {"name_key": name_key, "kana_key": kana_key, "search_text": f"{name_key}\n{kana_key}"}
 
     def days_left(self, today: datetime.date | None = None) -> int:
         return (self.expires_on - (today or timezone.localdate())).days

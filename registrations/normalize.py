@@ -1,27 +1,84 @@
 """Normalised keys for search: what the desk types must find what was registered.
 
-NFKC folds widths (ﾀｶﾊｼ → タカハシ, ＡＢＣ → ABC) and ㈱ → (株), ㍿ → 株式会社. It does
-not fold hiragana into katakana, legal forms into each other, or variant kanji, so
-those are done here with jaconv and two small tables.
+NFKC folds widths (ﾀｶﾊｼ → タカハシ, ＡＢＣ → ABC) and ㈱ → (株), ㍿ → 株式会社. Every
+other spelling a caller may type for the same name is listed once, in EQUIVALENCES
+(variant kanji, counters and connectors in place names, the long vowel, noise), and
+folded by `fold` for the stored keys and the query alike. After a change to the
+table, `registrations.search_keys.rekey` rewrites the stored keys (run it from a
+data migration, as 0015_rekey_spelling_variants does).
 """
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import jaconv
 
-# Variant kanji (異体字) common in company and family names → the usual form.
-VARIANT_KANJI = str.maketrans({
-    "髙": "高", "﨑": "崎", "嵜": "崎", "德": "徳", "邉": "辺", "邊": "辺", "齋": "斉",
-    "齊": "斉", "斎": "斉", "濵": "浜", "濱": "浜", "櫻": "桜", "國": "国", "澤": "沢",
-    "廣": "広", "冨": "富", "眞": "真", "槇": "槙", "瀨": "瀬", "藪": "薮",
-    "籠": "篭", "淵": "渕", "圓": "円", "實": "実", "龍": "竜", "榮": "栄", "黑": "黒",
-    "惠": "恵", "增": "増", "團": "団", "來": "来", "桒": "桑", "舘": "館", "靜": "静",
-    "曻": "昇", "彌": "弥", "與": "与", "條": "条",
-})  # fmt: skip
+ANYWHERE = "anywhere"
+BETWEEN_KANJI = "between kanji"
+AFTER_KANA = "after kana"
+NOISE = "noise"
 
-# Legal forms (after NFKC and hiragana → katakana), longest first so that
-# "カブシキガイシャ" goes before "カブシキ" would. Each is removed from the key.
+
+@dataclass(frozen=True)
+class Equivalence:
+    """Characters (`variants`) that a name search treats as `usual`, where they stand in a name."""
+
+    usual: str
+    variants: str
+    where: str = ANYWHERE
+
+
+# The one table of spelling equivalences. Folding happens after NFKC, before hiragana
+# become katakana. Deliberately absent: 部 (渡部 is not 渡辺) and readings (河野 is
+# both コウノ and カワノ: the reading is matched as the register holds it).
+EQUIVALENCES = [
+    # Variant kanji (異体字) that registers hold and callers do not type.
+    Equivalence("高", "髙"), Equivalence("崎", "﨑嵜"), Equivalence("徳", "德"), Equivalence("辺", "邊邉"),
+    Equivalence("斉", "齋齊斎"), Equivalence("浜", "濱濵"), Equivalence("沢", "澤"), Equivalence("広", "廣"),
+    Equivalence("国", "國"), Equivalence("桜", "櫻"), Equivalence("真", "眞"), Equivalence("吉", "𠮷"),
+    Equivalence("富", "冨"), Equivalence("槙", "槇"), Equivalence("瀬", "瀨"), Equivalence("薮", "藪"),
+    Equivalence("篭", "籠"), Equivalence("渕", "淵"), Equivalence("円", "圓"), Equivalence("実", "實"),
+    Equivalence("竜", "龍"), Equivalence("栄", "榮"), Equivalence("黒", "黑"), Equivalence("恵", "惠"),
+    Equivalence("増", "增"), Equivalence("団", "團"), Equivalence("来", "來"), Equivalence("桑", "桒"),
+    Equivalence("館", "舘"), Equivalence("静", "靜"), Equivalence("昇", "曻"), Equivalence("弥", "彌"),
+    Equivalence("与", "與"), Equivalence("条", "條"),
+    # Counters and connectors in place names: 霞ヶ浦 = 霞ケ浦 = 霞が浦, 〇ノ宮 = 〇の宮. Only
+    # after a kanji and before a kanji or the end (a query cut short: 霞が), so kana in
+    # words and kana names (山がた, カガワ, ノムラ) keep their letters.
+    Equivalence("ヶ", "ケヵカガけかがゕゖ", BETWEEN_KANJI),
+    Equivalence("ノ", "の", BETWEEN_KANJI),
+    # Dashes typed for the long vowel: センター = センタ－ = センタ‐ = ｾﾝﾀｰ. Only right after
+    # a kana letter and not before a digit or a Latin letter (ビル-1 is a separator).
+    Equivalence("ー", "-‐‑‒–—―─━−－ｰ", AFTER_KANA),
+    # Spaces, middle dots, punctuation and symbols carry no meaning in a name (nor do other
+    # white space and variation selectors: 葛󠄀 is 葛; see _compile).
+    Equivalence("", " \u3000・･.,、。-‐－―'\"`!?()[]{}「」『』/\\&＆", NOISE),
+]  # fmt: skip
+
+_KANJI = r"[々〇\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]"
+_KANA_LETTER = r"[ぁ-ゖァ-ヺ]"
+
+
+def _compile(where: str) -> tuple[re.Pattern, dict[str, str]]:
+    families = [e for e in EQUIVALENCES if e.where == where]
+    to_usual = {variant: e.usual for e in families for variant in e.variants}
+    characters = "".join(re.escape(c) for c in to_usual)
+    contexts = {
+        BETWEEN_KANJI: f"(?<={_KANJI})[{characters}](?={_KANJI}|$)",
+        AFTER_KANA: f"(?<={_KANA_LETTER})[{characters}]+(?![0-9A-Za-z])",
+        NOISE: f"[{characters}\\s\ufe00-\ufe0f\U000e0100-\U000e01ef]+",
+    }
+    return re.compile(contexts[where]), to_usual
+
+
+_VARIANT_KANJI = str.maketrans({v: e.usual for e in EQUIVALENCES if e.where == ANYWHERE for v in e.variants})
+_CONNECTOR_RE, _CONNECTORS = _compile(BETWEEN_KANJI)
+_DASH_RE, _DASHES = _compile(AFTER_KANA)
+_NOISE_RE, _ = _compile(NOISE)
+
+# Legal forms (after folding), longest first so that "カブシキガイシャ" goes before
+# "カブシキ" would. Each is removed from the key.
 LEGAL_FORMS = sorted(
     [
         "株式会社", "(株)", "カブシキガイシャ", "カブシキカイシャ", "カ)", "(カ",
@@ -34,22 +91,27 @@ LEGAL_FORMS = sorted(
     reverse=True,
 )  # fmt: skip
 _LEGAL_FORM_RE = re.compile("|".join(re.escape(form) for form in LEGAL_FORMS))
-# Spaces, punctuation and symbols carry no meaning in a name search; ー does.
 _NON_DIGITS_RE = re.compile(r"\D")
-_NOISE_RE = re.compile(r"[\s\u3000・･.,、。\-‐－―'\"`!?()\[\]{}「」『』/\\&＆]+")
+_KANJI_RE = re.compile(_KANJI)
 
 
 def fold(text: str) -> str:
-    """Width, script and variant folding without removing anything."""
-    text = unicodedata.normalize("NFKC", text or "")
-    text = jaconv.hira2kata(text)
-    return text.translate(VARIANT_KANJI).lower()
+    """Width, variant, connector, long-vowel and script folding without removing anything."""
+    text = unicodedata.normalize("NFKC", text or "").translate(_VARIANT_KANJI)
+    text = _CONNECTOR_RE.sub(lambda match: _CONNECTORS[match[0]], text)
+    text = _DASH_RE.sub(lambda match: "".join(_DASHES[c] for c in match[0]), text)
+    return jaconv.hira2kata(text).lower()
 
 
 def search_key(text: str) -> str:
     """The key a name or its kana reading is stored and searched under."""
     text = _LEGAL_FORM_RE.sub("", fold(text))
     return _NOISE_RE.sub("", text)
+
+
+def has_kanji(text: str) -> bool:
+    """True when a key holds a kanji (so it cannot be the start of a kana reading)."""
+    return bool(_KANJI_RE.search(text))
 
 
 def digits(text: str) -> str:

@@ -83,3 +83,25 @@ def test_report_shows_each_hostile_file_beside_the_old_reader_and_marks_a_high_p
     assert "MemoryError at the cap" in text
     assert "every hostile file refused, peak RSS flat (< 300 MB): 2 files, ours at most 350 MB — **missed**" in text
     assert "hostile-csv" not in report.table(stored)  # not among the rate rows
+
+
+def test_report_marks_the_rekey_and_name_search_targets_at_1m():
+    def stored(rekey_seconds: float, p95_ms: float) -> dict:
+        return {
+            "scale": "1m",
+            "businesses": 1_000_000,
+            "date": "2026-11-28",
+            "rows": {
+                "rekey": {"title": "re-key", "unit": "rows/s", "ours": {**side(1), "seconds": rekey_seconds},
+                          "baselines": []},
+                "search": {"title": "name search", "unit": "queries/s", "ours": {**side(1), "p95_ms": p95_ms},
+                           "baselines": []},
+            },
+        }  # fmt: skip
+
+    met = report.render([stored(61.0, 55.0)])
+    assert "search-key re-key at 1M in minutes (< 300 s), every row rewritten: 61 s at 1,000,000 — met" in met
+    assert "name search p95 < 100 ms at 1M: 55 ms at 1,000,000 — met" in met
+    missed = report.render([stored(420.0, 140.0)])
+    assert "every row rewritten: 420 s at 1,000,000 — **missed**" in missed
+    assert "name search p95 < 100 ms at 1M: 140 ms at 1,000,000 — **missed**" in missed

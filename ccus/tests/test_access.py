@@ -26,6 +26,8 @@ from outreach.models import (
     Bounce,
     CallTask,
     CommitteeReport,
+    Experiment,
+    HoldoutOverride,
     ListDelivery,
     Notice,
     NoticeTemplate,
@@ -73,6 +75,8 @@ DESK_PERMISSIONS = {
     # Businesses' answers from the answer page: the queue, confirm or reject, and revoking a notice's links.
     "outreach.view_answer", "outreach.decide_answer", "outreach.view_answerlinkrevocation",
     "outreach.add_answerlinkrevocation",
+    # Holdout experiments: the desk sees them and may contact one business despite one (an override).
+    "outreach.view_experiment", "outreach.view_holdoutoverride", "outreach.add_holdoutoverride",
 }  # fmt: skip
 SUPERVISOR_PERMISSIONS = DESK_PERMISSIONS | {
     "django_celery_beat.view_crontabschedule", "django_celery_beat.view_intervalschedule",
@@ -90,6 +94,8 @@ SUPERVISOR_PERMISSIONS = DESK_PERMISSIONS | {
     "outreach.view_committeereport", "outreach.add_committeereport",
     # Correcting a registration's dates, with a reason (the desk's form has no date fields).
     "renewals.correct_term",
+    # Starting and adjusting holdout experiments.
+    "outreach.add_experiment", "outreach.change_experiment",
 }  # fmt: skip
 ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS | {
     "axes.delete_accessattempt", "axes.view_accessattempt", "axes.view_accessfailurelog", "axes.view_accesslog",
@@ -108,7 +114,7 @@ ADMINISTRATOR_PERMISSIONS = SUPERVISOR_PERMISSIONS | {
     # batches and the postcards they left out, returned mail, subcontractor lists, their rows and deliveries.
     "outreach.view_associationstaff", "outreach.add_associationstaff", "outreach.change_associationstaff",
     "outreach.delete_associationstaff", "outreach.delete_committeereport", "outreach.change_segmentlist",
-    "renewals.delete_target",
+    "renewals.delete_target", "outreach.delete_experiment",
 }  # fmt: skip
 ADMINISTRATOR_PERMISSIONS -= {"outreach.add_callattempt"}
 # The least-privilege review of issue 11: exactly these, nothing more.
@@ -310,6 +316,14 @@ def seed_merged_features(business, notice, association, subcontractor, user):
     report = CommitteeReport.objects.create(quarter="2026Q3", status=CommitteeReport.Status.DONE)
     report.xlsx.save("walk-report.xlsx", ContentFile(b"x"), save=True)
     ScanRun.objects.create(for_date=MORNING.date(), finished_at=MORNING)
+    experiment = Experiment.objects.create(
+        name="巡回の効果測定",
+        step=ReminderStep.objects.first(),
+        holdout_percent=5,
+        starts_on=MORNING.date(),
+        ends_on=MORNING.date(),
+    )
+    HoldoutOverride.objects.create(experiment=experiment, business=business, note="巡回", created_by=user)
     Target.objects.get_or_create(fiscal_year=2025, defaults={"renewals": 1, "new_registrations": 1, "fee_budget": 1})
     Answer.objects.create(
         business=business, notice=notice, kind=Answer.Kind.CONTACT, status=Answer.Status.PENDING, answered_at=MORNING,

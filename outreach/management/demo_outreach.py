@@ -6,6 +6,9 @@ business had applied, sent nothing. Calls
 reached most businesses; the rest did not answer three times. Applications that
 seed_demo_renewals wrote on or after a notice's day are what the dashboard's funnel counts
 as applied and renewed. Written with bulk_create, so it runs on SQLite and PostgreSQL.
+
+It also starts a holdout experiment on the ladder's first postcard rung, from today for
+three months: the demo's scan (make run runs it next) fills its groups.
 """
 
 import datetime
@@ -15,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from ccus import roles
-from outreach.models import CallAttempt, CallOutcome, Channel, Notice, NoticeTemplate
+from outreach import holdout_rule
+from outreach.models import CallAttempt, CallOutcome, Channel, Experiment, Notice, NoticeTemplate, ReminderStep
 from renewals import fiscal
 from renewals.models import RenewalCase, Term
 
@@ -24,6 +28,7 @@ LOOKBACK_DAYS = 150
 DAYS_BEFORE = {Channel.EMAIL: 120, Channel.POSTCARD: 75, Channel.PHONE: 45}
 NO_ANSWER_CALLS = 3
 CALLER = "demo-caller"
+EXPERIMENT_DAYS = 90
 
 
 def window(today: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -88,6 +93,27 @@ def build_history(*, today: datetime.date) -> dict[str, int]:
     CallAttempt.objects.bulk_create(attempts)
     counts = {channel.value: sum(n.channel == channel for n in notices) for channel in DAYS_BEFORE}
     return {**counts, "calls": len(attempts)}
+
+
+def start_experiment(*, today: datetime.date) -> Experiment | None:
+    """The demo's holdout experiment on the ladder's first postcard rung (None where it may not be held out)."""
+    steps = list(ReminderStep.objects.filter(policy__is_active=True))
+    postcards = [step for step in steps if step.channel == Channel.POSTCARD and step.days_before >= 0]
+    step = max(postcards, key=lambda s: s.days_before, default=None)
+    if step is None or holdout_rule.rung_refusal(step.days_before, [s.days_before for s in steps]):
+        return None
+    experiment, _created = Experiment.objects.get_or_create(
+        step=step,
+        starts_on=today,
+        defaults={
+            "name": gettext("Effect of the postcard (demo)"),
+            "holdout_percent": 10,
+            "ends_on": today + datetime.timedelta(EXPERIMENT_DAYS),
+            "detectable_points": 5,
+            "note": gettext("Does the postcard make businesses renew who would not have renewed anyway?"),
+        },
+    )
+    return experiment
 
 
 def _at(day: datetime.date, hour: int) -> datetime.datetime:

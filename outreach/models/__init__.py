@@ -22,6 +22,7 @@ from outreach.models.core import (
     ReminderStep,
     ScanRun,
 )
+from outreach.models.holdouts import Assignment, Experiment, HoldoutOverride
 from outreach.models.lists import AssociationStaff, ListDelivery, SubcontractorList, SubcontractorListRow
 from outreach.models.postcards import PostcardBatch, PostcardExclusion, ReturnedMail
 from outreach.models.reports import (
@@ -36,6 +37,7 @@ from outreach.models.reports import (
 __all__ = [
     "Answer",
     "AnswerLinkRevocation",
+    "Assignment",
     "AssociationStaff",
     "Bounce",
     "CallAttempt",
@@ -49,8 +51,10 @@ __all__ = [
     "Delivery",
     "DeliveryEvent",
     "EffectReport",
+    "Experiment",
     "Fallback",
     "Heartbeat",
+    "HoldoutOverride",
     "ListDelivery",
     "MorningCheck",
     "Notice",

@@ -260,6 +260,7 @@ class Notice(models.Model):
         RENDER_FAILED = "render_failed", _("the wording could not be filled in")
         ANSWERED = "answered", _("paused by the business's answer")
         CLOSED = "closed", _("the business has closed or merged")
+        HOLDOUT = "holdout", _("held out to measure the rung's effect")
 
     business = models.ForeignKey(Business, models.CASCADE, related_name="notices", verbose_name=_("business"))
     term = models.ForeignKey(

@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy
 
 from ccus.admin_mixins import ReadOnlyAdminMixin
 from ccus.tabular import UTF8_BOM, CsvLines
-from outreach.models import CommitteeReport, Dashboard, EffectReport, SegmentList
-from outreach.reports import charts, effect_workbook, segments, snapshots
+from outreach.models import CommitteeReport, Dashboard, EffectReport, Experiment, SegmentList
+from outreach.reports import admin_experiments, charts, effect_workbook, segments, snapshots
 from outreach.reports.committee import outcome_labels
 from outreach.reports.effect import effect_report
 from outreach.reports.forms import CommitteeReportForm, MonthRangeForm
@@ -346,5 +346,6 @@ class EffectReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "report": report,
             **effect_workbook.present(report),
             "answer_headers": effect_workbook.answer_headers(),
+            "experiments": admin_experiments.render_results(Experiment.objects.select_related("step")),
         }
         return TemplateResponse(request, "admin/outreach/effect_report.html", context)

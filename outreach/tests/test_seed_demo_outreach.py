@@ -8,7 +8,8 @@ import time_machine
 from django.core.management import call_command
 
 from ccus import roles
-from outreach.models import CallAttempt, Notice
+from outreach import scan
+from outreach.models import Assignment, CallAttempt, Experiment, Notice
 from outreach.reports import dashboard
 from registrations.tests.factories import staff_user
 from registrations.tests.test_browser import log_in
@@ -36,6 +37,21 @@ def test_the_funnel_counts_sent_reached_applied_and_renewed_on_any_day(moment):
         assert not Notice.objects.filter(due_on__gte=today).exists()
         assert not Notice.objects.filter(sent_at__date__gt=today).exists()
         assert not CallAttempt.objects.filter(started_at__date__gt=today).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_runs_a_holdout_experiment_that_the_scan_fills():
+    with time_machine.travel(DAYS[0], tick=False):
+        _demo()
+        experiment = Experiment.objects.get()
+        assert (experiment.step.channel, experiment.starts_on) == ("postcard", DAYS[0].date())
+        scan.run_scan(today=DAYS[0].date())
+        notices = Notice.objects.filter(step=experiment.step).exclude(reason="overtaken").select_related("business")
+        arms = dict(Assignment.objects.filter(experiment=experiment).values_list("notice_id", "arm"))
+        assert notices and set(arms) == {notice.pk for notice in notices}
+        for notice in notices:
+            drawn = experiment.holds_out(notice.business.ccus_id)
+            assert (arms[notice.pk], notice.reason == "holdout") == ("held_out" if drawn else "control", drawn)
 
 
 @pytest.mark.django_db

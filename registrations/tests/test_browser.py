@@ -32,3 +32,23 @@ def test_desk_finds_a_business_by_half_width_kana(page):
     page.click("text=株式会社髙橋工務店")
     page.wait_for_url(f"**/admin/registrations/business/{business.pk}/change/**")
     assert page.input_value("#id_ccus_id") == business.ccus_id
+
+
+def test_desk_finds_a_place_name_as_the_caller_spells_it(page):
+    """Issue 23: registered as 霞ケ浦センター, typed as heard: 霞が浦 and a half-width dash."""
+    staff_user(roles.DESK, "desk1")
+    business = BusinessFactory(name="株式会社霞ケ浦センター", name_kana="カブシキガイシャカスミガウラセンター")
+    BusinessFactory(name="株式会社霞浦建設", name_kana="カブシキガイシャカスミウラケンセツ")
+
+    log_in(page, "desk1")
+    page.goto("/admin/registrations/business/")
+    page.fill("#searchbar", "霞が浦ｾﾝﾀ-")
+    page.press("#searchbar", "Enter")
+    page.wait_for_load_state()
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1
+    assert "株式会社霞ケ浦センター" in rows.first.inner_text()
+    assert "霞浦建設" not in page.inner_text("#result_list")
+    assert page.input_value("#searchbar") == "霞が浦ｾﾝﾀ-"  # the query stays as typed
+    page.click("text=株式会社霞ケ浦センター")
+    page.wait_for_url(f"**/admin/registrations/business/{business.pk}/change/**")

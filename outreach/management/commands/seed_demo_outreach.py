@@ -15,7 +15,8 @@ class Command(BaseCommand):
             self.stdout.write("seed_demo_outreach: outreach history exists; nothing added")
             return
         counts = demo.build_history(today=timezone.localdate())
+        experiment = demo.start_experiment(today=timezone.localdate())
         self.stdout.write(
             "seed_demo_outreach: e-mails {email:,}, postcards {postcard:,}, phone notices {phone:,}, "
-            "calls {calls:,}".format(**counts)
+            "calls {calls:,}; holdout experiment: {experiment}".format(**counts, experiment=experiment or "none")
         )

@@ -18,7 +18,9 @@ from pypdf import PdfReader
 
 from outreach import scan, services
 from outreach.desk import is_real_phone
+from outreach.line_breaking import fit
 from outreach.models import Notice, NoticeTemplate, PostcardBatch, ReminderPolicy
+from outreach.postcards import pdf
 from outreach.postcards import services as postcard_services
 from outreach.tests.factories import business_expiring, policy_with_steps
 from registrations.models import Prefecture
@@ -194,6 +196,13 @@ def test_the_day_count_and_renew_by_are_refused_on_postcards_but_not_in_e_mails(
     assert any("days_left" in m and "はがき" in m for m in messages)
     assert any("renew_by" in m for m in messages)
     NoticeTemplate(name="メール", channel="email", subject="件名", body="残り{{ days_left }}日").full_clean()
+
+
+@pytest.mark.parametrize("name", ["株式会社テスト建設300", "株式会社テスト建設3000", "有限会社ヤマダ"])
+def test_the_honorific_is_never_split_from_itself(name):
+    width = pdf.PAGE_WIDTH - pdf.ADDRESS_LEFT - pdf.ADDRESS_RIGHT
+    _size, lines = fit(f"{name}　御中", width=width, sizes=(16, 15, 14, 13, 12, 11, 10), max_lines=2)
+    assert lines[-1].endswith("御中") and "".join(lines).replace("　", "") == f"{name}御中"
 
 
 def test_lines_never_start_with_a_closing_mark_and_long_addresses_stay_on_the_card():

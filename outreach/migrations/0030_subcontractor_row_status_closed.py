@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("outreach", "0027_answer_roles"),
+        ("outreach", "0029_answer_roles"),
     ]
 
     operations = [

@@ -19,5 +19,5 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("outreach", "0026_business_answers")]
+    dependencies = [("outreach", "0028_business_answers")]
     operations = [migrations.RunPython(grant, revoke)]

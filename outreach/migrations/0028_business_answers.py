@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("outreach", "0025_provider_delivery_reports"),
+        ("outreach", "0027_holdout_roles"),
         ("registrations", "0013_exportjob_params"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -38,6 +38,7 @@ class Migration(migrations.Migration):
                     ("render_failed", "the wording could not be filled in"),
                     ("answered", "paused by the business's answer"),
                     ("closed", "the business has closed or merged"),
+                    ("holdout", "held out to measure the rung's effect"),
                 ],
                 max_length=16,
                 verbose_name="reason",
@@ -67,6 +68,7 @@ class Migration(migrations.Migration):
                     ("render_failed", "the wording could not be filled in"),
                     ("answered", "paused by the business's answer"),
                     ("closed", "the business has closed or merged"),
+                    ("holdout", "held out to measure the rung's effect"),
                 ],
                 max_length=16,
                 verbose_name="reason",
@@ -95,6 +97,7 @@ class Migration(migrations.Migration):
                     ("render_failed", "the wording could not be filled in"),
                     ("answered", "paused by the business's answer"),
                     ("closed", "the business has closed or merged"),
+                    ("holdout", "held out to measure the rung's effect"),
                 ],
                 max_length=16,
                 verbose_name="reason",

@@ -107,7 +107,7 @@ def test_the_supervisor_downloads_the_report_as_xlsx(client, data_set):
     )
     assert response["Content-Disposition"].startswith('attachment; filename="effect-202701-202702')
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-    months, last, mixes = workbook.worksheets
+    months, last, mixes, _answers = workbook.worksheets
     assert [list(row) for row in months.iter_rows(values_only=True)][1:] == [
         ["2027-01", 2, 1, 1, 0, 4],
         ["2027-02", 0, 1, 0, 1, 2],

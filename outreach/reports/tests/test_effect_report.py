@@ -119,7 +119,7 @@ def test_the_supervisor_downloads_the_report_as_xlsx(client, data_set):
         ["メール＋はがき", 1, 1, 1.0],
         ["メール＋電話", 1, 0, 0.0],
     ]
-    assert workbook.sheetnames == ["有効期限の月別", "申請前の最後の接触", "接触経路の組合せ別"]
+    assert workbook.sheetnames == ["有効期限の月別", "申請前の最後の接触", "接触経路の組合せ別", "回答"]
     assert all(sheet.freeze_panes == "A2" and sheet.auto_filter.ref for sheet in workbook)
     assert mixes["D2"].data_type == "n" and mixes["D2"].number_format == "0.0%"
 

@@ -329,6 +329,15 @@ def rows(businesses: int, cap: float) -> list[Row]:
             Side("ours vs stock ModelAdmin", [PY, "-m", "bench.http_pages", "--requests", "20"]),
         ),
         Row(
+            "answer",
+            "answer page over HTTP (/a/<token>/, no login; gunicorn, 2 workers)",
+            "pages",
+            Side(
+                "ours vs the stock admin login page",
+                [PY, "-m", "bench.answer_page", "--businesses", "300", "--answers", "100"],
+            ),
+        ),
+        Row(
             "webhook",
             f"provider webhook: {webhook_events:,} Mailgun events over HTTP (gunicorn 2 × 8 threads, 16 clients)",
             "events/s",

@@ -1,39 +1,57 @@
-"""Subcontractors reachable from primes, expanded in SQL by one recursive CTE.
+"""Subcontractors reachable from primes: one breadth-first expansion for every list at once.
 
-The same statement runs on PostgreSQL and SQLite (both have WITH RECURSIVE). The CTE
-walks (root, node, depth) with UNION, so a node reached twice at the same depth is
-expanded once; it never walks back into its root, and it stops at MAX_DEPTH, so a
-cycle ends there. The GROUP BY keeps each subcontractor once per prime, at its smallest
-distance: diamonds and cycles are normal data. Each row is written with its last contact
-in the same statement.
+All lists built together (every association's, or one prime's) share one expansion: the
+primes of every list go into a temporary table `list_root (list_id, root)`, and the
+distinct roots are walked tier by tier with set-based INSERT … SELECT statements into a
+temporary table `list_reach (root, node, distance)` keyed on (root, node). A pair is
+inserted at the first tier that reaches it, so its distance is the shortest one (diamonds
+and shared subcontractors are walked once per root); the walk never steps back into its
+root and stops when a tier adds nothing or at MAX_DEPTH, so cycles end. Each list's rows
+are then one INSERT … SELECT joining its roots to the reach, with the expiry filter and
+each row's last contact (outreach.lists.contacts). Runs on PostgreSQL and SQLite alike.
 """
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import connection
 
 from outreach.lists import contacts
 
+SETUP_SQL = [
+    "DROP TABLE IF EXISTS list_root",
+    "DROP TABLE IF EXISTS list_reach",
+    "CREATE TEMPORARY TABLE list_root (list_id bigint NOT NULL, root bigint NOT NULL)",
+    "CREATE TEMPORARY TABLE list_reach (root bigint NOT NULL, node bigint NOT NULL, distance smallint NOT NULL,"
+    " PRIMARY KEY (root, node))",
+]
+TEARDOWN_SQL = ["DROP TABLE IF EXISTS list_root", "DROP TABLE IF EXISTS list_reach"]
+
+FIRST_TIER_SQL = """
+INSERT INTO list_reach (root, node, distance)
+SELECT l.prime_id, l.subcontractor_id, 1
+FROM registrations_subcontractlink l
+WHERE l.prime_id IN (SELECT DISTINCT root FROM list_root)
+"""
+
+NEXT_TIER_SQL = """
+INSERT INTO list_reach (root, node, distance)
+SELECT DISTINCT r.root, l.subcontractor_id, %s
+FROM list_reach r
+JOIN registrations_subcontractlink l ON l.prime_id = r.node
+WHERE r.distance = %s AND l.subcontractor_id <> r.root
+ON CONFLICT (root, node) DO NOTHING
+"""
+
 # The row's list is the column snapshot_id (the field SubcontractorListRow.subcontractor_list).
-REACH_SQL = """
-WITH RECURSIVE reach(root, node, depth) AS (
-    SELECT l.prime_id, l.subcontractor_id, 1
-    FROM registrations_subcontractlink l
-    WHERE l.prime_id IN ({roots})
-  UNION
-    SELECT r.root, l.subcontractor_id, r.depth + 1
-    FROM reach r
-    JOIN registrations_subcontractlink l ON l.prime_id = r.node
-    WHERE r.depth < %s AND l.subcontractor_id <> r.root
-),
-reached AS (
-    SELECT r.root, r.node, MIN(r.depth) AS distance, b.expires_on
-    FROM reach r
+ROWS_SQL = """
+WITH reached AS (
+    SELECT lr.list_id, r.root, r.node, r.distance, b.expires_on
+    FROM list_root lr
+    JOIN list_reach r ON r.root = lr.root
     JOIN registrations_business b ON b.id = r.node
-    WHERE {expiry}
-    GROUP BY r.root, r.node, b.expires_on
+    WHERE lr.list_id IN ({lists}) AND {expiry}
 ),
 listed AS (
     SELECT DISTINCT node AS business_id FROM reached
@@ -42,7 +60,7 @@ listed AS (
 INSERT INTO outreach_subcontractorlistrow (
     snapshot_id, prime_id, business_id, distance, expires_on, renewal_status,
     last_contact_at, last_contact_channel, last_contact_status)
-SELECT %s, reached.root, reached.node, reached.distance, reached.expires_on, '',
+SELECT reached.list_id, reached.root, reached.node, reached.distance, reached.expires_on, '',
     latest.at, COALESCE(latest.channel, ''), COALESCE(latest.outcome, '')
 FROM reached
 LEFT JOIN latest ON latest.business_id = reached.node
@@ -58,15 +76,53 @@ def expiry_condition(row_filter: str, *, as_of: datetime.date, days: int) -> tup
     return "1 = 1", []
 
 
-def insert_reach(*, list_id: int, prime_ids: Sequence[int], row_filter: str, as_of: datetime.date, days: int) -> int:
-    """Insert one row per (prime, reachable subcontractor) passing the expiry filter, with its last
-    contact up to `as_of` (outreach.lists.contacts); returns rows written."""
-    if not prime_ids:
-        return 0
-    expiry, expiry_params = expiry_condition(row_filter, as_of=as_of, days=days)
-    contact_sql, contact_params = contacts.latest_contact_ctes(as_of=as_of)
-    sql = REACH_SQL.format(roots=", ".join(["%s"] * len(prime_ids)), expiry=expiry, contacts=contact_sql)
-    params = [*prime_ids, settings.SUBCONTRACTOR_LIST_MAX_DEPTH, *expiry_params, *contact_params, list_id]
+def _execute(sql: str, params: Iterable = ()) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, list(params))
         return cursor.rowcount
+
+
+class Reach:
+    """The expansion of every given list's primes, in temporary tables of this connection.
+
+    Use as a context manager: `add_roots` for each list, `expand` once, then `insert_rows`
+    per group of lists sharing a filter; the tables are dropped on leaving.
+    """
+
+    def __enter__(self) -> "Reach":
+        for sql in SETUP_SQL:
+            _execute(sql)
+        return self
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        if error_type is not None:
+            return  # the transaction may be aborted; the next setup drops the tables
+        for sql in TEARDOWN_SQL:
+            _execute(sql)
+
+    def add_roots(self, list_id: int, primes_sql: str, primes_params: Iterable) -> int:
+        """Put a list's primes (a SELECT of one id column) among the roots; returns how many."""
+        sql = f"INSERT INTO list_root (list_id, root) SELECT %s, p.* FROM ({primes_sql}) p"
+        return _execute(sql, [list_id, *primes_params])
+
+    def expand(self) -> int:
+        """Walk every root tier by tier (shortest distance kept); returns the pairs reached."""
+        total = _execute(FIRST_TIER_SQL)
+        if connection.vendor == "postgresql":
+            _execute("ANALYZE list_reach")
+        for tier in range(2, settings.SUBCONTRACTOR_LIST_MAX_DEPTH + 1):
+            added = _execute(NEXT_TIER_SQL, [tier, tier - 1])
+            if added <= 0:
+                break
+            total += added
+        return total
+
+    def insert_rows(self, list_ids: list[int], *, row_filter: str, as_of: datetime.date, days: int) -> int:
+        """Insert the rows of lists sharing one filter and date: every (prime, reached subcontractor)
+        passing the expiry filter, with its last contact up to `as_of`; returns rows written."""
+        if not list_ids:
+            return 0
+        expiry, expiry_params = expiry_condition(row_filter, as_of=as_of, days=days)
+        contact_sql, contact_params = contacts.latest_contact_ctes(as_of=as_of)
+        sql = ROWS_SQL.format(lists=", ".join(["%s"] * len(list_ids)), expiry=expiry, contacts=contact_sql)
+        return _execute(sql, [*list_ids, *expiry_params, *contact_params])

@@ -1,12 +1,15 @@
 """Subcontractors reachable from primes: one breadth-first expansion for every list at once.
 
-All lists built together (every association's, or one prime's) share one expansion: the
-primes of every list go into a temporary table `list_root (list_id, root)`, and the
-distinct roots are walked tier by tier with set-based INSERT … SELECT statements into a
+All lists built together (every association's, or one prime's) share one expansion per
+filter: the primes of every list go into a temporary table `list_root (list_id, root)`,
+and the graph is walked tier by tier with set-based INSERT … SELECT statements into a
 temporary table `list_reach (root, node, distance)` keyed on (root, node). A pair is
 inserted at the first tier that reaches it, so its distance is the shortest one (diamonds
-and shared subcontractors are walked once per root); the walk never steps back into its
-root and stops when a tier adds nothing or at MAX_DEPTH, so cycles end. Each list's rows
+and shared subcontractors are walked once per pair); the walk never steps back into where
+it started and stops when a tier adds nothing or at MAX_DEPTH, so cycles end. The list of
+every subcontractor walks down from the primes; a list filtered on expiry walks up from
+the subcontractors the filter keeps (a few in a hundred), which reaches the same pairs with
+the same distances at a fraction of the work, then keeps the lists' primes. Each list's rows
 are then one INSERT … SELECT joining its roots to the reach, with the expiry filter and
 each row's last contact (outreach.lists.contacts). Runs on PostgreSQL and SQLite alike.
 """
@@ -28,19 +31,39 @@ SETUP_SQL = [
 ]
 TEARDOWN_SQL = ["DROP TABLE IF EXISTS list_root", "DROP TABLE IF EXISTS list_reach"]
 
-FIRST_TIER_SQL = """
+# Down from the lists' primes: every pair (prime, subcontractor), for a list of every subcontractor.
+FIRST_TIER_DOWN_SQL = """
 INSERT INTO list_reach (root, node, distance)
 SELECT l.prime_id, l.subcontractor_id, 1
 FROM registrations_subcontractlink l
-WHERE l.prime_id IN (SELECT DISTINCT root FROM list_root)
+WHERE l.prime_id IN (SELECT DISTINCT root FROM list_root WHERE list_id IN ({lists}))
 """
 
-NEXT_TIER_SQL = """
+NEXT_TIER_DOWN_SQL = """
 INSERT INTO list_reach (root, node, distance)
 SELECT DISTINCT r.root, l.subcontractor_id, %s
 FROM list_reach r
 JOIN registrations_subcontractlink l ON l.prime_id = r.node
 WHERE r.distance = %s AND l.subcontractor_id <> r.root
+ON CONFLICT (root, node) DO NOTHING
+"""
+
+# Up from the subcontractors the filter keeps (a few in a hundred expire in a window): every pair
+# (contractor above, kept subcontractor). The shortest distance either way is the same walk.
+FIRST_TIER_UP_SQL = """
+INSERT INTO list_reach (root, node, distance)
+SELECT l.prime_id, l.subcontractor_id, 1
+FROM registrations_subcontractlink l
+JOIN registrations_business b ON b.id = l.subcontractor_id
+WHERE {expiry}
+"""
+
+NEXT_TIER_UP_SQL = """
+INSERT INTO list_reach (root, node, distance)
+SELECT DISTINCT l.prime_id, r.node, %s
+FROM list_reach r
+JOIN registrations_subcontractlink l ON l.subcontractor_id = r.root
+WHERE r.distance = %s AND l.prime_id <> r.node
 ON CONFLICT (root, node) DO NOTHING
 """
 
@@ -105,13 +128,22 @@ class Reach:
         sql = f"INSERT INTO list_root (list_id, root) SELECT %s, p.* FROM ({primes_sql}) p"
         return _execute(sql, [list_id, *primes_params])
 
-    def expand(self) -> int:
-        """Walk every root tier by tier (shortest distance kept); returns the pairs reached."""
-        total = _execute(FIRST_TIER_SQL)
+    def expand(self, list_ids: list[int], *, row_filter: str, as_of: datetime.date, days: int) -> int:
+        """Walk the graph for lists sharing one filter, tier by tier (shortest distance kept); returns
+        the pairs reached. A filter on expiry walks up from the subcontractors it keeps, which are
+        few; the list of all of them walks down from the lists' primes."""
+        _execute("DELETE FROM list_reach")
+        if row_filter == "all":
+            first, params = FIRST_TIER_DOWN_SQL.format(lists=", ".join(["%s"] * len(list_ids))), list_ids
+            following = NEXT_TIER_DOWN_SQL
+        else:
+            expiry, params = expiry_condition(row_filter, as_of=as_of, days=days)
+            first, following = FIRST_TIER_UP_SQL.format(expiry=expiry), NEXT_TIER_UP_SQL
+        total = _execute(first, params)
         if connection.vendor == "postgresql":
             _execute("ANALYZE list_reach")
         for tier in range(2, settings.SUBCONTRACTOR_LIST_MAX_DEPTH + 1):
-            added = _execute(NEXT_TIER_SQL, [tier, tier - 1])
+            added = _execute(following, [tier, tier - 1])
             if added <= 0:
                 break
             total += added

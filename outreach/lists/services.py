@@ -99,8 +99,8 @@ def expand_lists(*, list_ids: list[int]) -> list[int]:
 
     Steps:
     1. claim each list (queued or failed → building) with a conditional UPDATE;
-    2. every list's primes into one temporary table, walked tier by tier once for all
-       (outreach.lists.graph);
+    2. every list's primes into one temporary table, the graph walked tier by tier once for
+       all lists sharing a filter (outreach.lists.graph);
     3. per group of lists sharing a filter and date, one INSERT … SELECT of the reachable
        subcontractors passing the expiry filter, each with its last contact;
     4. one UPDATE freezes each row's renewal status; the lapsed filter drops the rows
@@ -138,8 +138,8 @@ def _expand(lists: list[SubcontractorList]) -> None:
             SubcontractorList.objects.filter(pk=subcontractor_list.pk).update(primes_total=total)
             key = (subcontractor_list.row_filter, subcontractor_list.as_of, subcontractor_list.days)
             groups.setdefault(key, []).append(subcontractor_list.pk)
-        reach.expand()
         for (row_filter, as_of, days), group in groups.items():
+            reach.expand(group, row_filter=row_filter, as_of=as_of, days=days)
             reach.insert_rows(group, row_filter=row_filter, as_of=as_of, days=days)
     for as_of in {subcontractor_list.as_of for subcontractor_list in lists}:
         status = renewal_selectors.with_status(Business.objects.filter(pk=OuterRef("business_id")), today=as_of)

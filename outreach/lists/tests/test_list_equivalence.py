@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -124,7 +125,8 @@ def former_build(subcontractor_list: SubcontractorList) -> None:
         batch = primes[start : start + 2]
         sql = FORMER_REACH_SQL.format(roots=", ".join(["%s"] * len(batch)), expiry=expiry, contacts=contact_sql)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*batch, 10, *expiry_params, *contact_params, subcontractor_list.pk])
+            depth = settings.SUBCONTRACTOR_LIST_MAX_DEPTH
+            cursor.execute(sql, [*batch, depth, *expiry_params, *contact_params, subcontractor_list.pk])
     rows = SubcontractorListRow.objects.filter(subcontractor_list=subcontractor_list)
     status = renewal_selectors.with_status(
         Business.objects.filter(pk=OuterRef("business_id")), today=subcontractor_list.as_of
@@ -166,9 +168,11 @@ def assert_same_files(new: SubcontractorList, old: SubcontractorList) -> None:
     assert workbook_cells(Path(new.xlsx_file.path)) == workbook_cells(Path(old.xlsx_file.path))
 
 
+@pytest.mark.parametrize("depth", [10, 3])
 @pytest.mark.parametrize("row_filter", ["all", "expiring", "lapsed"])
 @time_machine.travel(at(D(2026, 11, 2)), tick=False)
-def test_every_association_list_from_one_expansion_matches_the_former_build(generated, row_filter):
+def test_every_association_list_from_one_expansion_matches_the_former_build(generated, row_filter, depth, settings):
+    settings.SUBCONTRACTOR_LIST_MAX_DEPTH = depth
     new = list_services.association_lists_request(row_filter=row_filter, as_of=AS_OF, days=90)
     assert list_services.expand_lists(list_ids=[each.pk for each in new]) == [each.pk for each in new]
     for subcontractor_list in new:
@@ -182,7 +186,8 @@ def test_every_association_list_from_one_expansion_matches_the_former_build(gene
         assert_same_files(built, old)
     rows = SubcontractorListRow.objects.filter(subcontractor_list__in=new)
     if row_filter == "all":  # the generated graph has what the comparison is for
-        assert rows.filter(distance=7).exists() and rows.exclude(last_contact_channel="").exists()
+        assert rows.filter(distance=min(7, depth)).exists() and not rows.filter(distance__gt=depth).exists()
+        assert rows.exclude(last_contact_channel="").exists()
         assert rows.values("business").distinct().count() < rows.count()  # shared subcontractors
 
 
@@ -203,7 +208,9 @@ def test_the_monthly_task_expands_once_and_writes_each_association_in_its_own_ta
 ):
     expansions, written = [], []
     expand, write = graph.Reach.expand, list_tasks.write_subcontractor_list_files_task.run
-    monkeypatch.setattr(graph.Reach, "expand", lambda reach: expansions.append(1) or expand(reach))
+    monkeypatch.setattr(
+        graph.Reach, "expand", lambda reach, *args, **kwargs: expansions.append(1) or expand(reach, *args, **kwargs)
+    )
     monkeypatch.setattr(
         list_tasks.write_subcontractor_list_files_task, "run", lambda list_id: written.append(list_id) or write(list_id)
     )

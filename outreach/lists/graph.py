@@ -158,3 +158,15 @@ class Reach:
         contact_sql, contact_params = contacts.latest_contact_ctes(as_of=as_of)
         sql = ROWS_SQL.format(lists=", ".join(["%s"] * len(list_ids)), expiry=expiry, contacts=contact_sql)
         return _execute(sql, [*list_ids, *expiry_params, *contact_params])
+
+
+def freeze_statuses(list_ids: list[int], statuses_sql: str, statuses_params: Iterable) -> int:
+    """Set each row's renewal status from a SELECT of (pk, renewal_status) per business, computed
+    once per listed business rather than once per row; returns rows updated."""
+    sql = f"""
+        UPDATE outreach_subcontractorlistrow SET renewal_status = s.renewal_status
+        FROM ({statuses_sql}) s
+        WHERE s.pk = outreach_subcontractorlistrow.business_id
+            AND outreach_subcontractorlistrow.snapshot_id IN ({", ".join(["%s"] * len(list_ids))})
+    """
+    return _execute(sql, [*statuses_params, *list_ids])

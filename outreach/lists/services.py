@@ -11,7 +11,7 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,7 +103,7 @@ def expand_lists(*, list_ids: list[int]) -> list[int]:
        all lists sharing a filter (outreach.lists.graph);
     3. per group of lists sharing a filter and date, one INSERT … SELECT of the reachable
        subcontractors passing the expiry filter, each with its last contact;
-    4. one UPDATE freezes each row's renewal status; the lapsed filter drops the rows
+    4. one UPDATE freezes each row's renewal status, computed once per listed business; the lapsed filter drops the rows
        that are not lapsed. All in one transaction: a failure is recorded on every claimed
        list, never half-built rows. The files' progress then shows (subcontractor_list_files).
     """
@@ -142,10 +142,10 @@ def _expand(lists: list[SubcontractorList]) -> None:
             reach.expand(group, row_filter=row_filter, as_of=as_of, days=days)
             reach.insert_rows(group, row_filter=row_filter, as_of=as_of, days=days)
     for as_of in {subcontractor_list.as_of for subcontractor_list in lists}:
-        status = renewal_selectors.with_status(Business.objects.filter(pk=OuterRef("business_id")), today=as_of)
-        rows.filter(subcontractor_list__as_of=as_of).update(
-            renewal_status=Subquery(status.values("renewal_status")[:1])
-        )
+        dated = [each.pk for each in lists if each.as_of == as_of]
+        listed = Business.objects.filter(pk__in=rows.filter(subcontractor_list__in=dated).values("business_id"))
+        statuses = renewal_selectors.with_status(listed, today=as_of).values("pk", "renewal_status")
+        graph.freeze_statuses(dated, *statuses.query.sql_with_params())
     lapsed_only = [each.pk for each in lists if each.row_filter == SubcontractorList.Filter.LAPSED]
     rows.filter(subcontractor_list__in=lapsed_only).exclude(renewal_status=RenewalStatus.LAPSED).delete()
     counts = dict(rows.values("subcontractor_list").annotate(n=Count("pk")).values_list("subcontractor_list", "n"))

@@ -222,3 +222,19 @@ def test_the_monthly_task_expands_once_and_writes_each_association_in_its_own_ta
         ("TOBI", "done", 4, 4),
         ("ZENKEN", "done", 3, 3),
     ]
+
+
+@time_machine.travel(at(D(2026, 11, 2)), tick=False)
+def test_the_files_report_primes_and_rows_written_as_they_go(generated, monkeypatch):
+    monkeypatch.setattr(files, "PROGRESS_ROWS", 5)
+    (subcontractor_list,) = [
+        each
+        for each in list_services.association_lists_request(row_filter="all", as_of=AS_OF)
+        if each.association.code == "ZENKEN"
+    ]
+    list_services.expand_lists(list_ids=[subcontractor_list.pk])
+    subcontractor_list.refresh_from_db()
+    heard = []
+    files.write(subcontractor_list, on_progress=lambda primes, rows: heard.append((primes, rows)))
+    assert heard[-1] == (3, subcontractor_list.row_count) and len(heard) == subcontractor_list.row_count // 5 + 1
+    assert heard == sorted(heard) and heard[0] == (0, 5)

@@ -278,7 +278,7 @@ def rows(businesses: int, cap: float) -> list[Row]:
         ),
         Row(
             "prime-list",
-            "on-demand list of one prime with 50 direct subcontractors (all tiers, rows + XLSX + 2 CSV)",
+            "on-demand list of one prime with 50 subcontractors (all tiers, rows + XLSX + 2 CSV)",
             "lists/s",
             Side("ours: one expansion from the prime, in process", [PY, "bench/prime_list.py", "--primes", "5"]),
         ),

@@ -15,11 +15,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from outreach import admin_desk, admin_timeline, holdouts, rendering, services
+from outreach import admin_desk, admin_timeline, answer_links, holdouts, rendering, services
+from outreach.admin_answers import RevokeLinksMixin
 from outreach.calls import admin as call_admin
 from outreach.lists import admin as list_admin
 from outreach.models import (
     Assignment,
+    Channel,
     Notice,
     NoticeTemplate,
     ReminderPolicy,
@@ -71,6 +73,12 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
         )
         return [preview, *super().get_urls()]
 
+    @staticmethod
+    def _preview_answer_url(business) -> str:
+        """The answer link the business's latest notice would carry now (a placeholder without one)."""
+        notice = Notice.objects.filter(business=business).order_by("-created_at", "-pk").first()
+        return answer_links.url_for(notice) if notice else str(_("(the notice's own answer page link)"))
+
     def preview_view(self, request, object_id):
         """The template rendered for a real business (by 事業者ID), as it would be sent today."""
         template = get_object_or_404(NoticeTemplate, pk=object_id)
@@ -92,6 +100,7 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
                     business=business,
                     expires_on=expires_on,
                     today=timezone.localdate(),
+                    answer_url=self._preview_answer_url(business) if template.channel == Channel.EMAIL else "",
                 )
             except rendering.RenderError as render_error:
                 error = _("The template has an error: %(error)s") % {"error": render_error}
@@ -109,7 +118,7 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notice)
-class NoticeAdmin(SimpleHistoryAdmin):
+class NoticeAdmin(RevokeLinksMixin, SimpleHistoryAdmin):
     list_display = [
         "business", "channel", "status", "reason", "fallback_reason", "due_on", "scheduled_for", "sent_at", "delivery",
     ]  # fmt: skip
@@ -119,7 +128,7 @@ class NoticeAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["business", "term"]
     show_full_result_count = False
     date_hierarchy = "due_on"
-    actions = ["confirm_sent", "requeue"]
+    actions = ["confirm_sent", "requeue", "revoke_answer_links"]
     readonly_fields = [
         "business", "term", "step", "template", "channel", "status", "reason", "fallback_reason", "due_on",
         "scheduled_for", "recipient", "subject", "body", "attempts", "last_error", "scan_run", "created_at",

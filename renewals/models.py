@@ -136,7 +136,7 @@ class RenewalCase(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.business.ccus_id} {self.received_on}"
+        return _("%(business)s: applied %(date)s") % {"business": self.business.name, "date": self.received_on}
 
 
 class FeeRateQuerySet(models.QuerySet):

@@ -322,7 +322,11 @@ class Notice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} {self.business_id} {self.due_on}"
+        return _("%(business)s: %(channel)s, due %(date)s") % {
+            "business": self.business.name,
+            "channel": self.get_channel_display(),
+            "date": self.due_on,
+        }
 
 
 class Bounce(models.Model):

@@ -102,6 +102,20 @@ runs throughout (load average 3–8 on 2 cores), so absolute times are on the sl
   demo businesses share (the demo draws 500 family names × 12 suffixes, so 山本興業 is held by
   3,648), whose page and count each recheck every match on the heap, 40–80 ms apiece at
   this load; p50 is 33 ms.
+- **Name search tail (issue 23), 2026-11-28, same 1M register.** The business list now pages
+  a search with `ccus.paginator.SearchCountPaginator`: the count stops at 1,000 (the list then
+  says 「1,000 件以上の事業者」), is skipped when the planner expects over 5,000 matches (佐藤建設,
+  5,231: 77 ms → the 1 ms EXPLAIN), and the page's 100 keys come first from a covering index
+  on 事業者ID with the search keys (migration 0016, 126 MB, built in 8–10 s), an index-only walk
+  (佐藤建設: 18,000 heap rows and 28–62 ms → 6 ms warm); then the rows by key. The search
+  row measures that paginator. The box was shared (load 7–12 all hour) and moved the numbers
+  by ±40 %: main's code 79 ms p95 (p50 24) at load ≈7, 164 ms (p50 48) at load ≈10; run back
+  to back at load 8–11, main 164 ms and this 123 ms (p50 48 → 39); alternating per query in one
+  process (100 names), 80 → 61 ms and 109 → 80 ms in two runs at load 7–12; the suite row
+  112 ms (p50 31) at load ≈9. Still **missed** under that load. What is left: readings typed
+  in kana whose trigrams are common (コウギョウ, 2,000–5,000 matches): the trigram index alone
+  reads long posting lists (50–90 ms) for the count, and the page walks 50,000–70,000 index
+  entries (30–65 ms) — both CPU on a loaded box, 6–30 ms when quiet.
 - **Not rerun here.** The subcontractor lists at 1M (42 minutes, see below) and the 500k
   lists row.
 - **Lapse model (issue 21, measured 2026-11-28 at 50k only).** The three lapse rows ran with

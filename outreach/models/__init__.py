@@ -39,6 +39,7 @@ from outreach.models.reports import (
     LapseRisk,
     SegmentList,
     SegmentListEntry,
+    SegmentSnapshot,
 )
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "ScanRun",
     "SegmentList",
     "SegmentListEntry",
+    "SegmentSnapshot",
     "SubcontractorList",
     "SubcontractorListRow",
 ]

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from ccus import roles
+from outreach.models import CallAttempt, CallOutcome, Channel, Notice
 from outreach.reports import dashboard
 from outreach.reports.tests import dashboard_data
 from outreach.reports.tests.dashboard_data import TODAY, D
@@ -88,6 +89,26 @@ def test_funnel_follows_each_channel_from_sent_to_renewed(register):
     assert stages("postcard") == [1, 1, 1, 0]
     assert stages("phone") == [1, 0, 0, 0]
     assert stages("prime_list") == [0, 0, 0, 0]
+
+
+def test_funnel_counts_a_notice_once_and_by_its_day_in_japan(register):
+    # E's phone notice is answered and marked sent, after two calls: still one notice.
+    phone = Notice.objects.get(channel=Channel.PHONE)
+    CallAttempt.objects.create(
+        notice=phone, operator=phone.call_attempts.get().operator, started_at=dashboard_data._at(D(2026, 11, 21)),
+        ended_at=dashboard_data._at(D(2026, 11, 21)), outcome=CallOutcome.WILL_RENEW,
+    )  # fmt: skip
+    Notice.objects.filter(pk=phone.pk).update(status=Notice.Status.SENT, sent_at=dashboard_data._at(D(2026, 11, 21)))
+    # Sent at 23:30 and 00:30 in Japan around the quarter's end (14:30 and 15:30 UTC).
+    for hour in (14, 15):
+        at = datetime.datetime(2026, 12, 31, hour, 30, tzinfo=datetime.UTC)
+        notice = dashboard_data._notice(register["F"], Channel.EMAIL, status=Notice.Status.SENT, day=D(2026, 12, 1))
+        Notice.objects.filter(pk=notice.pk).update(sent_at=at)
+
+    quarter = {row["channel"]: row["sent"] for row in dashboard.funnel(fiscal.quarter(2026, 3))}
+
+    assert quarter == {"email": 1, "postcard": 0, "phone": 1, "prime_list": 0}
+    assert [row["sent"] for row in dashboard.funnel(fiscal.fiscal_year(2026))] == [4, 1, 1, 0]
 
 
 def test_lapses_per_month_over_the_last_year(register):

@@ -4,16 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('outreach', '0030_segments_snapshot'),
-        ('registrations', '0015_rekey_spelling_variants'),
-        ('renewals', '0008_term_correction_permission'),
+        ("outreach", "0030_segments_snapshot"),
+        ("registrations", "0015_rekey_spelling_variants"),
+        ("renewals", "0008_term_correction_permission"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='notice',
-            index=models.Index(condition=models.Q(('status', 'sent')), fields=['sent_at'], name='notice_sent_idx'),
+            model_name="notice",
+            index=models.Index(condition=models.Q(("status", "sent")), fields=["sent_at"], name="notice_sent_idx"),
         ),
     ]

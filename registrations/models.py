@@ -231,9 +231,22 @@ class Business(models.Model):
         # Search indexes (trigram, prefix) are PostgreSQL-specific: see migration 0003.
         # updated_at: the daily scan syncs terms of businesses written since its last run.
         # lower(email): bounce lists and the mail provider's reports find businesses by address.
+        # business_report_idx: the dashboard's and segments' grouped queries join terms, applications
+        # and notices to these columns only; an index-only scan of it reads a fraction of the table.
         indexes = [
             models.Index(fields=["updated_at"], name="business_updated_idx"),
             models.Index(Lower("email"), name="business_email_lower_idx"),
+            models.Index(
+                fields=["id"],
+                include=[
+                    "prefecture",
+                    "capital_band",
+                    "is_sole_proprietor",
+                    "email_bounced_since",
+                    "address_undeliverable_since",
+                ],
+                name="business_report_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -58,7 +58,8 @@ def segments_refresh(*, today: datetime.date) -> SegmentSnapshot:
         lock=SEGMENTS_LOCK_NAME,
         today=today,
         compute=lambda: {
-            kind: _dump_segments(segments.segment_figures(kind, today=today)) for kind in segments.SEGMENTINGS
+            kind: _dump_segments(rows)
+            for kind, rows in segments.segment_figures(list(segments.SEGMENTINGS), today=today).items()
         },
     )
 

@@ -10,6 +10,7 @@ from outreach.models import CallAttempt, CallOutcome, Channel, Notice
 from outreach.reports import dashboard
 from outreach.reports.tests import dashboard_data
 from outreach.reports.tests.dashboard_data import TODAY, D
+from registrations.models import Trade
 from registrations.tests.factories import staff_user
 from renewals import fiscal, stats
 from renewals.models import Target
@@ -77,6 +78,27 @@ def test_renewal_rates_by_prefecture_trade_group_trade_and_capital_band(register
         row["keys"][0]: (row["renewed"], row["terms"]) for row in stats.renewal_rates(["capital_band"], today=TODAY)
     }
     assert bands == {0: (1, 1), 1: (1, 1), 3: (1, 2)}
+
+
+def test_all_rate_tables_in_one_pass_count_a_business_once_per_group_and_per_combination(register):
+    # A's second trade is in 設備 too: A counts once in 設備, once in each trade.
+    register["A"].trades.add(Trade.objects.get(name="電気"))
+    by_dimension, by_pair = stats.renewal_rates_of([["trade_group"], ["prefecture", "trade_group"]], today=TODAY)
+
+    assert {row["labels"]: (row["renewed"], row["terms"]) for row in by_dimension} == {
+        ("設備",): (1, 2),
+        ("住宅",): (1, 1),
+    }
+    assert {row["labels"]: (row["renewed"], row["terms"]) for row in by_pair} == {
+        ("東京都", "設備"): (1, 2),
+        ("大阪府", "住宅"): (1, 1),
+    }
+    assert {row["labels"][0]: row["terms"] for row in stats.renewal_rates(["trade"], today=TODAY)} == {
+        "管": 2,
+        "大工": 1,
+        "電気": 1,
+    }
+    assert dashboard.figures(today=TODAY)["rates"]["trade_group"] == by_dimension
 
 
 def test_funnel_follows_each_channel_from_sent_to_renewed(register):

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("registrations", "0016_business_report_index"),
-        ("renewals", "0008_term_correction_permission"),
+        ("renewals", "0009_term_end_closed_merged"),
     ]
 
     operations = [

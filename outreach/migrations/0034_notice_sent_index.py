@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("outreach", "0030_segments_snapshot"),
+        ("outreach", "0033_segments_snapshot"),
         ("registrations", "0015_rekey_spelling_variants"),
         ("renewals", "0008_term_correction_permission"),
     ]

@@ -11,7 +11,7 @@ def schedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("outreach", "0029_subcontractor_list_cp932_and_contact_outcome"),
+        ("outreach", "0032_subcontractor_row_status_closed"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registrations", "0015_rekey_spelling_variants"),
+        ("registrations", "0016_business_ccus_id_search_index"),
     ]
 
     operations = [

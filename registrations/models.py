@@ -233,8 +233,6 @@ class Business(models.Model):
         # lower(email): bounce lists and the mail provider's reports find businesses by address.
         # ccus_id with id and the search keys: a search's page walks 事業者ID order in the index alone,
         # matching the keys there without a heap visit (ccus.paginator.SearchCountPaginator).
-        # business_report_idx: the dashboard's and segments' grouped queries join terms, applications
-        # and notices to these columns only; an index-only scan of it reads a fraction of the table.
         indexes = [
             models.Index(fields=["updated_at"], name="business_updated_idx"),
             models.Index(Lower("email"), name="business_email_lower_idx"),
@@ -242,17 +240,6 @@ class Business(models.Model):
                 fields=["ccus_id"],
                 include=["id", "name_key", "kana_key", "search_text"],
                 name="business_ccus_id_search_idx",
-            ),
-            models.Index(
-                fields=["id"],
-                include=[
-                    "prefecture",
-                    "capital_band",
-                    "is_sole_proprietor",
-                    "email_bounced_since",
-                    "address_undeliverable_since",
-                ],
-                name="business_report_idx",
             ),
         ]
 

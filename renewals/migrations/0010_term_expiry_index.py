@@ -5,7 +5,6 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registrations", "0017_business_report_index"),
         ("renewals", "0009_term_end_closed_merged"),
     ]
 

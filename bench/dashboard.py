@@ -4,9 +4,10 @@
 
 Method: Django's test client in this process against the database in DATABASE_URL,
 logged in as a superuser; each page is requested once to warm up, then --requests
-times (median and max). Query counts come from CaptureQueriesContext. The dashboard's
-snapshot refresh (the beat task, run here with Celery's `apply`) is timed the same way
-on its own line first, so the page is then measured as users see it: from a fresh snapshot.
+times (median and max). Query counts come from CaptureQueriesContext. The dashboard's and
+the segments' snapshot refreshes (the beat tasks, run here with Celery's `apply`) are timed
+the same way on lines of their own first, so the pages are then measured as users see them:
+from a fresh snapshot.
 """
 
 import argparse
@@ -29,7 +30,7 @@ def main() -> None:
     from django.utils import timezone
 
     from outreach.reports import committee
-    from outreach.reports.tasks import refresh_dashboard_task
+    from outreach.reports.tasks import refresh_dashboard_task, refresh_segments_task
     from registrations.models import Business
     from renewals import fiscal
     from renewals.models import Term
@@ -41,16 +42,19 @@ def main() -> None:
     print("| page | median | max | queries |")
     print("|---|---|---|---|")
     pages_out = []
-    refresh_dashboard_task.apply().get()
-    timings = []
-    for _ in range(args.requests):
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            refresh_dashboard_task.apply().get()
-            timings.append((time.perf_counter() - started) * 1000)
-    label = "dashboard snapshot refresh (task)"
-    print(f"| {label} | {statistics.median(timings):.0f} ms | {max(timings):.0f} ms | {len(queries)} |")
-    pages_out.append({"page": label, "median_ms": statistics.median(timings), "queries": len(queries)})
+    for label, task in (
+        ("dashboard snapshot refresh (task)", refresh_dashboard_task),
+        ("segments snapshot refresh (task)", refresh_segments_task),
+    ):
+        task.apply().get()
+        timings = []
+        for _ in range(args.requests):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                task.apply().get()
+                timings.append((time.perf_counter() - started) * 1000)
+        print(f"| {label} | {statistics.median(timings):.0f} ms | {max(timings):.0f} ms | {len(queries)} |")
+        pages_out.append({"page": label, "median_ms": statistics.median(timings), "queries": len(queries)})
     pages = {
         "dashboard": "/admin/outreach/dashboard/",
         "segments: prefecture × trade group": "/admin/outreach/dashboard/segments/?kind=prefecture_trade_group",

@@ -59,6 +59,11 @@ def pages() -> list[tuple[str, str, str | None]]:
     if CallTask.objects.exists():
         listed.append(("call queue", "/admin/outreach/calltask/", None))
     listed.append(("dashboard", "/admin/outreach/dashboard/", None))
+    for kind, label in (
+        ("prefecture_trade_group", "prefecture × trade group"),
+        ("trade_capital_band", "trade × capital band"),
+    ):
+        listed.append((f"segments: {label}", f"/admin/outreach/dashboard/segments/?kind={kind}", None))
     return listed
 
 

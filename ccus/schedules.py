@@ -68,6 +68,9 @@ SCHEDULES = (
         "更新ダッシュボードの再計算", "outreach.tasks.refresh_dashboard_task", Every(5, "minutes"), expire_seconds=300
     ),
     Periodic(
+        "更新が遅れている区分の再計算", "outreach.tasks.refresh_segments_task", Every(5, "minutes"), expire_seconds=300
+    ),
+    Periodic(
         "取り込み待ちファイルの削除 (pending_uploads_sweep)",
         "registrations.tasks.pending_uploads_sweep_task",
         Every(1, "hours"),

@@ -67,6 +67,8 @@ class Term(models.Model):
         ]
         indexes = [
             models.Index(fields=["expires_on"], condition=Q(is_current=True), name="term_current_expiry_idx"),
+            # The dashboard's observed renewals, calendar and lapses read terms by expiry, ended ones too.
+            models.Index(fields=["expires_on"], name="term_expiry_idx"),
         ]
 
     def __str__(self) -> str:

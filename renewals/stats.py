@@ -18,6 +18,7 @@ nothing is loaded per business. Definitions (the numbers the tests check):
 
 import datetime
 
+from django.db import connection
 from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 
@@ -30,12 +31,19 @@ from renewals.selectors import window_cutoff
 OUTCOMES = ["renewed", "pending", "lapsed", "window_open", "active", "closed"]
 OBSERVED_DAYS = 365
 AT_RISK_DAYS = 90
-# name → (key column, label column or None when the key is a choice) from a term.
+# name → the key's lookup from a term.
 DIMENSIONS = {
-    "prefecture": ("business__prefecture_id", "business__prefecture__name"),
-    "trade_group": ("business__trades__groups__id", "business__trades__groups__name"),
-    "trade": ("business__trades__code", "business__trades__name"),
-    "capital_band": ("business__capital_band", None),
+    "prefecture": "business__prefecture_id",
+    "trade_group": "business__trades__groups__id",
+    "trade": "business__trades__code",
+    "capital_band": "business__capital_band",
+}
+# The same dimensions in the SQL of grouped_sets: (key, label or None).
+DIMENSION_SQL = {
+    "prefecture": ("b.prefecture_id", "p.name"),
+    "trade_group": ("gt.tradegroup_id", "g.name"),
+    "trade": ("bt.trade_id", "tr.name"),
+    "capital_band": ("b.capital_band", None),
 }
 APPLIED = [RenewalCase.Status.PENDING, RenewalCase.Status.APPROVED]
 
@@ -157,48 +165,89 @@ def fee_forecast(*, today: datetime.date, until: datetime.date, rate: float) -> 
     return round(total * rate)
 
 
-def _label(dimension: str, row: dict) -> str:
-    key, label = DIMENSIONS[dimension]
-    if label is None:
-        return str(CapitalBand(row[key]).label)
-    return row[label]
+def _label(dimension: str, key, label: str | None) -> str:
+    return str(CapitalBand(key).label) if dimension == "capital_band" else label
 
 
-def grouped(queryset, dimensions: list[str], **aggregates) -> list[dict]:
-    """Aggregates of the terms in `queryset` per combination of dimensions, each row with keys and labels.
+def grouped_sets(queryset, sets: list[list[str]], **aggregates: str) -> list[list[dict]]:
+    """Aggregates of the terms in `queryset` per combination of dimensions, for several combinations in one pass.
 
-    A business with several trades counts once in each of its trades (and groups),
-    never twice in one: the counts are of distinct terms.
+    `queryset` (of terms) selects `id`, `business_id` and any flags the aggregates read (`t.name` in
+    their SQL); one GROUP BY GROUPING SETS query joins business, trades and groups once
+    and returns, per set in `sets`, rows with keys, labels and the aggregates. A business
+    with several trades counts once in each of its trades (and groups), never twice in
+    one: the counts are of distinct terms (aggregates are SQL over `t`, e.g.
+    "COUNT(DISTINCT t.id)"). Combinations with a missing key (no trade, no capital) are left out.
     """
-    columns = [column for name in dimensions for column in DIMENSIONS[name] if column]
-    keys = [DIMENSIONS[name][0] for name in dimensions]
-    rows = queryset.filter(**{f"{key}__isnull": False for key in keys}).values(*columns).annotate(**aggregates)
-    return [
-        {
-            "keys": tuple(row[key] for key in keys),
-            "labels": tuple(_label(name, row) for name in dimensions),
-            **{name: row[name] for name in aggregates},
-        }
-        for row in rows
-    ]
+    names = list(dict.fromkeys(name for dimensions in sets for name in dimensions))
+    keys = [DIMENSION_SQL[name][0] for name in names]
+    labels = [DIMENSION_SQL[name][1] or "NULL" for name in names]
+    grouping_sets = ", ".join(
+        "(" + ", ".join(column for name in dimensions for column in DIMENSION_SQL[name] if column) + ")"
+        for dimensions in sets
+    )
+    terms_sql, params = queryset.query.sql_with_params()
+    sql = f"""
+        SELECT {", ".join(keys)}, {", ".join(labels)}, GROUPING({", ".join(keys)}),
+               {", ".join(aggregates.values())}
+        FROM ({terms_sql}) t
+        JOIN registrations_business b ON b.id = t.business_id
+        LEFT JOIN registrations_prefecture p ON p.code = b.prefecture_id
+        LEFT JOIN registrations_business_trades bt ON bt.business_id = b.id
+        LEFT JOIN registrations_trade tr ON tr.code = bt.trade_id
+        LEFT JOIN registrations_tradegroup_trades gt ON gt.trade_id = bt.trade_id
+        LEFT JOIN registrations_tradegroup g ON g.id = gt.tradegroup_id
+        GROUP BY GROUPING SETS ({grouping_sets})
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    # GROUPING(...) has a bit per key, most significant first, set when the key is not grouped.
+    masks = [sum(1 << (len(names) - 1 - names.index(name)) for name in names if name not in dims) for dims in sets]
+    result = [[] for _ in sets]
+    for row in found:
+        index = masks.index(row[2 * len(names)])
+        dimensions = sets[index]
+        key_of = {name: row[names.index(name)] for name in dimensions}
+        if any(value is None for value in key_of.values()):
+            continue
+        result[index].append(
+            {
+                "keys": tuple(key_of[name] for name in dimensions),
+                "labels": tuple(_label(name, key_of[name], row[len(names) + names.index(name)]) for name in dimensions),
+                **dict(zip(aggregates, row[2 * len(names) + 1 :], strict=True)),
+            }
+        )
+    return result
+
+
+def renewal_rates_of(sets: list[list[str]], *, today: datetime.date) -> list[list[dict]]:
+    """Observed renewal rate per combination of dimensions, for each set of dimensions, lowest first."""
+    terms = observed_terms(today).annotate(renewed=_case_exists(*APPLIED)).values("id", "business_id", "renewed")
+    found = grouped_sets(
+        terms, sets, terms="COUNT(DISTINCT t.id)", renewed="COUNT(DISTINCT t.id) FILTER (WHERE t.renewed)"
+    )
+    for rows in found:
+        for row in rows:
+            row["rate"] = row["renewed"] / row["terms"]
+        rows.sort(key=lambda row: (row["rate"], row["labels"]))
+    return found
 
 
 def renewal_rates(dimensions: list[str], *, today: datetime.date) -> list[dict]:
     """Observed renewal rate per combination of dimensions, lowest first."""
-    rows = grouped(
-        observed_terms(today),
-        dimensions,
-        terms=Count("pk", distinct=True),
-        renewed=Count("pk", distinct=True, filter=Q(renewal_cases__status__in=APPLIED)),
-    )
-    for row in rows:
-        row["rate"] = row["renewed"] / row["terms"]
-    return sorted(rows, key=lambda row: (row["rate"], row["labels"]))
+    return renewal_rates_of([dimensions], today=today)[0]
+
+
+def at_risk_counts_of(sets: list[list[str]], *, today: datetime.date) -> list[dict[tuple, int]]:
+    """Terms at risk per combination of dimensions, for each set of dimensions."""
+    terms = at_risk_terms(today).values("id", "business_id")
+    found = grouped_sets(terms, sets, at_risk="COUNT(DISTINCT t.id)")
+    return [{row["keys"]: row["at_risk"] for row in rows} for rows in found]
 
 
 def at_risk_counts(dimensions: list[str], *, today: datetime.date) -> dict[tuple, int]:
-    rows = grouped(at_risk_terms(today), dimensions, at_risk=Count("pk", distinct=True))
-    return {row["keys"]: row["at_risk"] for row in rows}
+    return at_risk_counts_of([dimensions], today=today)[0]
 
 
 def lapses_by_month(period: Period) -> list[tuple[datetime.date, int]]:
@@ -221,5 +270,5 @@ def lapses_by_month(period: Period) -> list[tuple[datetime.date, int]]:
 
 def segment_terms(dimensions: list[str], keys: tuple, *, today: datetime.date):
     """The at-risk terms of one segment."""
-    filters = {DIMENSIONS[name][0]: key for name, key in zip(dimensions, keys, strict=True)}
+    filters = {DIMENSIONS[name]: key for name, key in zip(dimensions, keys, strict=True)}
     return at_risk_terms(today).filter(**filters).distinct()

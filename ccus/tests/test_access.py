@@ -212,6 +212,7 @@ CUSTOM_URLS = {
     "outreach_subcontractorlist_download": (["outreach.view_subcontractorlist"], "get", 200),
     "outreach_dashboard_segments": (["outreach.view_dashboard"], "get", 200),
     "outreach_dashboard_refresh": (["outreach.view_dashboard"], "post", 302),
+    "outreach_dashboard_segments_refresh": (["outreach.view_dashboard"], "post", 302),
     "outreach_committeereport_download": (["outreach.view_committeereport"], "get", 200),
     "auth_user_password_change": (["auth.change_user"], "get", 200),
     # django-otp's pages that would show a secret: switched off for everyone (OTP_ADMIN_HIDE_SENSITIVE_DATA).

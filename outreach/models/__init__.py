@@ -40,6 +40,7 @@ from outreach.models.reports import (
     LapseRisk,
     SegmentList,
     SegmentListEntry,
+    SegmentSnapshot,
 )
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "ScanRun",
     "SegmentList",
     "SegmentListEntry",
+    "SegmentSnapshot",
     "SubcontractorList",
     "SubcontractorListRow",
 ]

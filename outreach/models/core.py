@@ -315,6 +315,8 @@ class Notice(models.Model):
             models.Index(fields=["business", "-created_at"], name="notice_business_idx"),
             # The scan's daily caps count today's notices.
             models.Index(fields=["due_on"], name="notice_due_idx"),
+            # The dashboard's funnel counts the notices sent in a period.
+            models.Index(fields=["sent_at"], name="notice_sent_idx", condition=Q(status="sent")),
             # The provider's reports name the message it sent.
             models.Index(
                 fields=["provider_message_id"], name="notice_provider_msg_idx", condition=~Q(provider_message_id="")

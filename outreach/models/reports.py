@@ -48,6 +48,23 @@ class DashboardSnapshot(models.Model):
         return f"{self.as_of} ({timezone.localtime(self.computed_at):%H:%M:%S})"
 
 
+class SegmentSnapshot(models.Model):
+    """The weak segments' rates and businesses at risk as computed at `computed_at`: one row per day."""
+
+    as_of = models.DateField(_("as of"), unique=True)
+    computed_at = models.DateTimeField(_("computed at"))
+    seconds = models.FloatField(_("seconds to compute"))
+    data = models.JSONField(_("figures"))
+
+    class Meta:
+        default_permissions = ()  # written by the refresh task, shown on the segments page
+        verbose_name = _("segments snapshot")
+        verbose_name_plural = _("segments snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.as_of} ({timezone.localtime(self.computed_at):%H:%M:%S})"
+
+
 class SegmentList(models.Model):
     """A saved segment: the businesses of a region/trade/capital band at risk on the day it was saved."""
 

@@ -25,7 +25,7 @@ from outreach.reports import admin_experiments, charts, effect_workbook, segment
 from outreach.reports.committee import outcome_labels
 from outreach.reports.effect import effect_report
 from outreach.reports.forms import CommitteeReportForm, MonthRangeForm
-from outreach.reports.tasks import committee_report_task, refresh_dashboard_task
+from outreach.reports.tasks import committee_report_task, refresh_dashboard_task, refresh_segments_task
 from registrations.export_files import download_record
 from registrations.models import DownloadLog
 from renewals import stats
@@ -65,6 +65,7 @@ class DashboardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("segments/", view(self.segments_view), name="outreach_dashboard_segments"),
+            path("segments/refresh/", view(self.segments_refresh_view), name="outreach_dashboard_segments_refresh"),
             path("refresh/", view(self.refresh_view), name="outreach_dashboard_refresh"),
             *super().get_urls(),
         ]
@@ -92,17 +93,29 @@ class DashboardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/outreach/dashboard.html", context)
 
     def refresh_view(self, request):
-        """POST: recompute the snapshot in a task (in process without a broker), then back to the page."""
+        """POST: recompute the dashboard's snapshot in a task (in process without a broker), then back to the page."""
+        done = (
+            _("The dashboard was recomputed."),
+            _("The dashboard is being recomputed: reload the page in a moment."),
+        )
+        return self._refresh(request, refresh_dashboard_task, "admin:outreach_dashboard_changelist", done)
+
+    def segments_refresh_view(self, request):
+        """POST: recompute the segments' snapshot in a task, then back to the segments page."""
+        done = (
+            _("The segments were recomputed."),
+            _("The segments are being recomputed: reload the page in a moment."),
+        )
+        return self._refresh(request, refresh_segments_task, "admin:outreach_dashboard_segments", done)
+
+    def _refresh(self, request, task, back: str, done: tuple[str, str]):
         if not self.has_view_permission(request):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        transaction.on_commit(refresh_dashboard_task.delay)
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            messages.success(request, _("The dashboard was recomputed."))
-        else:
-            messages.success(request, _("The dashboard is being recomputed: reload the page in a moment."))
-        return redirect("admin:outreach_dashboard_changelist")
+        transaction.on_commit(task.delay)
+        messages.success(request, done[0] if settings.CELERY_TASK_ALWAYS_EAGER else done[1])
+        return redirect(back)
 
     def segments_view(self, request):
         """Segments ranked; POST saves one as a list and exports it or hands it to the phone desk."""
@@ -115,9 +128,13 @@ class DashboardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             kind, order = "prefecture_trade_group", "rate"
         if request.method == "POST":
             return self._act(request, kind)
-        rows = segments.segments(kind, today=timezone.localdate(), order=order)
+        snapshot = snapshots.segments_latest() or snapshots.segments_refresh(today=timezone.localdate())
+        rows = segments.ranked(snapshots.segments_from(snapshot, kind), order=order)
+        max_age = datetime.timedelta(minutes=settings.DASHBOARD_SNAPSHOT_MAX_AGE_MINUTES)
         context = {
             **self._context(request, _("Weak segments")),
+            "snapshot": snapshot,
+            "snapshot_stale": snapshots.is_stale(snapshot, now=timezone.now(), max_age=max_age),
             "kind": kind,
             "order": order,
             "segmentings": [(key, label) for key, (_dims, label) in segments.SEGMENTINGS.items()],

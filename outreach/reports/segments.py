@@ -36,28 +36,45 @@ class TargetingError(Exception):
 
 
 def segments(kind: str, *, today: datetime.date, order: str = "rate", min_terms: int | None = None) -> list[dict]:
-    """Each segment with its observed renewal rate and its businesses at risk, ranked.
+    """Each segment with its observed renewal rate and its businesses at risk, ranked (computed live)."""
+    return ranked(segment_figures([kind], today=today)[kind], order=order, min_terms=min_terms)
+
+
+def segment_figures(kinds: list[str], *, today: datetime.date) -> dict[str, list[dict]]:
+    """Per segmenting, each segment's observed terms, renewals, rate and businesses at risk, unranked.
+
+    Two grouped queries for all the segmentings at once: what a snapshot stores.
+    """
+    sets = [SEGMENTINGS[kind][0] for kind in kinds]
+    rates = stats.renewal_rates_of(sets, today=today)
+    at_risk = stats.at_risk_counts_of(sets, today=today)
+    found = {}
+    for kind, dimensions, kind_rates, kind_at_risk in zip(kinds, sets, rates, at_risk, strict=True):
+        rows = {row["keys"]: {**row, "at_risk": 0} for row in kind_rates}
+        for keys, count in kind_at_risk.items():
+            if keys not in rows:
+                rows[keys] = {"keys": keys, "labels": _labels(dimensions, keys), "terms": 0, "renewed": 0, "rate": None}
+            rows[keys]["at_risk"] = count
+        found[kind] = list(rows.values())
+    return found
+
+
+def ranked(rows: list[dict], *, order: str = "rate", min_terms: int | None = None) -> list[dict]:
+    """The segments ranked by `order`.
 
     A segment with fewer than `min_terms` observed terms (default settings.SEGMENT_MIN_TERMS) is
     marked `small`: its rate says little (two businesses at 0% are not the weakest segment), so the
     rate ranking puts it after every segment large enough to measure.
     """
     min_terms = settings.SEGMENT_MIN_TERMS if min_terms is None else min_terms
-    dimensions = SEGMENTINGS[kind][0]
-    rows = {row["keys"]: {**row, "at_risk": 0} for row in stats.renewal_rates(dimensions, today=today)}
-    for keys, count in stats.at_risk_counts(dimensions, today=today).items():
-        if keys not in rows:
-            labels = _labels(dimensions, keys)
-            rows[keys] = {"keys": keys, "labels": labels, "terms": 0, "renewed": 0, "rate": None}
-        rows[keys]["at_risk"] = count
-    ranked = [{**row, "small": row["terms"] < min_terms} for row in rows.values()]
+    found = [{**row, "small": row["terms"] < min_terms} for row in rows]
     if order == "at_risk":
-        ranked.sort(key=lambda row: (-row["at_risk"], row["labels"]))
+        found.sort(key=lambda row: (-row["at_risk"], row["labels"]))
     else:  # then small segments, then those without an expiry to observe
-        ranked.sort(
+        found.sort(
             key=lambda row: (row["rate"] is None, row["small"], row["rate"] or 0, -row["at_risk"], row["labels"])
         )
-    return ranked
+    return found
 
 
 def _labels(dimensions: list[str], keys: tuple) -> tuple[str, ...]:

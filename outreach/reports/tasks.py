@@ -1,4 +1,4 @@
-"""Reports in the background: a committee report's files, the dashboard's snapshot."""
+"""Reports in the background: a committee report's files, the dashboard's and the segments' snapshots."""
 
 import logging
 
@@ -26,4 +26,13 @@ def refresh_dashboard_task() -> dict:
     snapshot = snapshots.snapshot_refresh(today=timezone.localdate())
     counts = {"as_of": snapshot.as_of.isoformat(), "seconds": round(snapshot.seconds, 3)}
     log_batch(logger, "dashboard.refresh", **counts)
+    return counts
+
+
+@shared_task(name="outreach.tasks.refresh_segments_task", acks_late=True, soft_time_limit=540, time_limit=600)
+def refresh_segments_task() -> dict:
+    """Recompute the weak segments' snapshot (beat, every few minutes, and the segments page's 再計算 button)."""
+    snapshot = snapshots.segments_refresh(today=timezone.localdate())
+    counts = {"as_of": snapshot.as_of.isoformat(), "seconds": round(snapshot.seconds, 3)}
+    log_batch(logger, "segments.refresh", **counts)
     return counts

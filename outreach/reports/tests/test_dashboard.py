@@ -6,9 +6,11 @@ import pytest
 import time_machine
 
 from ccus import roles
+from outreach.models import CallAttempt, CallOutcome, Channel, Notice
 from outreach.reports import dashboard
 from outreach.reports.tests import dashboard_data
 from outreach.reports.tests.dashboard_data import TODAY, D
+from registrations.models import Trade
 from registrations.tests.factories import staff_user
 from renewals import fiscal, stats
 from renewals.models import Target
@@ -78,6 +80,27 @@ def test_renewal_rates_by_prefecture_trade_group_trade_and_capital_band(register
     assert bands == {0: (1, 1), 1: (1, 1), 3: (1, 2)}
 
 
+def test_all_rate_tables_in_one_pass_count_a_business_once_per_group_and_per_combination(register):
+    # A's second trade is in 設備 too: A counts once in 設備, once in each trade.
+    register["A"].trades.add(Trade.objects.get(name="電気"))
+    by_dimension, by_pair = stats.renewal_rates_of([["trade_group"], ["prefecture", "trade_group"]], today=TODAY)
+
+    assert {row["labels"]: (row["renewed"], row["terms"]) for row in by_dimension} == {
+        ("設備",): (1, 2),
+        ("住宅",): (1, 1),
+    }
+    assert {row["labels"]: (row["renewed"], row["terms"]) for row in by_pair} == {
+        ("東京都", "設備"): (1, 2),
+        ("大阪府", "住宅"): (1, 1),
+    }
+    assert {row["labels"][0]: row["terms"] for row in stats.renewal_rates(["trade"], today=TODAY)} == {
+        "管": 2,
+        "大工": 1,
+        "電気": 1,
+    }
+    assert dashboard.figures(today=TODAY)["rates"]["trade_group"] == by_dimension
+
+
 def test_funnel_follows_each_channel_from_sent_to_renewed(register):
     rows = {row["channel"]: row for row in dashboard.funnel(fiscal.fiscal_year(2026))}
 
@@ -88,6 +111,26 @@ def test_funnel_follows_each_channel_from_sent_to_renewed(register):
     assert stages("postcard") == [1, 1, 1, 0]
     assert stages("phone") == [1, 0, 0, 0]
     assert stages("prime_list") == [0, 0, 0, 0]
+
+
+def test_funnel_counts_a_notice_once_and_by_its_day_in_japan(register):
+    # E's phone notice is answered and marked sent, after two calls: still one notice.
+    phone = Notice.objects.get(channel=Channel.PHONE)
+    CallAttempt.objects.create(
+        notice=phone, operator=phone.call_attempts.get().operator, started_at=dashboard_data._at(D(2026, 11, 21)),
+        ended_at=dashboard_data._at(D(2026, 11, 21)), outcome=CallOutcome.WILL_RENEW,
+    )  # fmt: skip
+    Notice.objects.filter(pk=phone.pk).update(status=Notice.Status.SENT, sent_at=dashboard_data._at(D(2026, 11, 21)))
+    # Sent at 23:30 and 00:30 in Japan around the quarter's end (14:30 and 15:30 UTC).
+    for hour in (14, 15):
+        at = datetime.datetime(2026, 12, 31, hour, 30, tzinfo=datetime.UTC)
+        notice = dashboard_data._notice(register["F"], Channel.EMAIL, status=Notice.Status.SENT, day=D(2026, 12, 1))
+        Notice.objects.filter(pk=notice.pk).update(sent_at=at)
+
+    quarter = {row["channel"]: row["sent"] for row in dashboard.funnel(fiscal.quarter(2026, 3))}
+
+    assert quarter == {"email": 1, "postcard": 0, "phone": 1, "prime_list": 0}
+    assert [row["sent"] for row in dashboard.funnel(fiscal.fiscal_year(2026))] == [4, 1, 1, 0]
 
 
 def test_lapses_per_month_over_the_last_year(register):

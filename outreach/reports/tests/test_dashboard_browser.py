@@ -37,3 +37,25 @@ def test_supervisor_opens_the_dashboard_and_sees_the_numbers(page, tmp_path):
         page.wait_for_url("**/admin/outreach/dashboard/")
         assert "再計算しました" in page.locator(".messagelist").inner_text()
         assert page.locator("#target-renewals td.num").first.inner_text() == "4"
+
+
+def test_supervisor_ranks_segments_from_the_snapshot_and_recomputes_it(page, tmp_path):
+    with time_machine.travel(datetime.datetime(2026, 11, 27, 3, tzinfo=datetime.UTC), tick=True):
+        register = dashboard_data.build()
+        staff_user(roles.SUPERVISOR, "boss")
+
+        log_in(page, "boss")
+        page.goto(page.url.split("/admin/")[0] + "/admin/outreach/dashboard/segments/?kind=trade_capital_band")
+        shot = tmp_path / "segments.png"
+        page.screenshot(path=str(shot), full_page=True)
+
+        assert shot.stat().st_size > 10_000
+        assert "集計日時 2026-11-27 12:" in page.locator("#snapshot").inner_text()
+        assert page.locator("tr.segment").count() == 3
+        dashboard_data._apply(register["F"], dashboard_data.TODAY)  # 電気's only business at risk applies
+
+        page.click("#snapshot button")
+        page.wait_for_url("**/admin/outreach/dashboard/segments/")
+        assert "区分別の集計を再計算しました。" in page.locator(".messagelist").inner_text()
+        page.goto(page.url + "?kind=trade_capital_band&order=at_risk")
+        assert page.locator("tr.segment").count() == 2

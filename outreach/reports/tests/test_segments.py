@@ -10,8 +10,8 @@ import pytest
 import time_machine
 
 from ccus import roles
-from outreach.models import CallTask, Channel, Notice, SegmentList
-from outreach.reports import segments
+from outreach.models import CallTask, Channel, Notice, SegmentList, SegmentSnapshot
+from outreach.reports import segments, snapshots
 from outreach.reports.tests import dashboard_data
 from outreach.reports.tests.dashboard_data import TODAY
 from outreach.tests.factories import business_expiring
@@ -208,3 +208,56 @@ def test_the_minimum_segment_size_defaults_to_twenty(register):
     ranked = segments.segments("prefecture_trade_group", today=TODAY)
     assert {row["small"] for row in ranked} == {True}  # a register this small has no measurable segment
     assert ranked[0]["labels"] == ("北海道", "設備")  # then by rate
+
+
+SEGMENTS_URL = "/admin/outreach/dashboard/segments/"
+
+
+@time_machine.travel(NOON)
+def test_the_segments_page_reads_its_snapshot_until_it_is_recomputed(
+    client, register, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    client.force_login(staff_user(roles.SUPERVISOR, "boss"))
+    first = client.get(SEGMENTS_URL)  # no snapshot yet: the page computes one
+    snapshot = SegmentSnapshot.objects.get()
+    for kind in segments.SEGMENTINGS:  # read back as JSON: the same rows as computed live
+        for order in segments.ORDERS:
+            stored = segments.ranked(snapshots.segments_from(snapshot, kind), order=order)
+            assert stored == segments.segments(kind, today=TODAY, order=order)
+    _small_weak_segment()
+
+    with django_assert_max_num_queries(8):
+        again = client.get(f"{SEGMENTS_URL}?order=at_risk").content.decode()
+
+    assert "東京都 × 設備" in again and "北海道" not in again  # read from the snapshot
+    assert "集計日時 2026-11-27 12:00" in again
+    assert snapshot.as_of == TODAY
+    with django_capture_on_commit_callbacks(execute=True) as enqueued:
+        response = client.post(f"{SEGMENTS_URL}refresh/", {"csrfmiddlewaretoken": first.cookies["csrftoken"].value})
+
+    assert response.status_code == 302 and response.url == SEGMENTS_URL
+    assert len(enqueued) == 1
+    page = client.get(SEGMENTS_URL).content.decode()
+    assert "区分別の集計を再計算しました。" in page
+    assert "北海道 × 設備" in page
+    assert segments.ranked(snapshots.segments_from(snapshots.segments_latest(), "prefecture_trade_group")) == (
+        segments.segments("prefecture_trade_group", today=TODAY)
+    )
+
+
+def test_an_operator_cannot_recompute_the_segments(client):
+    client.force_login(staff_user(roles.OPERATOR, "op"))
+
+    assert client.post(f"{SEGMENTS_URL}refresh/").status_code == 403
+    assert not SegmentSnapshot.objects.exists()
+
+
+def test_the_beat_schedule_refreshes_the_segments_every_five_minutes():
+    from django_celery_beat.models import PeriodicTask
+
+    from ccus.celery import app
+
+    task = PeriodicTask.objects.get(task="outreach.tasks.refresh_segments_task")
+
+    assert task.enabled and (task.interval.every, task.interval.period) == (5, "minutes")
+    assert task.task in app.tasks

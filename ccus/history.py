@@ -34,6 +34,59 @@ def reason(message: str, **values) -> str:
     return text % values if values else text
 
 
+def history_columns(model) -> tuple[str, str]:
+    """The columns of `model`'s history table that copy the row, and the row's columns (as `src.…`) they copy."""
+    tracked = {f.attname: f for f in model._meta.concrete_fields}
+    history = model.history.model
+    pairs = [(h.column, tracked[h.attname].column) for h in history._meta.concrete_fields if h.attname in tracked]
+    quote = connection.ops.quote_name
+    targets = ", ".join(quote(column) for column, _source in pairs)
+    return targets, ", ".join(f"src.{quote(column)}" for _target, column in pairs)
+
+
+def history_insert(model, history_type_sql: str = "%s") -> str:
+    """INSERT … SELECT of the rows of `src` into `model`'s history table.
+
+    Parameters: when, the change reason, then the history type (unless `history_type_sql`
+    computes it from `src`) and the user's key.
+    """
+    targets, sources = history_columns(model)
+    return (
+        f"INSERT INTO {connection.ops.quote_name(model.history.model._meta.db_table)} "
+        f"({targets}, history_date, history_change_reason, history_type, history_user_id) "
+        f"SELECT {sources}, %s, %s, {history_type_sql}, %s FROM src"
+    )
+
+
+def write_with_history(sql: str, params: list, *, model, operation: str, user=None, history_type: str = CHANGED) -> int:
+    """Run `sql`, an INSERT or UPDATE of `model`'s table, and keep each row it wrote in history.
+
+    Returns how many rows it wrote. On PostgreSQL one statement: the write as a
+    common table expression whose RETURNING rows are copied into history, no row read
+    back. Elsewhere (SQLite has no writing CTEs) the keys returned, then
+    history_record_bulk in chunks.
+    """
+    table, pk = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(f"{sql} RETURNING {table}.{pk}", params)
+            keys = [row[0] for row in cursor.fetchall()]
+            for start in range(0, len(keys), CHUNK):
+                history_record_bulk(
+                    model._default_manager.filter(pk__in=keys[start : start + CHUNK]),
+                    operation=operation,
+                    user=user,
+                    history_type=history_type,
+                )
+            return len(keys)
+        history = [timezone.now(), operation[:REASON_LENGTH], history_type, getattr(user, "pk", None)]
+        cursor.execute(
+            f"WITH src AS ({sql} RETURNING {table}.*), recorded AS ({history_insert(model)}) SELECT count(*) FROM src",
+            [*params, *history],
+        )
+        return cursor.fetchone()[0]
+
+
 def history_record_bulk(
     queryset: QuerySet,
     *,
@@ -49,11 +102,8 @@ def history_record_bulk(
     """
     model = queryset.model
     history = model.history.model
-    tracked = {f.attname: f for f in model._meta.concrete_fields}
-    pairs = [(h.column, tracked[h.attname].column) for h in history._meta.concrete_fields if h.attname in tracked]
     quote = connection.ops.quote_name
-    targets = ", ".join(quote(column) for column, _source in pairs)
-    sources = ", ".join(f"src.{quote(column)}" for _target, column in pairs)
+    targets, sources = history_columns(model)
     try:
         scope, params = queryset.values("pk").query.sql_with_params()
     except EmptyResultSet:  # pk__in=[]: nothing to copy

@@ -5,16 +5,19 @@ set, the memberships to add) and leave the same rows behind; tests hold them to 
 
 On PostgreSQL each chunk is COPYed into temporary staging tables; `finish` then
 writes the whole file in four statements: one INSERT … SELECT … ON CONFLICT (ccus_id)
-DO UPDATE for the businesses, then the trades to replace, the trades to add and the
-memberships to add, all joined on 事業者ID. The staging tables live in the import's
+DO UPDATE for the businesses, whose returned rows go into their history in the same
+statement, then the trades to replace, the trades to add and the memberships to add,
+all joined on 事業者ID. The staging tables live in the import's
 transaction, so a file with a bad row leaves nothing behind.
 """
 
 from dataclasses import dataclass
 
 from django.db import connection
+from django.utils import timezone
 
 from ccus.bulk import insert_rows
+from ccus.history import CHANGED, CHUNK, CREATED, REASON_LENGTH, history_insert, history_record_bulk
 from registrations.models import Business, Membership
 
 TRADES = Business.trades.through._meta.db_table
@@ -40,7 +43,13 @@ class BusinessWrite:
 class OrmWriter:
     """bulk_create / bulk_update per chunk: the embedded mode's SQLite, and any other database."""
 
+    def __init__(self):
+        # The 事業者ID written, for their history rows once the whole file is in.
+        self.written: dict[str, list[str]] = {CREATED: [], CHANGED: []}
+
     def write(self, plans: list[BusinessWrite]) -> None:
+        for plan in plans:
+            self.written[CHANGED if "id" in plan.values else CREATED].append(plan.values["ccus_id"])
         pairs = [(Business(**p.values), p) for p in plans]
         created = [b for b, p in pairs if "id" not in p.values]
         Business.objects.bulk_create(created)
@@ -60,8 +69,16 @@ class OrmWriter:
             ignore_conflicts=True,
         )
 
-    def finish(self) -> None:
-        """Nothing is left to write: every chunk was written as it came."""
+    def finish(self, *, operation: str, user=None) -> None:
+        """Each business as written, into its history: who imported which file."""
+        for history_type, ccus_ids in self.written.items():
+            for start in range(0, len(ccus_ids), CHUNK):
+                history_record_bulk(
+                    Business.objects.filter(ccus_id__in=ccus_ids[start : start + CHUNK]),
+                    operation=operation,
+                    user=user,
+                    history_type=history_type,
+                )
 
 
 STAGING = """
@@ -74,8 +91,13 @@ FINISH = [
     # The row count and the join keys are what the plans below need; the other columns'
     # statistics (names, addresses, search text) cost most of a whole-table ANALYZE.
     "ANALYZE import_business (ccus_id, trades_replaced)",
-    """INSERT INTO registrations_business ({columns}) SELECT {columns} FROM import_business
-       ON CONFLICT (ccus_id) DO UPDATE SET {updates}""",
+    # Each business as written, into its history (who imported which file): created where
+    # the row is new (xmax = 0: no earlier version of the row was replaced).
+    """WITH src AS (
+         INSERT INTO registrations_business ({columns}) SELECT {columns} FROM import_business
+         ON CONFLICT (ccus_id) DO UPDATE SET {updates}
+         RETURNING registrations_business.*, registrations_business.xmax = 0 AS is_new
+       ) {history}""",
     f"""DELETE FROM {TRADES} bt USING import_business s, registrations_business b
         WHERE s.trades_replaced AND b.ccus_id = s.ccus_id AND bt.business_id = b.id""",
     f"""INSERT INTO {TRADES} (business_id, trade_id)
@@ -114,14 +136,21 @@ class CopyWriter:
             ((p.values["ccus_id"], association) for p in plans for association in p.added_associations),
         )
 
-    def finish(self) -> None:
+    def finish(self, *, operation: str, user=None) -> None:
         if not self.staged:
             return
-        columns = ", ".join(COLUMNS)
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in UPDATED_COLUMNS)
+        names = {
+            "columns": ", ".join(COLUMNS),
+            "updates": ", ".join(f"{c} = EXCLUDED.{c}" for c in UPDATED_COLUMNS),
+            "history": history_insert(Business, f"CASE WHEN src.is_new THEN '{CREATED}' ELSE '{CHANGED}' END"),
+        }
         with connection.cursor() as cursor:
             for statement in FINISH:
-                cursor.execute(statement.format(columns=columns, updates=updates))
+                sql = statement.format(**names)
+                if "{history}" in statement:
+                    cursor.execute(sql, [timezone.now(), operation[:REASON_LENGTH], getattr(user, "pk", None)])
+                else:
+                    cursor.execute(sql)
 
 
 def _replaces_trades(plan: BusinessWrite) -> bool:

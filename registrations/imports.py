@@ -16,10 +16,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ccus.history import CHANGED as CHANGED_ROW
-from ccus.history import CHUNK as HISTORY_CHUNK
-from ccus.history import CREATED as CREATED_ROW
-from ccus.history import history_record_bulk
 from ccus.importing import CREATED, UNCHANGED, UPDATED, Change, Column, Row, RowKind
 from registrations import cells, postal, validation
 from registrations.business_writes import COLUMNS, BusinessWrite, writer_for_connection
@@ -104,9 +100,6 @@ class BusinessRows(RowKind):
         self.writer = writer_for_connection(orm=orm)
         self.now = timezone.now()
         self.text_labels = text_labels()
-        # The 事業者ID written, for their history rows once the whole file is in.
-        self.created_ids: list[str] = []
-        self.updated_ids: list[str] = []
 
     def check(self, rows: list[Row]) -> list[Change]:
         """Parse every row of the chunk, then validate each against what is stored, and plan."""
@@ -171,6 +164,8 @@ class BusinessRows(RowKind):
             row.fail_validation(exc)
         if row.errors:
             return None
+        if stored is None and not self.previewing:  # a new business, past the preview: nothing to describe
+            return Change(row.number, CREATED, self._write_plan(merged, None, set(), new_trades, added_members))
 
         shown = {key: value for key, value in values.items() if key != "prefecture_id"}
         after = {key: _shown(value) for key, value in shown.items()}
@@ -189,15 +184,17 @@ class BusinessRows(RowKind):
             action = UNCHANGED
         after["associations"] = _shown([self.association_codes[pk] for pk in added_members])
         after["ccus_id"] = ccus_id  # which business, for the preview
-        plan = None
-        if action != UNCHANGED:
-            merged |= Business.derived(merged, stored)
-            merged["updated_at"] = self.now
-            if stored is None:
-                merged["created_at"] = self.now
-            replaced = None if new_trades is None or (stored and new_trades == old_trades) else new_trades
-            plan = BusinessWrite(merged, replaced, added_members)
+        plan = None if action == UNCHANGED else self._write_plan(merged, stored, old_trades, new_trades, added_members)
         return Change(row.number, action, plan, before, after)
+
+    def _write_plan(self, merged: dict, stored, old_trades, new_trades, added_members) -> BusinessWrite:
+        """The business's full row with its search keys, and its trades and memberships to write."""
+        merged |= Business.derived(merged, stored)
+        merged["updated_at"] = self.now
+        if stored is None:
+            merged["created_at"] = self.now
+        replaced = None if new_trades is None or (stored and new_trades == old_trades) else new_trades
+        return BusinessWrite(merged, replaced, added_members)
 
     def _values(self, row: Row) -> dict:
         """The column values the row gives (absent columns keep what is stored)."""
@@ -241,22 +238,10 @@ class BusinessRows(RowKind):
         return [self.associations[code] for code in codes if code in self.associations]
 
     def write(self, changes: list[Change]) -> None:
-        plans = [c.target for c in changes]
-        self.writer.write(plans)
-        for plan in plans:
-            (self.updated_ids if "id" in plan.values else self.created_ids).append(plan.values["ccus_id"])
+        self.writer.write([c.target for c in changes])
 
     def finish(self) -> None:
-        self.writer.finish()
-        # Each business as written, into its history: who imported which file.
-        for ccus_ids, history_type in ((self.created_ids, CREATED_ROW), (self.updated_ids, CHANGED_ROW)):
-            for start in range(0, len(ccus_ids), HISTORY_CHUNK):
-                history_record_bulk(
-                    Business.objects.filter(ccus_id__in=ccus_ids[start : start + HISTORY_CHUNK]),
-                    operation=self.operation,
-                    user=self.user,
-                    history_type=history_type,
-                )
+        self.writer.finish(operation=self.operation, user=self.user)
 
 
 class AssociationRows(RowKind):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from ccus.history import CREATED, history_record_bulk, reason, update_with_history
+from ccus.history import CREATED, history_record_bulk, reason, update_with_history, write_with_history
 from registrations.expiry import expiry_for
 from registrations.models import Business
 from renewals import terms
@@ -46,8 +46,8 @@ def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> 
     """
     now = timezone.now()
     scope, params = _business_scope(business_ids, changed_since)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
+    with transaction.atomic():
+        created = write_with_history(
             f"""
             INSERT INTO renewals_term (business_id, starts_on, expires_on, origin, is_current, ended, created_at)
             SELECT b.id, b.registered_on, b.expires_on, 'registration', %s, '', %s
@@ -57,20 +57,13 @@ def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> 
               AND NOT EXISTS (SELECT 1 FROM renewals_term t WHERE t.business_id = b.id)
             ORDER BY b.id
             ON CONFLICT DO NOTHING
-            RETURNING id
             """,
             [True, connection.ops.adapt_datetimefield_value(now), *params],
+            model=Term,
+            operation=reason(gettext_noop("terms sync")),
+            history_type=CREATED,
         )
-        # By the ids it returned, not by created_at: terms others wrote in the same instant are not these.
-        created_ids = [row[0] for row in cursor.fetchall()]
-        created = len(created_ids)
-        for start in range(0, created, 5_000):
-            history_record_bulk(
-                Term.objects.filter(pk__in=created_ids[start : start + 5_000]),
-                operation=reason(gettext_noop("terms sync")),
-                history_type=CREATED,
-            )
-        cursor.execute(
+        moved = write_with_history(
             f"""
             UPDATE renewals_term SET expires_on = b.expires_on
             FROM registrations_business b
@@ -78,17 +71,11 @@ def terms_sync(*, business_ids: list[int] | None = None, changed_since=None) -> 
               AND renewals_term.is_current AND renewals_term.ended = ''
               AND b.expires_on <> renewals_term.expires_on AND b.expires_on > renewals_term.starts_on
               AND {scope}
-            RETURNING renewals_term.id
             """,
             params,
+            model=Term,
+            operation=reason(gettext_noop("terms sync")),
         )
-        moved_ids = [row[0] for row in cursor.fetchall()]
-        moved = len(moved_ids)
-        for start in range(0, moved, 5_000):
-            history_record_bulk(
-                Term.objects.filter(pk__in=moved_ids[start : start + 5_000]),
-                operation=reason(gettext_noop("terms sync")),
-            )
     reregistered = 0
     # From the lapsed terms (a few percent of the register) to their businesses: a hash join.
     stale = Term.objects.filter(is_current=True, ended=Term.End.LAPSED, expires_on__lt=F("business__registered_on"))

@@ -5,6 +5,7 @@ rules must say exactly what the model's full_clean() says.
 """
 
 import datetime
+import gc
 import io
 
 import pytest
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import translation
 
+from ccus import importing
 from ccus.importing import run_import
 from ccus.tabular import open_table
 from registrations.business_writes import COLUMNS, CopyWriter, OrmWriter
@@ -46,6 +48,15 @@ def register() -> dict:
         )
         for b in Business.objects.all()
     }
+
+
+def histories() -> list[tuple]:
+    """The history rows the imports wrote: which business, type, reason and the values kept."""
+    kept = [f.attname for f in Business.history.model._meta.concrete_fields if f.attname in COMPARED]
+    return sorted(
+        (h.ccus_id, h.history_type, h.history_change_reason or "", tuple(getattr(h, c) for c in kept))
+        for h in Business.history.exclude(history_change_reason=None)
+    )
 
 
 def existing_business():
@@ -83,10 +94,15 @@ def test_the_copy_path_leaves_exactly_the_rows_of_the_orm_path(postgres):
             existing_business()
             first, second = import_file(FIRST, orm=orm), import_file(SECOND, orm=orm)
             counts = [(o.counts["created"], o.counts["updated"], o.counts["unchanged"]) for o in (first, second)]
-            results[orm] = (counts, register())
+            results[orm] = (counts, register(), histories())
             transaction.set_rollback(True)
     assert results[False] == results[True]
-    counts, rows = results[False]
+    counts, rows, history = results[False]
+    # One row per business each import wrote: 2 created and 1 changed, then 2 changed.
+    assert [(ccus_id[-1], t) for ccus_id, t, _reason, _values in history] == [
+        ("1", "~"), ("1", "~"), ("2", "+"), ("2", "~"), ("3", "+")
+    ]  # fmt: skip
+    assert {r for _id, _t, r, _values in history} == {"取込: -"}
     assert counts == [(2, 1, 0), (0, 2, 1)]
     values, trades, associations = rows["12345678900001"]
     assert (values["contact_person"], values["do_not_call_since"]) == ("佐藤", datetime.date(2025, 2, 1))
@@ -95,6 +111,22 @@ def test_the_copy_path_leaves_exactly_the_rows_of_the_orm_path(postgres):
     values, trades, associations = rows["12345678900002"]
     assert (values["name_key"], values["is_sole_proprietor"], values["capital_band"]) == ("佐藤建設", False, 4)
     assert (trades, associations) == (["08", "09"], ["ZENKEN"])
+
+
+def test_rows_past_the_preview_are_written_as_the_previewed_ones(monkeypatch):
+    """New businesses past the preview's room skip their description, not their values."""
+    AssociationFactory(code="ZENKEN")
+    results, default = {}, importing.PREVIEW_LIMIT
+    for limit in (default, 0):
+        monkeypatch.setattr(importing, "PREVIEW_LIMIT", limit)
+        with transaction.atomic():
+            existing_business()
+            outcomes = [import_file(FIRST), import_file(SECOND)]
+            counts = [(o.counts["created"], o.counts["updated"], o.counts["unchanged"]) for o in outcomes]
+            results[limit] = (counts, register(), histories(), [len(o.preview) for o in outcomes])
+            transaction.set_rollback(True)
+    assert results[0][:3] == results[default][:3]
+    assert (results[0][3], results[default][3]) == ([0, 0], [3, 2])
 
 
 def test_postgresql_writes_by_copy_and_leaves_no_staging_tables(postgres):
@@ -140,3 +172,11 @@ def test_the_compiled_field_rules_say_what_full_clean_says(changes):
 
 
 BUSINESS_RULES_NAMES = {name for name, _field, _test in BUSINESS_RULES.fields}
+
+
+def test_an_import_leaves_the_garbage_collector_as_it_found_it():
+    AssociationFactory(code="ZENKEN")
+    AssociationFactory(code="TOSO")
+    threshold = gc.get_threshold()
+    assert import_file(FIRST).ok
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, 0)

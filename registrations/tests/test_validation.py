@@ -1,9 +1,15 @@
+import random
+import sys
+import unicodedata
+
 import pytest
 from django.utils import translation
+from stdnum.jp import cn
 
 from registrations.forms import BusinessForm
 from registrations.models import Business, CapitalBand, Prefecture
 from registrations.tests.factories import BusinessFactory
+from registrations.validation import corporate_check_digit
 
 VALID_CORPORATE_NUMBER = "5835678256246"
 
@@ -98,3 +104,16 @@ def test_all_prefectures_and_trades_are_seeded():
     assert Trade.objects.count() == 29
     assert Trade.objects.get(code="29").name == "解体"
     assert set(TradeGroup.objects.get(name="設備").trades.values_list("name", flat=True)) >= {"電気", "管"}
+
+
+def test_the_corporate_check_digit_is_stdnums():
+    draw = random.Random(22)
+    drawn = [f"{draw.randrange(10**12):012d}" for _ in range(20_000)]
+    numbers = ["000000000000", "999999999999", "835678256246", *drawn]
+    assert [corporate_check_digit(n) for n in numbers] == [cn.calc_check_digit(n) for n in numbers]
+
+
+def test_no_invisible_character_passes_for_printable():
+    """check_single_line's quick answer: isprintable() is False for every character it refuses."""
+    refused = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in {"Cc", "Cf", "Zl", "Zp"}]
+    assert refused and not any(character.isprintable() for character in refused)

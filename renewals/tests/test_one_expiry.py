@@ -99,6 +99,14 @@ def test_an_imported_file_gives_new_businesses_their_terms_and_moves_existing_on
     term = Term.objects.get(business=business, is_current=True)
     assert term.expires_on == D(2027, 1, 31)
     assert term.history.first().history_change_reason == "有効期間の同期"
+    # Each term the sync wrote, as written, in its history (one statement per write on PostgreSQL).
+    kept = ("history_type", "history_change_reason", "business_id", "starts_on", "expires_on", "is_current")
+    assert list(term.history.values_list(*kept)[:1]) == [
+        ("~", "有効期間の同期", business.pk, D(2021, 12, 10), D(2027, 1, 31), True)
+    ]
+    assert list(new.terms.get().history.values_list(*kept)) == [
+        ("+", "有効期間の同期", new.pk, D(2021, 12, 10), D(2026, 12, 31), True)
+    ]
 
 
 def test_a_file_that_registers_a_lapsed_business_again_starts_its_new_term(tmp_path):

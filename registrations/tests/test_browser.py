@@ -25,8 +25,8 @@ def test_desk_finds_a_business_by_half_width_kana(page):
     assert "CCUS 更新管理" in page.title()
     page.goto("/admin/registrations/business/")
     page.fill("#searchbar", "ﾀｶﾊｼｺｳﾑﾃﾝ")
-    page.press("#searchbar", "Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.press("#searchbar", "Enter")
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 1
     page.click("text=株式会社髙橋工務店")
@@ -43,8 +43,8 @@ def test_desk_finds_a_place_name_as_the_caller_spells_it(page):
     log_in(page, "desk1")
     page.goto("/admin/registrations/business/")
     page.fill("#searchbar", "霞が浦ｾﾝﾀ-")
-    page.press("#searchbar", "Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.press("#searchbar", "Enter")
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 1
     assert "株式会社霞ケ浦センター" in rows.first.inner_text()

@@ -203,6 +203,17 @@ OUTREACH_SOFT_BOUNCE_LIMIT = env.int("SOFT_BOUNCE_LIMIT", default=3)
 # number must never reach a business (outreach/desk.py says what counts as a real one).
 DESK_PHONE = env("DESK_PHONE", default="")
 
+# The cache (the answer page's rate limits): Redis when CACHE_URL is set, else the Redis broker,
+# else memory in the process (the embedded default).
+CACHE_URL = env("CACHE_URL", default="") or (
+    env("CELERY_BROKER_URL", default="") if env("CELERY_BROKER_URL", default="").startswith("redis") else ""
+)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "ccus"}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 # Celery: Redis in production; without a broker, tasks run in process.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -329,6 +340,15 @@ SUBCONTRACTOR_LIST_PRIMES_PER_BATCH = env.int("SUBCONTRACTOR_LIST_PRIMES_PER_BAT
 SUBCONTRACTOR_LIST_ANNOUNCE = env.bool("SUBCONTRACTOR_LIST_ANNOUNCE", default=False)
 # The address the admin is reached at, for links in e-mails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The answer page behind every notice (outreach/answer_links.py): the address its links are built
+# on (the public host, which may differ from the admin's), how long a link works, how long past the
+# date a business gives for its application the reminders wait, and how many requests one link
+# and one client address may make in an hour.
+ANSWER_PAGE_BASE_URL = env("ANSWER_PAGE_BASE_URL", default=SITE_URL)
+ANSWER_LINK_MAX_AGE_DAYS = env.int("ANSWER_LINK_MAX_AGE_DAYS", default=120)
+ANSWER_PAUSE_MARGIN_DAYS = env.int("ANSWER_PAUSE_MARGIN_DAYS", default=14)
+ANSWER_RATE_PER_LINK = env.int("ANSWER_RATE_PER_LINK", default=30)
+ANSWER_RATE_PER_ADDRESS = env.int("ANSWER_RATE_PER_ADDRESS", default=120)
 # Postcards: the sender printed on the address side (a batch refuses to build without it,
 # outreach/postcards/sender.py), the postage mark for plain stock (料金別納, 料金後納, or none
 # for cards that already bear postage), and whether to draw the postal-code boxes (plain

@@ -15,11 +15,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from outreach import admin_desk, admin_timeline, holdouts, rendering, services
+from outreach import admin_desk, admin_timeline, answer_links, business_days, holdouts, rendering, services
+from outreach.admin_answers import RevokeLinksMixin
 from outreach.calls import admin as call_admin
 from outreach.lists import admin as list_admin
 from outreach.models import (
     Assignment,
+    Channel,
     Notice,
     NoticeTemplate,
     ReminderPolicy,
@@ -34,6 +36,32 @@ from renewals.models import Term
 
 # How many list appearances the business page shows.
 APPEARANCES_SHOWN = 20
+# How many businesses one "send a reminder now" action queues.
+SEND_NOW_LIMIT = 500
+
+
+def confirm_sending(model_admin, request, action: str, items: list[str], queryset) -> TemplateResponse:
+    """The page a list action that sends something shows first: what goes, and when it really goes out."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": dict(model_admin.get_action_choices(request)).get(action, action),
+        "opts": model_admin.model._meta,
+        "items": items,
+        "when": when_sent_text(Channel.EMAIL),
+        "action": action,
+        "selected": queryset.values_list("pk", flat=True)[:SEND_NOW_LIMIT],
+        "limit": SEND_NOW_LIMIT,
+    }
+    return TemplateResponse(request, "admin/outreach/send_reminder_confirm.html", context)
+
+
+def when_sent_text(channel: str, scheduled_for=None) -> str:
+    """When a reminder queued now reaches the business, in the desk's words."""
+    if channel == Channel.EMAIL:
+        return business_days.sending_time_text()
+    if channel == Channel.POSTCARD:
+        return _("It is printed with the next postcard batch.")
+    return _("It joins the call queue from %(date)s.") % {"date": scheduled_for or timezone.localdate()}
 
 
 class ReminderStepInline(admin.TabularInline):
@@ -71,6 +99,12 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
         )
         return [preview, *super().get_urls()]
 
+    @staticmethod
+    def _preview_answer_url(business) -> str:
+        """The answer link the business's latest notice would carry now (a placeholder without one)."""
+        notice = Notice.objects.filter(business=business).order_by("-created_at", "-pk").first()
+        return answer_links.url_for(notice) if notice else str(_("(the notice's own answer page link)"))
+
     def preview_view(self, request, object_id):
         """The template rendered for a real business (by 事業者ID), as it would be sent today."""
         template = get_object_or_404(NoticeTemplate, pk=object_id)
@@ -92,6 +126,7 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
                     business=business,
                     expires_on=expires_on,
                     today=timezone.localdate(),
+                    answer_url=self._preview_answer_url(business) if template.channel == Channel.EMAIL else "",
                 )
             except rendering.RenderError as render_error:
                 error = _("The template has an error: %(error)s") % {"error": render_error}
@@ -109,7 +144,7 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notice)
-class NoticeAdmin(SimpleHistoryAdmin):
+class NoticeAdmin(RevokeLinksMixin, SimpleHistoryAdmin):
     list_display = [
         "business", "channel", "status", "reason", "fallback_reason", "due_on", "scheduled_for", "sent_at", "delivery",
     ]  # fmt: skip
@@ -119,7 +154,7 @@ class NoticeAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["business", "term"]
     show_full_result_count = False
     date_hierarchy = "due_on"
-    actions = ["confirm_sent", "requeue"]
+    actions = ["confirm_sent", "requeue", "revoke_answer_links"]
     readonly_fields = [
         "business", "term", "step", "template", "channel", "status", "reason", "fallback_reason", "due_on",
         "scheduled_for", "recipient", "subject", "body", "attempts", "last_error", "scan_run", "created_at",
@@ -136,8 +171,13 @@ class NoticeAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Send again: the failed or uncertain notices did not go out"), permissions=["change"])
     def requeue(self, request, queryset):
+        """Ask first, saying when the e-mails among them will really go out; then queue them again."""
+        if "confirm" not in request.POST:
+            notices = queryset.select_related("business")[:SEND_NOW_LIMIT]
+            return confirm_sending(self, request, "requeue", [str(notice) for notice in notices], queryset)
         count = services.notices_resolve_uncertain(notices=queryset, went_out=False)
-        self.message_user(request, _("%(count)s notices queued again.") % {"count": count}, messages.SUCCESS)
+        message = _("%(count)s notices queued again. %(when)s")
+        self.message_user(request, message % {"count": count, "when": when_sent_text(Channel.EMAIL)}, messages.SUCCESS)
 
 
 @admin.register(ScanRun)
@@ -167,6 +207,9 @@ class NoticeInline(admin.TabularInline):
     extra = 0
     can_delete = False
     verbose_name_plural = _("notices (newest first)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("business", "step")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -268,30 +311,54 @@ class BusinessOutreachMixin:
 
     @admin.action(description=_("Send a reminder now"), permissions=["send_reminder"])
     def send_reminder_now(self, request, queryset):
+        """Ask first, saying when the reminders will really go out; then queue one per business."""
+        businesses = queryset[:SEND_NOW_LIMIT]
+        if "confirm" not in request.POST:
+            names = [f"{business.ccus_id} {business.name}" for business in businesses]
+            return confirm_sending(self, request, "send_reminder_now", names, queryset)
         sent = 0
-        for business in queryset[:500]:
+        for business in businesses:
             try:
                 services.notice_send_now(business=business)
                 sent += 1
             except services.OutreachError as error:
                 self.message_user(request, str(error), messages.ERROR)
-        self.message_user(request, _("%(count)s reminders queued.") % {"count": sent}, messages.SUCCESS)
+        if sent:
+            message = _("%(count)s reminders queued. %(when)s")
+            self.message_user(
+                request, message % {"count": sent, "when": when_sent_text(Channel.EMAIL)}, messages.SUCCESS
+            )
+        return None
 
     def send_reminder_view(self, request, object_id):
-        if request.method != "POST" or not self.has_send_reminder_permission(request):
+        """GET: what would be sent, by which channel and when, with a button; POST: queue it."""
+        if request.method not in ("GET", "POST") or not self.has_send_reminder_permission(request):
             raise PermissionDenied
         business = get_object_or_404(self.get_queryset(request), pk=object_id)
+        change_page = reverse("admin:registrations_business_change", args=[business.pk])
         try:
+            if request.method == "GET":
+                notice = services.notice_send_now_plan(business=business)
+                context = {
+                    **self.admin_site.each_context(request),
+                    "title": _("Send a reminder now"),
+                    "opts": self.model._meta,
+                    "original": business,
+                    "items": [f"{business.ccus_id} {business.name}"],
+                    "channel": notice.get_channel_display(),
+                    "when": when_sent_text(notice.channel, notice.scheduled_for),
+                }
+                return TemplateResponse(request, "admin/outreach/send_reminder_confirm.html", context)
             notice = services.notice_send_now(business=business)
         except services.OutreachError as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
+            message = _("A reminder by %(channel)s was queued. %(when)s")
+            when = when_sent_text(notice.channel, notice.scheduled_for)
             self.message_user(
-                request,
-                _("A reminder by %(channel)s was queued.") % {"channel": notice.get_channel_display()},
-                messages.SUCCESS,
+                request, message % {"channel": notice.get_channel_display(), "when": when}, messages.SUCCESS
             )
-        return redirect(reverse("admin:registrations_business_change", args=[business.pk]))
+        return redirect(change_page)
 
     def outreach_urls(self):
         return [

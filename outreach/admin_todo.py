@@ -22,7 +22,7 @@ from ccus.stale_schedules import stale_schedules
 from outreach import selectors as core_selectors
 from outreach.lists import scoping
 from outreach.lists import selectors as list_selectors
-from outreach.models import CallTask, LapseModel, RenewalCheck
+from outreach.models import Answer, CallTask, LapseModel, RenewalCheck
 from outreach.postcards import selectors as postcard_selectors
 from outreach.reports import snapshots
 from registrations.models import Business
@@ -67,7 +67,7 @@ def _counted(user, permission: str, label: str, url: str, rows) -> list[Item]:
 
 def desk_todo(user, *, now: datetime.datetime) -> list[Item]:
     """登録窓口: applications to approve, notices that may not have gone out, returned mail,
-    and businesses that told an operator they had applied."""
+    businesses that told an operator they had applied, and businesses' answers to decide."""
     return [
         *_counted(
             user,
@@ -96,6 +96,13 @@ def desk_todo(user, *, now: datetime.datetime) -> list[Item]:
             _("Businesses that told the phone desk they applied: check their renewal"),
             _link("outreach_renewalcheck_changelist"),
             RenewalCheck.objects.filter(checked_at__isnull=True),
+        ),
+        *_counted(
+            user,
+            "outreach.view_answer",
+            _("Answers from businesses to confirm or reject"),
+            _link("outreach_answer_changelist", status="pending"),
+            Answer.objects.filter(status=Answer.Status.PENDING),
         ),
     ]
 

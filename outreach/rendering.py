@@ -11,8 +11,8 @@ import datetime
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from outreach import wording
-from outreach.models import Notice, NoticeTemplate
+from outreach import answer_links, wording
+from outreach.models import Channel, Notice, NoticeTemplate
 from outreach.variables import LINE_BREAKS, values
 from registrations.models import Business
 
@@ -36,9 +36,17 @@ def _fill(text: str, context: dict[str, str], part: str) -> str:
 
 
 def render(
-    template: NoticeTemplate, *, channel: str, business: Business, expires_on: datetime.date, today: datetime.date
+    template: NoticeTemplate,
+    *,
+    channel: str,
+    business: Business,
+    expires_on: datetime.date,
+    today: datetime.date,
+    answer_url: str = "",
 ) -> tuple[str, str]:
     """(subject, body) of a template for a business, with the channel's layout around the body.
+
+    `answer_url`: the notice's answer page (outreach.answer_links), which the e-mail layout prints.
 
     Raises RenderError when the wording cannot be filled or an e-mail's subject (a mail
     header) would span lines.
@@ -49,7 +57,7 @@ def render(
         raise RenderError(_("subject: the subject would contain a line break."))
     inner = _fill(template.body, context, _("body"))
     # The layout is a file of the code, not staff's text; it too sees only the plain values.
-    body = render_to_string(LAYOUTS[channel], {**context, "message": inner}).strip() + "\n"
+    body = render_to_string(LAYOUTS[channel], {**context, "message": inner, "answer_url": answer_url}).strip() + "\n"
     return subject, body
 
 
@@ -58,8 +66,16 @@ def expiry_of(notice: Notice) -> datetime.date:
 
 
 def render_notice(notice: Notice, *, today: datetime.date) -> tuple[str, str]:
+    """The notice's text; an e-mail (and a postcard, whose QR code carries it) to the business
+    itself has a freshly signed link to its answer page."""
+    answer_url = answer_links.url_for(notice) if notice.channel in (Channel.EMAIL, Channel.POSTCARD) else ""
     return render(
-        notice.template, channel=notice.channel, business=notice.business, expires_on=expiry_of(notice), today=today
+        notice.template,
+        channel=notice.channel,
+        business=notice.business,
+        expires_on=expiry_of(notice),
+        today=today,
+        answer_url=answer_url,
     )
 
 

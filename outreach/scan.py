@@ -5,9 +5,11 @@ For one date the scan
    that writes a business's dates or term (approval, import, desk save, correction,
    re-registration) syncs them in its own transaction, and the nightly lapse task
    (renewals.tasks.mark_lapsed_task, 00:30) syncs the whole register before the 07:00 scan,
-2. cancels queued notices whose business has applied or whose term has ended,
+2. cancels queued notices that are no longer needed (outreach.needed: applied, term ended,
+   closed, or paused by the business's answer),
 3. for each step of the active policy, most urgent first, inserts the due notices with
-   one INSERT … SELECT (channel fallbacks, overtaken steps and phone dates decided in
+   one INSERT … SELECT (channel fallbacks, overtaken steps, rungs paused by an answer
+   (written skipped, so the effect report counts what answers saved) and phone dates decided in
    SQL; unique (term, step) with ON CONFLICT DO NOTHING, so two scans create nothing
    twice), up to the channel's daily cap, most urgent expiry first; a step with a running
    holdout experiment records its held-out notices as skipped and their groups
@@ -33,7 +35,7 @@ from django.utils.translation import gettext_noop
 
 from ccus.history import CREATED, history_record_bulk, reason
 from ccus.oplog import log_batch
-from outreach import business_days, holdouts, needed, routing
+from outreach import business_days, holdouts, needed, pauses, routing
 from outreach.calls.services import call_tasks_create
 from outreach.models import Channel, Notice, ReminderPolicy, ReminderStep, ScanRun
 from outreach.outbox import enqueue_scan_emails
@@ -59,8 +61,9 @@ class StepSQL:
     fallback_reason: str
 
     @classmethod
-    def build(cls, chain: list[str], overtaken: str, held_out: str = "1 = 0") -> "StepSQL":
-        """`overtaken` and `held_out` are SQL conditions: the notice is skipped for that reason, in that order."""
+    def build(cls, chain: list[str], overtaken: str, held_out: str = "1 = 0", paused: str = "1 = 0") -> "StepSQL":
+        """`paused` (the business's answer pauses the ladder), `overtaken` and `held_out` are SQL
+        conditions: the notice is skipped for that reason, in that order."""
         usable = [routing.sql_usable(c) for c in chain]
         channel = " ".join(f"WHEN {u} THEN '{c}'" for u, c in zip(usable, chain, strict=True))
         any_usable = " OR ".join(f"({u})" for u in usable)
@@ -69,12 +72,13 @@ class StepSQL:
             path = " || '>' || ".join(routing.sql_reason(c) for c in chain[:index])
             hops.append(f"WHEN {usable[index]} THEN {path}")
         full_path = " || '>' || ".join(routing.sql_reason(c) for c in chain)
-        first = f"({overtaken}) OR ({held_out})"
+        first = f"({paused}) OR ({overtaken}) OR ({held_out})"
         return cls(
             channel=f"CASE WHEN {first} THEN '{chain[0]}' {channel} ELSE '{chain[-1]}' END",
             status=f"CASE WHEN {first} THEN 'skipped' WHEN {any_usable} THEN 'queued' ELSE 'skipped' END",
             reason=(
-                f"CASE WHEN {overtaken} THEN '{Notice.Reason.OVERTAKEN}' "
+                f"CASE WHEN {paused} THEN '{Notice.Reason.ANSWERED}' "
+                f"WHEN {overtaken} THEN '{Notice.Reason.OVERTAKEN}' "
                 f"WHEN {held_out} THEN '{Notice.Reason.HOLDOUT}' "
                 f"WHEN {any_usable} THEN '' ELSE {routing.sql_reason(chain[-1])} END"
             ),
@@ -112,7 +116,8 @@ def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, r
     overtaken = "t.expires_on <= %(overtaken_limit)s" if following else "1 = 0"
     experiment = holdouts.running(step, steps, today)
     held_out, holdout_params = holdouts.sql_held_out(experiment)
-    sql = StepSQL.build(policy.fallback_chain(step.channel), overtaken, held_out)
+    paused = pauses.sql_paused("b", "%(today)s")
+    sql = StepSQL.build(policy.fallback_chain(step.channel), overtaken, held_out, paused)
     # Steps before expiry stop at an ended term; steps after it are for lapsed ones.
     phase = "t.expires_on < %(today)s AND t.ended IN ('', 'lapsed')" if step.after_expiry else "t.ended = ''"
     cap = settings.OUTREACH_DAILY_CAPS.get(step.channel, 0)
@@ -169,7 +174,7 @@ def _insert_step(step: ReminderStep, steps: list[ReminderStep], policy, today, r
 def cancel_unneeded(*, today: datetime.date) -> int:
     """Cancel every queued notice that is no longer needed (outreach.needed), with the reason."""
     operation = reason(gettext_noop("cancelled by the scan of %(date)s"), date=today)
-    return needed.cancel(Notice.objects.all(), operation=operation)
+    return needed.cancel(Notice.objects.all(), operation=operation, today=today)
 
 
 def summarise(run: ScanRun, cancelled: int) -> dict:

@@ -31,9 +31,9 @@ def notices_cancel_unneeded(*, business_ids: list[int], user=None) -> int:
     return needed.cancel(Notice.objects.filter(business_id__in=business_ids), operation=operation, user=user)
 
 
-@transaction.atomic
-def notice_send_now(*, business: Business, template: NoticeTemplate | None = None) -> Notice:
-    """An ad-hoc reminder through the same outbox, with the policy's fallbacks."""
+def notice_send_now_plan(*, business: Business, template: NoticeTemplate | None = None) -> Notice:
+    """The ad-hoc reminder `notice_send_now` would queue, unsaved: its channel after the policy's
+    fallbacks, for the desk to confirm. Raises OutreachError when nothing can reach the business."""
     policy = ReminderPolicy.objects.filter(is_active=True).first()
     template = template or NoticeTemplate.objects.filter(channel=Channel.EMAIL).order_by("pk").first()
     if template is None:
@@ -55,6 +55,13 @@ def notice_send_now(*, business: Business, template: NoticeTemplate | None = Non
             % {"business": business, "reason": Notice.Reason(notice.reason).label}
         )
     notice.reason = Notice.Reason.MANUAL
+    return notice
+
+
+@transaction.atomic
+def notice_send_now(*, business: Business, template: NoticeTemplate | None = None) -> Notice:
+    """An ad-hoc reminder through the same outbox, with the policy's fallbacks."""
+    notice = notice_send_now_plan(business=business, template=template)
     notice.save()
     if notice.channel == Channel.EMAIL:
         transaction.on_commit(lambda: send_email_task.delay(notice.pk))

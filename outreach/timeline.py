@@ -11,11 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import CharField, DateTimeField, F, QuerySet, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from outreach.models import Assignment, Bounce, Channel, Notice
+from outreach.models import Answer, Assignment, Bounce, Channel, Notice
 from renewals.models import RenewalCase, Term
 
 # Every event source yields these columns: when, what kind, and three free columns the
@@ -83,7 +83,8 @@ def _notices(business_id: int) -> QuerySet:
         kind="notice",
         a=F("channel"),
         b=F("status"),
-        c=Coalesce(F("step__name"), F("reason")),
+        # Why a notice was skipped or cancelled says more than its step's name.
+        c=Coalesce(NullIf(F("reason"), _text("")), F("step__name"), _text("")),
     )
 
 
@@ -146,6 +147,38 @@ def _lapse(event):
     return _("lapsed"), _("expired on %(date)s") % {"date": event.a}, ""
 
 
+def _answers(business_id: int) -> QuerySet:
+    return events(
+        Answer.objects.filter(business_id=business_id),
+        at=F("answered_at"),
+        kind="answer",
+        a=F("kind"),
+        b=F("notice__channel"),
+        c=Coalesce(Cast("on_date", CharField()), F("successor")),
+    )
+
+
+def _answer(event):
+    what = _("answer (%(channel)s)") % {"channel": label(Channel, event.b)}
+    return what, label(Answer.Kind, event.a), event.c
+
+
+def _answer_decisions(business_id: int) -> QuerySet:
+    return events(
+        Answer.objects.filter(business_id=business_id, decided_at__isnull=False),
+        at=F("decided_at"),
+        kind="answer_decision",
+        a=F("kind"),
+        b=F("status"),
+        c=F("reject_reason"),
+    )
+
+
+def _answer_decision(event):
+    details = label(Answer.Kind, event.a) + (f"：{event.c}" if event.c else "")
+    return _("the desk's decision on an answer"), label(Answer.Status, event.b), details
+
+
 def _holdouts(business_id: int) -> QuerySet:
     return events(
         Assignment.objects.filter(business_id=business_id).exclude(arm=Assignment.Arm.CONTROL),
@@ -168,6 +201,8 @@ CORE_KINDS = [
     Kind("application", _applications, _application, date_only=True),
     Kind("approval", _approvals, _approval, date_only=True),
     Kind("lapse", _lapses, _lapse, date_only=True),
+    Kind("answer", _answers, _answer),
+    Kind("answer_decision", _answer_decisions, _answer_decision),
     Kind("holdout", _holdouts, _holdout, date_only=True),
 ]
 

@@ -78,11 +78,36 @@ class ExpiryMonthFilter(admin.SimpleListFilter):
         return queryset.filter(expires_on__gte=first, expires_on__lt=following)
 
 
+class DropdownFilterMixin:
+    """A filter shown as one drop-down instead of a list of links: long lists keep the sidebar short."""
+
+    template = "admin/registrations/dropdown_filter.html"
+
+
+class DropdownFieldFilter(DropdownFilterMixin, admin.RelatedFieldListFilter):
+    pass
+
+
+class DropdownChoicesFilter(DropdownFilterMixin, admin.ChoicesFieldListFilter):
+    pass
+
+
+class DropdownTradeGroupFilter(DropdownFilterMixin, TradeGroupFilter):
+    pass
+
+
+class DropdownExpiryMonthFilter(DropdownFilterMixin, ExpiryMonthFilter):
+    pass
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     autocomplete_fields = ["association"]
     extra = 0
     verbose_name_plural = _("associations")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("business", "association")
 
 
 @admin.register(Business)
@@ -97,18 +122,26 @@ class BusinessAdmin(
     form = BusinessForm
     resource_classes = [RegisterResource]  # the register's rows, and their terms in step
     import_export_change_list_template = "admin/registrations/business/change_list.html"
-    list_display = ["ccus_id", "name", "prefecture", "capital_band_display", "registered_on", "expires_on"]
+    list_display = [
+        "ccus_id",
+        "name",
+        "prefecture",
+        "phone",
+        *BusinessRenewalMixin.renewal_list_columns,
+        "expires_on",
+    ]
     list_display_links = ["ccus_id", "name"]
     list_select_related = ["prefecture"]
+    # What the desk filters by most comes first; the long lists are drop-downs.
     list_filter = [
-        "prefecture",
-        "trades",
-        TradeGroupFilter,
-        "capital_band",
-        "is_sole_proprietor",
-        "associations",
-        ExpiryMonthFilter,
         *BusinessRenewalMixin.renewal_list_filters,
+        ("prefecture", DropdownFieldFilter),
+        ("trades", DropdownFieldFilter),
+        DropdownTradeGroupFilter,
+        DropdownExpiryMonthFilter,
+        ("associations", DropdownFieldFilter),
+        ("capital_band", DropdownChoicesFilter),
+        "is_sole_proprietor",
     ]
     search_fields = ["ccus_id"]  # the search itself is BusinessQuerySet.search
     search_help_text = _("Business ID, corporate number, phone number, or trade name or reading in any form")
@@ -119,7 +152,6 @@ class BusinessAdmin(
     inlines = [MembershipInline, *BusinessRenewalMixin.renewal_inlines, *BusinessOutreachMixin.outreach_inlines]
     actions = ["record_application", "approve_application", "send_reminder_now"]
     readonly_fields = [
-        *BusinessRenewalMixin.renewal_readonly_fields,
         *BusinessOutreachMixin.outreach_readonly_fields,
         "capital_band_display",
         "links_as_prime_display",
@@ -143,7 +175,7 @@ class BusinessAdmin(
                 ]
             },
         ),
-        (_("registration"), {"fields": ["permit_number", "trades", "registered_on", "expires_on", "renewal_summary"]}),
+        (_("registration"), {"fields": ["permit_number", "trades", "registered_on", "expires_on"]}),
         (
             _("contact flags"),
             {
@@ -171,19 +203,30 @@ class BusinessAdmin(
     # only if it may see that field (outreach.lists.scoping.visible_fields). Anything unnamed is hidden from a
     # role that does not see every field.
     SHOWS = {
-        "renewal_summary": "expires_on",
         "capital_band_display": "capital",
-        TradeGroupFilter: "trades",
-        ExpiryMonthFilter: "expires_on",
+        DropdownTradeGroupFilter: "trades",
+        DropdownExpiryMonthFilter: "expires_on",
         **dict.fromkeys(BusinessRenewalMixin.renewal_list_filters, "expires_on"),
+        **dict.fromkeys(BusinessRenewalMixin.renewal_list_columns, "expires_on"),
     }
+
+    class Media:
+        css = {"all": ["registrations/register.css"]}
+        js = ["registrations/dropdown_filter.js"]
 
     def _shown(self, request, elements):
         """The page elements (field names, columns, filters) this user's role may see."""
         visible = scoping.visible_fields(request.user, self.model)
         if visible is None:
             return list(elements)
-        return [element for element in elements if self.SHOWS.get(element, element) in visible]
+        return [element for element in elements if self._shows(element) in visible]
+
+    def _shows(self, element):
+        """The field a page element shows: ("prefecture", SomeFilter) shows its field, the rest per SHOWS."""
+        return element[0] if isinstance(element, tuple) else self.SHOWS.get(element, element)
+
+    def renewal_panel_shows_detail(self, request) -> bool:
+        return scoping.visible_fields(request.user, self.model) is None
 
     def get_search_results(self, request, queryset, search_term):
         fields = scoping.visible_fields(request.user, self.model)
@@ -206,6 +249,11 @@ class BusinessAdmin(
             if fields := self._shown(request, shown):
                 fieldsets.append((name, {**options, "fields": fields}))
         return fieldsets
+
+    def changelist_view(self, request, extra_context=None):
+        """The register's list takes the page's width: its columns stay on one line at 1366 px without the
+        models sidebar (the breadcrumbs and the home page lead everywhere else)."""
+        return super().changelist_view(request, {**(extra_context or {}), "is_nav_sidebar_enabled": False})
 
     def get_list_display(self, request):
         return self._shown(request, super().get_list_display(request))

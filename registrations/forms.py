@@ -12,6 +12,8 @@ from registrations.models import Business
 
 # How a number is grouped when typed: spaces and hyphens, nothing else.
 _NUMBER_GROUPING_RE = re.compile(r"[\s\-‐－−―ー]")
+# What surrounds the digits of an amount of yen as typed: separators, spaces, the unit.
+_YEN_NOISE_RE = re.compile(r"[,\s円]")
 
 
 class DateField(forms.DateField):
@@ -30,6 +32,20 @@ def number(value: str) -> str:
     model's validator refuses it instead of the value being silently cleaned.
     """
     return _NUMBER_GROUPING_RE.sub("", unicodedata.normalize("NFKC", value or ""))
+
+
+class YenField(forms.IntegerField):
+    """Yen shown and typed with thousands separators: 10,000,000 (full-width digits and 円 too)."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "size": 16})
+
+    def prepare_value(self, value):
+        return f"{value:,}" if isinstance(value, int) else value
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = _YEN_NOISE_RE.sub("", unicodedata.normalize("NFKC", value))
+        return super().to_python(value)
 
 
 # What people type (widths, hyphens, hiragana) → the stored form, per field. The form
@@ -60,6 +76,7 @@ class BusinessForm(forms.ModelForm):
             "permit_number", "trades", "registered_on", "do_not_email_since", "do_not_call_since",
             "address_undeliverable_since", "email_bounced_since", "phone_invalid_since",
         ]  # fmt: skip
+        field_classes = {"capital": YenField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -332,7 +332,10 @@ class Membership(models.Model):
         constraints = [models.UniqueConstraint(fields=["business", "association"], name="membership_unique")]
 
     def __str__(self) -> str:
-        return f"{self.business} ∈ {self.association.code}"
+        return _("%(business)s, member of %(association)s") % {
+            "business": self.business.name,
+            "association": self.association.name,
+        }
 
 
 class SubcontractLink(models.Model):
@@ -366,7 +369,11 @@ class SubcontractLink(models.Model):
         indexes = [models.Index(fields=["subcontractor"], name="link_sub_idx")]
 
     def __str__(self) -> str:
-        return f"{self.prime_id} → {self.subcontractor_id}"
+        return _("%(prime)s → %(subcontractor)s (tier %(tier)s)") % {
+            "prime": self.prime.name,
+            "subcontractor": self.subcontractor.name,
+            "tier": self.tier,
+        }
 
 
 class ExportJob(models.Model):

@@ -5,8 +5,10 @@ notices that are no longer needed are cancelled at that moment (renewals itself 
 nothing of outreach)."""
 
 import datetime
+import functools
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -16,21 +18,73 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from ccus.money import yen
 from outreach import services as outreach_services
-from renewals import corrections, selectors, services
+from renewals import corrections, selectors, services, terms
 from renewals.forms import ApplicationForm, ApprovalForm, CorrectionForm, ReregistrationForm
 from renewals.models import FeeRate, RenewalCase, RenewalStatus, Target, Term
 
 DAYS_LEFT_BUCKETS = [30, 60, 90, 180]
-# Days left at or below which the business page shows the expiry in each colour.
-URGENCY_COLOURS = [(30, "#ba2121"), (90, "#d97706"), (180, "#b59f00")]
+# Days left at or below which the register shows the expiry in each colour (list and business page).
+URGENCY_COLOURS = [(30, "#ba2121"), (90, "#b45309"), (180, "#806c00")]
+# The business page's renewal steps, as its buttons name them.
+STEP_TITLES = {
+    "record_application": _("Record a renewal application"),
+    "approve_application": _("Approve the pending renewal application"),
+    "register_again": _("Register again after a lapse"),
+    "correct_dates": _("Correct the registration dates"),
+}
+# How many businesses a list action names one by one in its message before only counting them.
+NAMED_IN_MESSAGE = 10
 
 
 def urgency_colour(days_left: int) -> str:
+    """The one colour rule for days left: red within 30 days (or past), orange within 90, ochre within 180."""
     for limit, colour in URGENCY_COLOURS:
         if days_left <= limit:
             return colour
     return "#417690"
+
+
+def days_left_html(days: int, *, in_column: bool = False) -> str:
+    """Days left in the urgency colour: 残り45日 (in the list's 残り日数 column: 45日), or 12日超過 once expired."""
+    if days < 0:
+        text = _("%(days)s days past") if in_column else _("expired %(days)s days ago")
+    else:
+        text = _("%(days)s days") if in_column else _("%(days)s days left")
+    return format_html(
+        '<strong class="days-left" style="color:{}">{}</strong>', urgency_colour(days), text % {"days": abs(days)}
+    )
+
+
+def next_step(status: str, expires_on: datetime.date) -> str:
+    """What the desk does next with a business in this renewal status."""
+    opens = {"date": terms.window_opens(expires_on)}
+    return {
+        RenewalStatus.ACTIVE: _("The renewal window opens on %(date)s.") % opens,
+        RenewalStatus.WINDOW_OPEN: _(
+            "The renewal window is open: when the application arrives, record it (Record a renewal application)."
+        ),
+        RenewalStatus.PENDING: _("Check the application and approve it."),
+        RenewalStatus.EXPIRED_PENDING: _("Expired with an application pending: check it and approve it."),
+        RenewalStatus.RENEWED: _("Renewed. The next renewal window opens on %(date)s.") % opens,
+        RenewalStatus.LAPSED: _("The registration has lapsed: the business must register again."),
+    }[status]
+
+
+@functools.cache
+def with_page_statuses(changelist_class):
+    """The changelist, with each shown business's renewal status read in one query for the page."""
+
+    class PageStatusChangeList(changelist_class):
+        def get_results(self, request):
+            super().get_results(request)
+            shown = {business.pk: business for business in self.result_list}
+            statuses = selectors.with_status(self.model.objects.filter(pk__in=shown), today=timezone.localdate())
+            for pk, status in statuses.values_list("pk", "renewal_status"):
+                shown[pk].renewal_status = status
+
+    return PageStatusChangeList
 
 
 class RenewalStatusFilter(admin.SimpleListFilter):
@@ -100,13 +154,22 @@ class TermInline(admin.TabularInline):
         return format_html_join("", "<div>{} {}: {} ({})</div>", lines)
 
 
-class RenewalCaseInline(admin.TabularInline):
+class FeeDisplayMixin:
+    @admin.display(description=_("fee"), ordering="fee")
+    def fee_display(self, obj):
+        return yen(obj.fee)
+
+
+class RenewalCaseInline(FeeDisplayMixin, admin.TabularInline):
     model = RenewalCase
     fk_name = "business"
-    fields = ["received_on", "channel", "status", "fee", "approved_on", "received_by", "approved_by"]
+    fields = ["received_on", "channel", "status", "fee_display", "approved_on", "received_by", "approved_by"]
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("business", "received_by", "approved_by")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -117,23 +180,50 @@ class BusinessRenewalMixin:
 
     renewal_list_filters = [RenewalStatusFilter, DaysLeftFilter]
     renewal_inlines = [TermInline, RenewalCaseInline]
-    renewal_readonly_fields = ["renewal_summary"]
+    renewal_list_columns = ["renewal_status_display", "days_left_display"]
     change_form_template = "admin/renewals/business_change_form.html"
 
-    @admin.display(description=_("renewal"))
-    def renewal_summary(self, obj):
-        if not obj.pk:
-            return "-"
+    def get_changelist(self, request, **kwargs):
+        return with_page_statuses(super().get_changelist(request, **kwargs))
+
+    @admin.display(description=_("renewal status"))
+    def renewal_status_display(self, obj):
+        status = getattr(obj, "renewal_status", None)  # read for the page by with_page_statuses
+        return RenewalStatus(status).label if status else "-"
+
+    @admin.display(description=_("days left"), ordering="expires_on")
+    def days_left_display(self, obj):
+        return days_left_html(obj.days_left(timezone.localdate()), in_column=True)
+
+    def renewal_panel_shows_detail(self, request) -> bool:
+        """Whether this user sees the pending application and the next step (the business admin narrows it)."""
+        return True
+
+    def renewal_panel(self, request, business) -> dict:
+        """The top of the business page: status, days left, the pending application and the next step."""
         today = timezone.localdate()
-        days = obj.days_left(today)
-        status = selectors.status_of(obj, today=today)
-        return format_html(
-            '<strong style="color:{}">{}</strong> ({}) — {}',
-            urgency_colour(days),
-            _("%(days)s days left") % {"days": days} if days >= 0 else _("expired %(days)s days ago") % {"days": -days},
-            obj.expires_on,
-            status.label,
-        )
+        status = selectors.status_of(business, today=today)
+        panel = {
+            "status": status.label,
+            "days_left": days_left_html(business.days_left(today)),
+            "expires_on": business.expires_on,
+            "detail": self.renewal_panel_shows_detail(request),
+        }
+        if panel["detail"]:
+            pending = selectors.pending_applications().filter(business=business).first()
+            panel["pending"] = pending and {
+                "received_on": pending.received_on,
+                "channel": pending.get_channel_display(),
+                "fee": yen(pending.fee),
+            }
+            panel["next_step"] = next_step(status, business.expires_on)
+        return panel
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        business = self.get_object(request, unquote(object_id))
+        if business is not None:
+            extra_context = {**(extra_context or {}), "renewal_panel": self.renewal_panel(request, business)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -145,16 +235,20 @@ class BusinessRenewalMixin:
     def has_approve_renewal_permission(self, request):
         return request.user.has_perm("renewals.change_renewalcase")
 
-    @admin.action(description=_("Record a renewal application"), permissions=["record_renewal"])
+    @admin.action(description=STEP_TITLES["record_application"], permissions=["record_renewal"])
     def record_application(self, request, queryset):
         return self._run_step(request, queryset, ApplicationForm, "record_application", self._record)
 
-    @admin.action(description=_("Approve the pending renewal application"), permissions=["approve_renewal"])
+    @admin.action(description=STEP_TITLES["approve_application"], permissions=["approve_renewal"])
     def approve_application(self, request, queryset):
+        if not selectors.pending_applications().filter(business__in=queryset).exists():
+            self.message_user(request, _("None of the selected businesses has a pending application."), messages.ERROR)
+            return None  # no approval form when there is nothing to approve
         return self._run_step(request, queryset, ApprovalForm, "approve_application", self._approve)
 
+    # Each step returns what it did, in the words of the success message.
     def _record(self, request, business, data):
-        services.renewal_record_application(
+        case = services.renewal_record_application(
             business=business,
             received_on=data["received_on"],
             channel=data["channel"],
@@ -162,6 +256,7 @@ class BusinessRenewalMixin:
             note=data["note"],
         )
         outreach_services.notices_cancel_unneeded(business_ids=[business.pk], user=request.user)
+        return _("Renewal application recorded (fee %(fee)s).") % {"fee": yen(case.fee)}
 
     def _approve(self, request, business, data):
         case = business.renewal_cases.filter(status=RenewalCase.Status.PENDING).first()
@@ -169,23 +264,25 @@ class BusinessRenewalMixin:
             raise services.RenewalError(
                 _("%(business)s has no pending application.") % {"business": f"{business.name} ({business.ccus_id})"}
             )
-        services.renewal_approve(case=case, approved_on=data["approved_on"], user=request.user)
+        term = services.renewal_approve(case=case, approved_on=data["approved_on"], user=request.user)
         outreach_services.notices_cancel_unneeded(business_ids=[business.pk], user=request.user)
+        return _("Approved. The new expiry date is %(date)s.") % {"date": term.expires_on}
 
     def _run_step(self, request, queryset, form_class, action, step):
         """Ask for the date on an intermediate page, then run the step per business."""
         if "apply" in request.POST:
             form = form_class(request.POST)
             if form.is_valid():
-                done, errors = 0, []
+                done, errors = [], []
                 for business in queryset:
                     try:
-                        step(request, business, form.cleaned_data)
-                        done += 1
+                        done.append(f"{business.name}: {step(request, business, form.cleaned_data)}")
                     except services.RenewalError as error:
                         errors.append(str(error))
-                if done:
-                    self.message_user(request, _("%(count)s businesses updated.") % {"count": done}, messages.SUCCESS)
+                if len(done) > NAMED_IN_MESSAGE:
+                    done = [_("%(count)s businesses updated.") % {"count": len(done)}]
+                for message in done:
+                    self.message_user(request, message, messages.SUCCESS)
                 for error in errors:
                     self.message_user(request, error, messages.ERROR)
                 return None
@@ -220,14 +317,15 @@ class BusinessRenewalMixin:
         return urls + super().get_urls()
 
     def _register_again(self, request, business, data):
-        services.registration_restart(business=business, registered_on=data["registered_on"])
+        term = services.registration_restart(business=business, registered_on=data["registered_on"])
         outreach_services.notices_cancel_unneeded(business_ids=[business.pk], user=request.user)
+        return _("Registered again. The new expiry date is %(date)s.") % {"date": term.expires_on}
 
     def has_correct_dates_permission(self, request):
         return request.user.has_perm("renewals.correct_term")
 
     def _correct_dates(self, request, business, data):
-        corrections.registration_dates_correct(
+        term = corrections.registration_dates_correct(
             business=business,
             registered_on=data["registered_on"],
             expires_on=data["expires_on"],
@@ -235,6 +333,10 @@ class BusinessRenewalMixin:
             user=request.user,
         )
         outreach_services.notices_cancel_unneeded(business_ids=[business.pk], user=request.user)
+        return _("Dates corrected. The registration runs from %(start)s to %(end)s.") % {
+            "start": business.registered_on,
+            "end": term.expires_on,
+        }
 
     def _object_step_view(self, name, form_class, step):
         """A renewal step for one business from its change page."""
@@ -250,17 +352,20 @@ class BusinessRenewalMixin:
             # A correction starts from the dates as they are; the other steps from today.
             initial = {"registered_on": business.registered_on, "expires_on": business.expires_on}
             form = form_class(request.POST or None, initial=initial if name == "correct_dates" else None)
-            if request.method == "POST" and form.is_valid():
+            if name == "approve_application" and not selectors.pending_applications().filter(business=business):
+                form = None  # nothing to approve: the page says so instead of offering the form
+            if form is not None and request.method == "POST" and form.is_valid():
                 try:
-                    step(request, business, form.cleaned_data)
+                    done = step(request, business, form.cleaned_data)
                 except services.RenewalError as error:
                     form.add_error(None, str(error))
                 else:
-                    self.message_user(request, _("Saved."), messages.SUCCESS)
+                    self.message_user(request, done, messages.SUCCESS)
                     return redirect(reverse("admin:registrations_business_change", args=[business.pk]))
             context = {
                 **self.admin_site.each_context(request),
                 "title": f"{business.name} ({business.ccus_id})",
+                "step": STEP_TITLES[name],
                 "opts": self.model._meta,
                 "original": business,
                 "form": form,
@@ -271,13 +376,13 @@ class BusinessRenewalMixin:
 
 
 @admin.register(RenewalCase)
-class RenewalCaseAdmin(SimpleHistoryAdmin):
-    list_display = ["business", "received_on", "channel", "status", "fee", "approved_on"]
+class RenewalCaseAdmin(FeeDisplayMixin, SimpleHistoryAdmin):
+    list_display = ["business", "received_on", "channel", "status", "fee_display", "approved_on"]
     list_select_related = ["business"]
     list_filter = ["status", "channel", "received_on", "approved_on"]
     search_fields = ["=business__ccus_id"]
     readonly_fields = [
-        "business", "term", "received_on", "channel", "received_by", "status", "capital_band", "fee",
+        "business", "term", "received_on", "channel", "received_by", "status", "capital_band", "fee_display",
         "approved_on", "approved_by", "new_term",
     ]  # fmt: skip
     fields = [*readonly_fields, "note"]
@@ -298,7 +403,8 @@ class RenewalCaseAdmin(SimpleHistoryAdmin):
                 done += 1
             except services.RenewalError as error:
                 self.message_user(request, str(error), messages.ERROR)
-        self.message_user(request, _("%(count)s applications approved.") % {"count": done}, messages.SUCCESS)
+        if done:
+            self.message_user(request, _("%(count)s applications approved.") % {"count": done}, messages.SUCCESS)
 
     @admin.action(description=_("Withdraw selected pending applications"), permissions=["change"])
     def withdraw(self, request, queryset):
@@ -326,13 +432,29 @@ class TermAdmin(SimpleHistoryAdmin):
 
 @admin.register(FeeRate)
 class FeeRateAdmin(SimpleHistoryAdmin):
-    list_display = ["effective_from", "capital_band", "amount"]
+    list_display = ["effective_from", "capital_band", "amount_display"]
     list_filter = ["effective_from"]
     ordering = ["-effective_from", "capital_band"]
+
+    @admin.display(description=_("fee"), ordering="amount")
+    def amount_display(self, obj):
+        return yen(obj.amount)
 
 
 @admin.register(Target)
 class TargetAdmin(admin.ModelAdmin):
     """The plan's yearly targets; a year without a row uses the latest earlier one."""
 
-    list_display = ["fiscal_year", "renewals", "new_registrations", "fee_budget"]
+    list_display = ["fiscal_year", "renewals_display", "new_registrations_display", "fee_budget_display"]
+
+    @admin.display(description=Target._meta.get_field("renewals").verbose_name, ordering="renewals")
+    def renewals_display(self, obj):
+        return f"{obj.renewals:,}"
+
+    @admin.display(description=Target._meta.get_field("new_registrations").verbose_name, ordering="new_registrations")
+    def new_registrations_display(self, obj):
+        return f"{obj.new_registrations:,}"
+
+    @admin.display(description=Target._meta.get_field("fee_budget").verbose_name, ordering="fee_budget")
+    def fee_budget_display(self, obj):
+        return yen(obj.fee_budget)

@@ -1,6 +1,12 @@
-"""Renewal history for the demo register: most expired businesses renewed, some pending.
+"""Renewal history for the demo register, as if each business that renews applied some days
+before its expiry (5 to 170; without e-mail late, 5 to 40) and was approved 3 to 25 days later.
 
-Written with bulk operations per chunk so that it also runs at benchmark scale.
+Whether a business renews depends on it (renewal_chance: e-mail, region, 一人親方, membership).
+Expired terms: those that renew have renewed. Terms still running: those whose application day
+has come have applied, and are approved if the approval day has come too (renewing early moves
+the expiry five years on, however early), else pending. So applications follow the reminders
+sent before them, and the dashboard's funnel shows renewals on any day, also early in a fiscal
+year. Written with bulk operations per chunk so that it also runs at benchmark scale.
 """
 
 import datetime
@@ -16,7 +22,7 @@ from renewals import services, terms
 from renewals.models import FeeRate, RenewalCase, Term
 
 CHUNK = 2_000
-RENEWED_SHARE = 0.9  # of the expired terms of a business with e-mail, not a sole proprietor
+RENEWED_SHARE = 0.9  # of the terms of a business with e-mail, not a sole proprietor
 # Hokkaido, Tohoku, Shikoku and Kyushu, where the demo's businesses without e-mail hear of their expiry late.
 LATE_PREFECTURES = {
     "01",
@@ -38,33 +44,61 @@ LATE_PREFECTURES = {
     "45",
     "46",
 }
-PENDING_SHARE = 0.3  # of the terms whose renewal window is open
+APPLIED_DAYS_BEFORE = (5, 170)  # days before expiry an application arrives
+APPLIED_DAYS_BEFORE_WITHOUT_EMAIL = (5, 40)  # without e-mail the renewal comes late in the window
+APPROVAL_DAYS = (3, 25)  # days from an application to its approval
 
 
 def build_history(*, today: datetime.date, seed: int = 2025) -> dict[str, int]:
-    """Renew most expired terms, and leave applications pending for some open windows."""
+    """Renew most expired terms; of the running ones, approve or leave pending those that have applied."""
     rnd = random.Random(seed)
     fees = {rate.capital_band: rate.amount for rate in FeeRate.objects.in_force(today).order_by("effective_from")}
-    renewed = pending = 0
-    expired = Term.objects.filter(is_current=True, ended="", expires_on__lt=today, renewal_cases__isnull=True)
-    rows = expired.annotate(member=Exists(Membership.objects.filter(business_id=OuterRef("business_id")))).values_list(
+    renewed = 0
+    expired = _with_membership(
+        Term.objects.filter(is_current=True, ended="", expires_on__lt=today, renewal_cases__isnull=True)
+    )
+    rows = expired.values_list(
         "pk", "business__email", "business__prefecture_id", "business__is_sole_proprietor", "member"
     )
     ids = [row[0] for row in rows.order_by("pk").iterator() if rnd.random() < renewal_chance(*row[1:])]
     for start in range(0, len(ids), CHUNK):
-        renewed += _renew(Term.objects.filter(pk__in=ids[start : start + CHUNK]).select_related("business"), fees, rnd)
-    window = Term.objects.filter(is_current=True, ended="", expires_on__gte=today, renewal_cases__isnull=True).filter(
-        expires_on__lte=today + datetime.timedelta(days=180)
+        chunk = Term.objects.filter(pk__in=ids[start : start + CHUNK]).select_related("business")
+        renewed += _renew([(term, *_dates(term, rnd)) for term in chunk], fees)
+    running = _with_membership(
+        Term.objects.filter(is_current=True, ended="", renewal_cases__isnull=True).filter(
+            expires_on__gte=today, expires_on__lte=today + datetime.timedelta(days=APPLIED_DAYS_BEFORE[1])
+        )
     )
-    cases = []
-    for term in window.select_related("business").iterator(chunk_size=CHUNK):
-        opens = terms.window_opens(term.expires_on)
-        if rnd.random() < PENDING_SHARE and opens <= today:
-            received_on = opens + datetime.timedelta(days=rnd.randrange(max(1, (today - opens).days + 1)))
-            cases.append(_case(term, received_on, fees))
-    RenewalCase.objects.bulk_create(cases, batch_size=CHUNK)
-    pending = len(cases)
-    return {"renewed": renewed, "pending": pending}
+    early, pending = [], []
+    for term in running.select_related("business").order_by("pk").iterator(chunk_size=CHUNK):
+        business = term.business
+        chance = renewal_chance(business.email, business.prefecture_id, business.is_sole_proprietor, term.member)
+        if rnd.random() >= chance:
+            continue
+        received_on, approved_on = _dates(term, rnd)
+        if received_on > today:
+            continue  # its application has not come yet
+        if approved_on <= today:
+            early.append((term, received_on, approved_on))
+        else:
+            pending.append(_case(term, received_on, fees))
+    RenewalCase.objects.bulk_create(pending, batch_size=CHUNK)
+    for start in range(0, len(early), CHUNK):
+        renewed += _renew(early[start : start + CHUNK], fees)
+    return {"renewed": renewed, "pending": len(pending)}
+
+
+def _with_membership(term_rows):
+    """The terms, each with `member`: whether its business belongs to an association."""
+    return term_rows.annotate(member=Exists(Membership.objects.filter(business_id=OuterRef("business_id"))))
+
+
+def _dates(term: Term, rnd: random.Random) -> tuple[datetime.date, datetime.date]:
+    """A renewing term's application and approval days, both before its expiry."""
+    days_before = APPLIED_DAYS_BEFORE if term.business.email else APPLIED_DAYS_BEFORE_WITHOUT_EMAIL
+    received_on = term.expires_on - datetime.timedelta(days=rnd.randrange(*days_before))
+    approved_on = min(received_on + datetime.timedelta(days=rnd.randrange(*APPROVAL_DAYS)), term.expires_on)
+    return received_on, approved_on
 
 
 def renewal_chance(email: str, prefecture: str, sole_proprietor: bool, member: bool) -> float:
@@ -88,8 +122,9 @@ def _case(term: Term, received_on: datetime.date, fees: dict[int, int], **fields
 
 
 @transaction.atomic
-def _renew(old_terms, fees: dict[int, int], rnd: random.Random) -> int:
-    old_terms = list(old_terms)
+def _renew(renewals: list[tuple[Term, datetime.date, datetime.date]], fees: dict[int, int]) -> int:
+    """Approve an application for each (term, received on, approved on): a new term five years on."""
+    old_terms = [term for term, _received, _approved in renewals]
     Term.objects.filter(pk__in=[t.pk for t in old_terms]).update(is_current=False, ended=Term.End.RENEWED)
     new_terms = Term.objects.bulk_create(
         Term(
@@ -100,14 +135,10 @@ def _renew(old_terms, fees: dict[int, int], rnd: random.Random) -> int:
         )
         for t in old_terms
     )
-    cases = []
-    for old, new in zip(old_terms, new_terms, strict=True):
-        # Without e-mail the renewal comes late in the window.
-        received_on = old.expires_on - datetime.timedelta(days=rnd.randrange(5, 170 if old.business.email else 40))
-        approved_on = min(received_on + datetime.timedelta(days=rnd.randrange(3, 25)), old.expires_on)
-        cases.append(
-            _case(old, received_on, fees, status=RenewalCase.Status.APPROVED, approved_on=approved_on, new_term=new)
-        )
+    cases = [
+        _case(old, received_on, fees, status=RenewalCase.Status.APPROVED, approved_on=approved_on, new_term=new)
+        for (old, received_on, approved_on), new in zip(renewals, new_terms, strict=True)
+    ]
     RenewalCase.objects.bulk_create(cases)
     services.business_expiry_follow(
         business_ids=[new.business_id for new in new_terms], operation=reason(gettext_noop("demo renewals"))

@@ -22,6 +22,7 @@ class RenewalStatus(models.TextChoices):
     RENEWED = "renewed", _("renewed")
     EXPIRED_PENDING = "expired_pending", _("expired, application pending")
     LAPSED = "lapsed", _("lapsed (失効)")
+    CLOSED = "closed", _("closed or merged (廃業・合併)")
 
 
 class Term(models.Model):
@@ -35,6 +36,12 @@ class Term(models.Model):
     class End(models.TextChoices):
         RENEWED = "renewed", _("renewed")
         LAPSED = "lapsed", _("lapsed")
+        # The business told us, and the desk confirmed: not a lapse, counted apart.
+        CLOSED = "closed", _("closed (廃業)")
+        MERGED = "merged", _("merged (合併)")
+
+    # Ends that are no lapse: the business is gone (the register, dashboard and segments count them apart).
+    GONE = (End.CLOSED, End.MERGED)
 
     business = models.ForeignKey(Business, models.CASCADE, related_name="terms", verbose_name=_("business"))
     starts_on = models.DateField(_("starts on"))
@@ -129,7 +136,7 @@ class RenewalCase(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.business.ccus_id} {self.received_on}"
+        return _("%(business)s: applied %(date)s") % {"business": self.business.name, "date": self.received_on}
 
 
 class FeeRateQuerySet(models.QuerySet):

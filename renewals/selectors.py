@@ -25,21 +25,26 @@ def _renewed_term():
     return Exists(Term.objects.filter(business=OuterRef("pk"), is_current=True, origin=Term.Origin.RENEWAL))
 
 
+def _gone():
+    return Exists(Term.objects.filter(business=OuterRef("pk"), is_current=True, ended__in=Term.GONE))
+
+
 def status_conditions(today: datetime.date) -> dict[str, Q]:
     """A condition on businesses for each status; together they cover each business once.
 
     Each is a range on the indexed expiry plus an EXISTS, so a filter stays cheap on
     the full register.
     """
-    pending, cutoff = _pending(), window_cutoff(today)
+    pending, cutoff, gone = _pending(), window_cutoff(today), _gone()
     expired, beyond_window = Q(expires_on__lt=today), Q(expires_on__gt=cutoff)
     return {
-        RenewalStatus.EXPIRED_PENDING: pending & expired,
-        RenewalStatus.PENDING: pending & ~expired,
-        RenewalStatus.LAPSED: ~pending & expired,
-        RenewalStatus.WINDOW_OPEN: ~pending & Q(expires_on__gte=today, expires_on__lte=cutoff),
-        RenewalStatus.RENEWED: ~pending & beyond_window & _renewed_term(),
-        RenewalStatus.ACTIVE: ~pending & beyond_window & ~_renewed_term(),
+        RenewalStatus.CLOSED: Q(gone),
+        RenewalStatus.EXPIRED_PENDING: ~gone & pending & expired,
+        RenewalStatus.PENDING: ~gone & pending & ~expired,
+        RenewalStatus.LAPSED: ~gone & ~pending & expired,
+        RenewalStatus.WINDOW_OPEN: ~gone & ~pending & Q(expires_on__gte=today, expires_on__lte=cutoff),
+        RenewalStatus.RENEWED: ~gone & ~pending & beyond_window & _renewed_term(),
+        RenewalStatus.ACTIVE: ~gone & ~pending & beyond_window & ~_renewed_term(),
     }
 
 

@@ -460,6 +460,26 @@ def renewal_withdraw(*, case: RenewalCase, user=None) -> None:
         raise RenewalError(_("Only a pending application can be withdrawn."))
 
 
+@transaction.atomic
+def business_close(*, business: Business, ended: str, closed_on: datetime.date, user=None) -> Term:
+    """The desk confirmed that a business closed (廃業) or merged (合併) on a date: its current
+    term ends so, is never counted as a lapse, and the reminder ladder leaves it alone."""
+    if ended not in (Term.End.CLOSED, Term.End.MERGED):
+        raise ValueError(ended)
+    business = Business.objects.select_for_update().get(pk=business.pk)
+    name = {"business": f"{business.name} ({business.ccus_id})"}
+    if closed_on > timezone.localdate():
+        raise RenewalError(_("%(business)s: the date of closing or merging must not be in the future.") % name)
+    term = current_term(business)
+    if term.ended in (Term.End.CLOSED, Term.End.MERGED):
+        raise RenewalError(_("%(business)s is already recorded as closed or merged.") % name)
+    message = gettext_noop("closed on %(date)s") if ended == Term.End.CLOSED else gettext_noop("merged on %(date)s")
+    operation = reason(message, date=closed_on)
+    update_with_history(Term.objects.filter(pk=term.pk), operation=operation, user=user, ended=ended)
+    term.refresh_from_db()
+    return term
+
+
 def mark_lapsed(*, today: datetime.date) -> int:
     """Record every expired term without a pending application as lapsed; returns how many.
 

@@ -26,7 +26,8 @@ from renewals.fiscal import Period, add_months
 from renewals.models import FeeRate, RenewalCase, Term
 from renewals.selectors import window_cutoff
 
-OUTCOMES = ["renewed", "pending", "lapsed", "window_open", "active"]
+# "closed": the business closed or merged (confirmed by the desk), counted apart from lapses.
+OUTCOMES = ["renewed", "pending", "lapsed", "window_open", "active", "closed"]
 OBSERVED_DAYS = 365
 AT_RISK_DAYS = 90
 # name → (key column, label column or None when the key is a choice) from a term.
@@ -49,6 +50,7 @@ def _as_date(value) -> datetime.date:
 
 def term_outcome(today: datetime.date) -> Case:
     return Case(
+        When(ended__in=Term.GONE, then=Value("closed")),
         When(_case_exists(RenewalCase.Status.APPROVED), then=Value("renewed")),
         When(_case_exists(RenewalCase.Status.PENDING), then=Value("pending")),
         When(Q(ended=Term.End.LAPSED) | Q(expires_on__lt=today), then=Value("lapsed")),
@@ -109,9 +111,13 @@ def new_registrations_in(period: Period) -> dict[str, int]:
 
 
 def observed_terms(today: datetime.date):
-    return Term.objects.filter(
-        expires_on__gte=today - datetime.timedelta(days=OBSERVED_DAYS), expires_on__lt=today
-    ).order_by()
+    """Terms that expired in the last OBSERVED_DAYS, the base of renewal rates: a business that
+    closed or merged could not renew and is left out."""
+    return (
+        Term.objects.filter(expires_on__gte=today - datetime.timedelta(days=OBSERVED_DAYS), expires_on__lt=today)
+        .exclude(ended__in=Term.GONE)
+        .order_by()
+    )
 
 
 def observed_rate(today: datetime.date) -> dict[str, float | int]:

@@ -18,8 +18,10 @@ from django.urls import URLPattern, URLResolver, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from ccus import roles
+from outreach import answer_links
 from outreach.calls import services as calls
 from outreach.models import (
+    Answer,
     AssociationStaff,
     Bounce,
     CallTask,
@@ -71,6 +73,9 @@ DESK_PERMISSIONS = {
     "outreach.view_listdelivery",
     # The desk's first page of the day.
     "outreach.view_morningcheck",
+    # Businesses' answers from the answer page: the queue, confirm or reject, and revoking a notice's links.
+    "outreach.view_answer", "outreach.decide_answer", "outreach.view_answerlinkrevocation",
+    "outreach.add_answerlinkrevocation",
     # Holdout experiments: the desk sees them and may contact one business despite one (an override).
     "outreach.view_experiment", "outreach.view_holdoutoverride", "outreach.add_holdoutoverride",
 }  # fmt: skip
@@ -166,6 +171,8 @@ DISABLED = {
         "outreach.segmentlist",
         "outreach.morningcheck",
         "outreach.lapsemodel",
+        "outreach.answer",
+        "outreach.answerlinkrevocation",
     },
     "delete": {
         "registrations.downloadlog",
@@ -179,6 +186,8 @@ DISABLED = {
         "outreach.dashboard",
         "outreach.morningcheck",
         "outreach.lapsemodel",
+        "outreach.answer",
+        "outreach.answerlinkrevocation",
     },
 }
 # Custom pages: the permissions needed (all of them), the method, and the status an allowed role gets.
@@ -236,6 +245,9 @@ ACTIONS = {
     "export_xlsx": "view",
     "hand_to_phone_desk": ["outreach.add_segmentlist"],
     "rebuild": "add",
+    "confirm_answers": ["outreach.decide_answer"],
+    "reject_answers": ["outreach.decide_answer"],
+    "revoke_answer_links": ["outreach.add_answerlinkrevocation"],
 }
 STANDARD = {"changelist", "add", "change", "delete", "history", "simple_history", "autocomplete"}
 
@@ -323,6 +335,11 @@ def seed_merged_features(business, notice, association, subcontractor, user):
     }  # fmt: skip
     LapseModel.objects.create(trained_at=MORNING, file="lapse_models/walk.skops", metrics=lapse_metrics)
     Target.objects.get_or_create(fiscal_year=2025, defaults={"renewals": 1, "new_registrations": 1, "fee_budget": 1})
+    Answer.objects.create(
+        business=business, notice=notice, kind=Answer.Kind.CONTACT, status=Answer.Status.PENDING, answered_at=MORNING,
+        new_email="new@example.jp",
+    )  # fmt: skip
+    answer_links.revoke(notice=notice, user=user, reason="巡回", now=MORNING)
 
 
 def user_for(role: str):

@@ -49,7 +49,7 @@ def test_desk_finds_a_business_and_records_its_renewal_application(page):
     page.fill("#id_note", "窓口で受付")
     page.click("input[type=submit]")
     page.wait_for_url(f"**/admin/registrations/business/{business.pk}/change/")
-    assert "保存しました" in page.inner_text(".messagelist")
+    assert "更新申請を受け付けました（手数料 24,000円）" in page.inner_text(".messagelist")
 
     case = RenewalCase.objects.get(business=business)
     assert (case.status, case.received_on, case.received_by, case.note) == ("pending", today, desk, "窓口で受付")

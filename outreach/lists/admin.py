@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from ccus.admin_mixins import ReadOnlyAdminMixin
@@ -176,7 +177,7 @@ class SubcontractorListAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return format_html(
             "<p>{}</p><p>{}</p>",
             _("These characters are written as 〓 in the Shift_JIS CSV; the XLSX and the UTF-8 CSV hold them."),
-            format_html_join(format_html("<br>"), "{}", ((line,) for line in lines)),
+            format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)),
         )
 
     @admin.display(description=_("subcontractors per prime"))

@@ -6,6 +6,7 @@ follows these names to the module that defines them, so a core module importing 
 wing's model is still seen as importing the wing.
 """
 
+from outreach.models.answers import Answer, AnswerLinkRevocation
 from outreach.models.calls import CallAttempt, CallOutcome, CallStats, CallTask, RenewalCheck
 from outreach.models.core import (
     Bounce,
@@ -42,6 +43,8 @@ from outreach.models.reports import (
 )
 
 __all__ = [
+    "Answer",
+    "AnswerLinkRevocation",
     "Assignment",
     "AssociationStaff",
     "Bounce",

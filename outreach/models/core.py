@@ -258,6 +258,8 @@ class Notice(models.Model):
         TERM_ENDED = "term_ended", _("the term is no longer current")
         MANUAL = "manual", _("sent by hand")
         RENDER_FAILED = "render_failed", _("the wording could not be filled in")
+        ANSWERED = "answered", _("paused by the business's answer")
+        CLOSED = "closed", _("the business has closed or merged")
         HOLDOUT = "holdout", _("held out to measure the rung's effect")
 
     business = models.ForeignKey(Business, models.CASCADE, related_name="notices", verbose_name=_("business"))
@@ -320,7 +322,11 @@ class Notice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} {self.business_id} {self.due_on}"
+        return _("%(business)s: %(channel)s, due %(date)s") % {
+            "business": self.business.name,
+            "channel": self.get_channel_display(),
+            "date": self.due_on,
+        }
 
 
 class Bounce(models.Model):

@@ -145,7 +145,11 @@ class SubcontractorListRow(models.Model):
         indexes = [models.Index(fields=["business", "subcontractor_list"], name="sublist_row_business_idx")]
 
     def __str__(self) -> str:
-        return f"{self.prime_id} → {self.business_id} ({self.distance})"
+        return _("%(prime)s → %(business)s (tier %(distance)s)") % {
+            "prime": self.prime.name,
+            "business": self.business.name,
+            "distance": self.distance,
+        }
 
 
 class ListDelivery(models.Model):

@@ -69,7 +69,7 @@ class PostcardExclusion(models.Model):
         verbose_name_plural = _("left-out postcards")
 
     def __str__(self) -> str:
-        return f"{self.notice.business_id}: {self.get_reason_display()}"
+        return f"{self.notice.business.name}: {self.get_reason_display()}"
 
 
 class ReturnedMail(models.Model):
@@ -99,4 +99,4 @@ class ReturnedMail(models.Model):
         verbose_name_plural = _("returned mail (宛所不明)")
 
     def __str__(self) -> str:
-        return f"{self.business_id} {self.returned_on}"
+        return _("%(business)s: returned %(date)s") % {"business": self.business.name, "date": self.returned_on}

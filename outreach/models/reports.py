@@ -85,7 +85,7 @@ class SegmentListEntry(models.Model):
         constraints = [models.UniqueConstraint(fields=["segment_list", "business"], name="segment_entry_unique")]
 
     def __str__(self) -> str:
-        return str(self.business_id)
+        return str(self.business)
 
 
 class CommitteeReport(models.Model):

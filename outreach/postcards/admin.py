@@ -264,6 +264,9 @@ class ReturnedMailInline(admin.TabularInline):
     can_delete = False
     verbose_name_plural = _("returned mail (宛所不明)")
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("business", "batch", "recorded_by")
+
     def has_add_permission(self, request, obj=None):
         return False
 

@@ -16,6 +16,7 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
+import segno
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfdoc
@@ -51,7 +52,12 @@ SENDER_LEFT, SENDER_WIDTH = 10 * mm, 62 * mm
 # (right) for a code another notice part may print; the wording stays above MESSAGE_BOTTOM.
 MESSAGE_MARGIN = 10 * mm
 MESSAGE_BOTTOM = 104 * mm
-FREE_REGION = (62 * mm, 108 * mm, 28 * mm, 28 * mm)  # left, top, width, height: left empty
+FREE_REGION = (62 * mm, 108 * mm, 28 * mm, 28 * mm)  # left, top, width, height
+# The answer page's QR code in the free square, its address printed below it (right-aligned,
+# ending 15 mm above the bottom edge like all text,
+# reaching left past the square as far as ANSWER_URL_WIDTH, clear of the 事業者ID barcode).
+ANSWER_QR_SIZE = 18 * mm
+ANSWER_URL_WIDTH = 40 * mm
 ID_BARCODE_TOP = 116 * mm
 # The address side's fixed parts, drawn once per part (a PDF form XObject) and placed on each page.
 ADDRESS_FORM = "address-side"
@@ -68,6 +74,7 @@ class Card:
     subject: str
     body: str
     customer_barcode: str = ""  # Japan Post's barcode data, '' when the address gets none
+    answer_url: str = ""  # the notice's answer page (outreach.answer_links), '' for none
 
     @property
     def postal_code_display(self) -> str:
@@ -272,6 +279,8 @@ class PostcardPdf:
     def _message_side(self, card: Card) -> None:
         self._wording(card)
         self._ccus_id_barcode(card.ccus_id)
+        if card.answer_url:
+            self._answer_qr(card.answer_url)
         self._end_page()
 
     def _wording(self, card: Card) -> None:
@@ -294,6 +303,36 @@ class PostcardPdf:
         barcode = Code128(ccus_id, barHeight=8 * mm, barWidth=0.3 * mm, humanReadable=False)
         barcode.drawOn(self.canvas, MESSAGE_MARGIN - barcode.lquiet, PAGE_HEIGHT - ID_BARCODE_TOP - 8 * mm)
         self._text([f"事業者ID {ccus_id}"], x=MESSAGE_MARGIN, top=ID_BARCODE_TOP + 8 * mm, size=8, leading=11)
+
+    def _answer_qr(self, url: str) -> None:
+        """The answer page's QR code in the free square, as vector squares (one rectangle per run of
+        dark modules in a row), and its address below it in two lines a person can type."""
+        code = segno.make(url, error="m", micro=False)
+        rows = list(code.matrix_iter(border=0))
+        unit = ANSWER_QR_SIZE / len(rows)
+        left, top, width, _height = FREE_REGION
+        left += (width - ANSWER_QR_SIZE) / 2
+        c = self.canvas
+        c.saveState()
+        c.translate(left, PAGE_HEIGHT - top - ANSWER_QR_SIZE)
+        c.scale(unit, unit)
+        for y, row in enumerate(reversed(rows)):
+            x = 0
+            while x < len(row):
+                if row[x]:
+                    run = next((end for end in range(x, len(row)) if not row[end]), len(row)) - x
+                    c.rect(x, y, run, 1, stroke=0, fill=1)
+                    x += run
+                else:
+                    x += 1
+        c.restoreState()
+        base, _slash, token = url.rstrip("/").rpartition("/")
+        lines = [f"{base}/", f"{token}/"]
+        size = min(_size_to_fit(line, ANSWER_URL_WIDTH, 6) for line in lines)
+        right = PAGE_WIDTH - MESSAGE_MARGIN
+        self.canvas.setFont(FONT_NAME, size)
+        for number, line in enumerate(lines, start=1):
+            self.canvas.drawRightString(right, PAGE_HEIGHT - top - ANSWER_QR_SIZE - number * size * 1.3, line)
 
 
 def _size_to_fit(text: str, width: float, size: float) -> float:

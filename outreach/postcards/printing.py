@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from ccus.history import history_record_bulk, reason
-from outreach import rendering, routing, variables
+from outreach import answer_links, rendering, routing, variables
 from outreach.models import Channel, Notice, NoticeTemplate, PostcardBatch
 from outreach.postcards import customer_barcode, sender
 from outreach.postcards.mail_house_csv import PostcardCsv
@@ -116,6 +116,7 @@ def card_for(notice: Notice, *, today: datetime.date) -> Card:
         subject=notice.subject,
         body=notice.body.strip(),
         customer_barcode=customer_barcode.data(business.postal_code, address) or "",
+        answer_url=answer_links.url_for(notice),
     )
     notice.recipient = f"〒{card.postal_code_display} {card.address} {card.addressee}"
     return card

@@ -347,6 +347,7 @@ class EffectReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "form": form,
             "report": report,
             **effect_workbook.present(report),
+            "answer_headers": effect_workbook.answer_headers(),
             "experiments": admin_experiments.render_results(Experiment.objects.select_related("step")),
         }
         return TemplateResponse(request, "admin/outreach/effect_report.html", context)

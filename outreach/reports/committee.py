@@ -53,6 +53,7 @@ def outcome_labels() -> dict[str, str]:
         "lapsed": _("lapsed"),
         "window_open": _("renewal window open"),
         "active": _("window not open yet"),
+        "closed": _("closed or merged"),
     }
 
 

@@ -9,7 +9,12 @@ per business.
 - a channel counts as received when a notice of the term by that channel was sent;
 - the last contact before an application is the latest notice sent on or before the
   day the application was received ("none" when there was none);
-- the renewal rate of a mix is (renewed + pending) / terms with that mix.
+- the renewal rate of a mix is (renewed + pending) / terms with that mix;
+- per kind of answer from the answer page (outreach.answers) given on a notice of those
+  terms: how many answered (a rejected answer does not count), how many of their terms
+  renewed (an approved application), and the postcards and calls the answers saved: rungs
+  of those terms written skipped or cancelled because an answer paused the ladder or the
+  business closed, each counted for the latest answer its business gave by then.
 """
 
 import datetime
@@ -18,7 +23,7 @@ from dataclasses import dataclass, field
 from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import TruncMonth
 
-from outreach.models import Channel, Notice
+from outreach.models import Answer, Channel, Notice
 from renewals.models import RenewalCase, Term
 
 OUTCOMES = ["renewed", "pending", "lapsed", "open"]
@@ -48,6 +53,15 @@ class MixRow:
 
 
 @dataclass
+class AnswerRow:
+    kind: str
+    answered: int = 0
+    renewed: int = 0
+    postcards_saved: int = 0
+    calls_saved: int = 0
+
+
+@dataclass
 class EffectFigures:
     """The effect report's figures for a range of months (the admin page and its workbook show them)."""
 
@@ -55,6 +69,7 @@ class EffectFigures:
     last_month: datetime.date
     months: list[MonthRow]
     mixes: list[MixRow]
+    answers: list[AnswerRow] = field(default_factory=list)
 
 
 def _month_after(month: datetime.date) -> datetime.date:
@@ -126,4 +141,30 @@ def effect_report(*, first_month: datetime.date, last_month: datetime.date) -> E
         .annotate(terms=Count("pk"), renewed=Count("pk", filter=applied))
     ]
     mixes.sort(key=lambda mix: (len(mix.channels), [MIX_CHANNELS.index(c) for c in mix.channels]))
-    return EffectFigures(first_month, last_month, [months[m] for m in sorted(months)], mixes)
+    return EffectFigures(first_month, last_month, [months[m] for m in sorted(months)], mixes, _answer_rows(terms))
+
+
+SAVED = {Channel.POSTCARD: "postcards_saved", Channel.PHONE: "calls_saved"}
+
+
+def _answer_rows(terms) -> list[AnswerRow]:
+    """One row per kind of answer (see the module docstring): two grouped queries."""
+    rows = {kind: AnswerRow(kind) for kind in Answer.Kind.values}
+    renewed = Exists(RenewalCase.objects.filter(term=OuterRef("notice__term"), status=RenewalCase.Status.APPROVED))
+    given = Answer.objects.filter(notice__term__in=terms).exclude(status=Answer.Status.REJECTED).order_by()
+    for row in given.values("kind").annotate(answered=Count("pk"), renewed=Count("pk", filter=Q(renewed))):
+        rows[row["kind"]].answered, rows[row["kind"]].renewed = row["answered"], row["renewed"]
+    latest = Answer.objects.filter(business=OuterRef("business"), answered_at__lte=OuterRef("updated_at"))
+    saved = (
+        Notice.objects.filter(
+            term__in=terms, channel__in=SAVED, reason__in=[Notice.Reason.ANSWERED, Notice.Reason.CLOSED]
+        )
+        .order_by()
+        .annotate(kind=Subquery(latest.order_by("-answered_at", "-pk").values("kind")[:1]))
+        .values("kind", "channel")
+        .annotate(n=Count("pk"))
+    )
+    for row in saved:
+        if row["kind"] in rows:
+            setattr(rows[row["kind"]], SAVED[row["channel"]], row["n"])
+    return list(rows.values())

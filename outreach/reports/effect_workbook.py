@@ -10,7 +10,7 @@ import xlsxwriter
 from django.utils.translation import gettext as _
 
 from ccus.tabular.sheets import Share, Sheet
-from outreach.models import Channel
+from outreach.models import Answer, Channel
 from outreach.reports.effect import OUTCOMES, EffectFigures
 
 
@@ -47,11 +47,25 @@ def present(report: EffectFigures) -> dict:
         }
         for mix in report.mixes
     ]
-    return {"months": months, "mixes": mixes, "outcome_labels": outcome_labels()}
+    answers = [
+        {
+            "label": str(Answer.Kind(row.kind).label),
+            "answered": row.answered,
+            "renewed": row.renewed,
+            "postcards_saved": row.postcards_saved,
+            "calls_saved": row.calls_saved,
+        }
+        for row in report.answers
+    ]
+    return {"months": months, "mixes": mixes, "answers": answers, "outcome_labels": outcome_labels()}
+
+
+def answer_headers() -> list[str]:
+    return [_("answer"), _("answered"), _("renewed afterwards"), _("postcards saved"), _("calls saved")]
 
 
 def effect_report_xlsx(report: EffectFigures) -> bytes:
-    """Three sheets: outcomes by month, last contact before each application, rate by channel mix."""
+    """Four sheets: outcomes by month, last contact before each application, rate by channel mix, answers."""
     rows = present(report)
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True, "strings_to_formulas": False})
@@ -73,6 +87,12 @@ def effect_report_xlsx(report: EffectFigures) -> bytes:
     sheet.header([_("channels received"), _("terms"), _("renewed or applied"), _("renewal rate")])
     for mix in rows["mixes"]:
         sheet.row([mix["label"], mix["terms"], mix["renewed"], Share(mix["rate"] / 100)])
+    sheet.close()
+
+    sheet = Sheet(workbook, _("answers"))
+    sheet.header(answer_headers())
+    for row in rows["answers"]:
+        sheet.row([row["label"], row["answered"], row["renewed"], row["postcards_saved"], row["calls_saved"]])
     sheet.close()
     workbook.close()
     return buffer.getvalue()

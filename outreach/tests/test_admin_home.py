@@ -17,6 +17,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 from ccus import roles
 from outreach import scan
 from outreach.models import (
+    Answer,
     AssociationStaff,
     CallTask,
     Notice,
@@ -95,6 +96,10 @@ def test_the_desk_sees_applications_uncertain_notices_returned_mail_and_renewals
     ReturnedMail.objects.create(business=corrected, returned_on=TODAY)
     check = RenewalCheck.objects.create(business=corrected, reported_at=NOW)
     RenewalCheck.objects.create(business=flagged[0], reported_at=NOW, checked_at=NOW)
+    answers = [
+        Answer.objects.create(business=n.business, notice=n, kind="applied", status=status, answered_at=NOW)
+        for n, status in zip(notices.order_by("pk"), ["pending", "pending", "confirmed"], strict=True)
+    ]
 
     desk = staff_user(roles.DESK, "desk-home")
     title, items = home(client, desk, django_assert_max_num_queries)
@@ -106,6 +111,7 @@ def test_the_desk_sees_applications_uncertain_notices_returned_mail_and_renewals
         "送信されたか不確かな通知（確認して処理）": 2,
         "住所が未修正の宛所不明郵便": 2,
         "申請済みと回答した事業者（更新を確認）": 1,
+        "確認・却下を待つ事業者からの回答": 2,
     }
     urls = {label: url for label, (_count, url, _note) in items.items()}
     assert listed(client, urls["承認待ちの更新申請"]) == {case.pk for case in pending}
@@ -113,6 +119,7 @@ def test_the_desk_sees_applications_uncertain_notices_returned_mail_and_renewals
     assert listed(client, urls["送信されたか不確かな通知（確認して処理）"]) == expected_notices
     assert listed(client, urls["住所が未修正の宛所不明郵便"]) == {mail.pk for mail in returned}
     assert listed(client, urls["申請済みと回答した事業者（更新を確認）"]) == {check.pk}
+    assert listed(client, urls["確認・却下を待つ事業者からの回答"]) == {answer.pk for answer in answers[:2]}
 
 
 def _phone_work():

@@ -13,13 +13,18 @@ from outreach.models import Assignment, CallAttempt, Experiment, Notice
 from outreach.reports import dashboard
 from registrations.tests.factories import staff_user
 from registrations.tests.test_browser import log_in
+from renewals.models import RenewalCase
 
 DAYS = [datetime.datetime(2026, 11, 27, 3, tzinfo=datetime.UTC), datetime.datetime(2028, 2, 14, 3, tzinfo=datetime.UTC)]
 
 
-def _demo() -> None:
+# Days across a fiscal year's start (April 1): the e-mails of its first weeks have led to renewals.
+ACROSS_A_YEAR_START = ["2027-03-25", "2027-05-01", "2027-06-10", "2027-07-25"]
+
+
+def _demo(businesses: int = 300) -> None:
     out = io.StringIO()
-    call_command("seed_demo", "--businesses", "300", "--links-per-business", "1.1", stdout=out)
+    call_command("seed_demo", "--businesses", str(businesses), "--links-per-business", "1.1", stdout=out)
     call_command("seed_demo_renewals", stdout=out)
     call_command("seed_demo_outreach", stdout=out)
 
@@ -37,6 +42,20 @@ def test_the_funnel_counts_sent_reached_applied_and_renewed_on_any_day(moment):
         assert not Notice.objects.filter(due_on__gte=today).exists()
         assert not Notice.objects.filter(sent_at__date__gt=today).exists()
         assert not CallAttempt.objects.filter(started_at__date__gt=today).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day", ACROSS_A_YEAR_START)
+def test_emails_of_this_fiscal_year_have_led_to_renewals_also_in_its_first_months(day):
+    moment = datetime.datetime.fromisoformat(f"{day}T03:00:00+00:00")
+    with time_machine.travel(moment, tick=False):
+        _demo(businesses=1000)
+        email = next(row for row in dashboard.dashboard(today=moment.date())["funnel"] if row["channel"] == "email")
+        assert email["sent"] >= email["reached"] >= email["applied"] >= email["renewed"] > 0, email
+        renewed_early = RenewalCase.objects.filter(status="approved", new_term__starts_on__gt=moment.date())
+        assert renewed_early.exists()  # renewing before expiry: the new term starts after the old one ends
+        assert not RenewalCase.objects.filter(received_on__gt=moment.date()).exists()
+        assert not RenewalCase.objects.filter(approved_on__gt=moment.date()).exists()
 
 
 @pytest.mark.django_db

@@ -206,6 +206,17 @@ def test_the_desk_form_refuses_an_id_with_text_around_it(desk):
     assert not Business.objects.exists()
 
 
+def test_the_desk_form_shows_and_takes_capital_with_thousands_separators(desk):
+    response = desk.post(ADD, form_data(capital="３０,０００,０００円"))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    business = Business.objects.get()
+    assert business.capital == 30_000_000
+    page = desk.get(reverse("admin:registrations_business_change", args=[business.pk])).content.decode()
+    assert 'name="capital" value="30,000,000"' in page
+    refused = desk.post(ADD, form_data(ccus_id="12345678901235", capital="三千万円"))
+    assert "capital" in refused.context["adminform"].form.errors
+
+
 def test_today_in_tokyo_is_not_the_future(tmp_path, desk):
     path = tmp_path / "register.csv"
     path.write_bytes(csv_bytes([business_row(登録日=TODAY)]))

@@ -71,7 +71,8 @@ def test_desk_records_applications_for_many_at_once(desk):
         follow=True,
     )
     page = response.content.decode()
-    assert "3 件の事業者を更新しました" in page
+    for business in businesses:  # each named, with what happened
+        assert f"{business.name}: 更新申請を受け付けました（手数料 24,000円）" in page
     assert "更新申請は 2027年8月1日 から" in page or "2027-08-01" in page
     cases = RenewalCase.objects.filter(status="pending")
     assert cases.count() == 3
@@ -97,7 +98,11 @@ def test_business_page_step_shows_the_rule_that_refused_it(desk):
     url = reverse("admin:registrations_business_approve_application", args=[business.pk])
     response = desk.post(url, {"approved_on": "2026-11-27"})
     assert response.status_code == 200
-    assert "保留中の更新申請がありません" in response.content.decode()
+    page = response.content.decode()
+    assert page.count("承認待ちの申請はありません。") == 1  # said once, and no form to fill in
+    assert 'name="approved_on"' not in page
+    business.refresh_from_db()
+    assert business.expires_on == D(2026, 12, 31)
 
 
 def test_bad_dates_are_refused_with_a_message(desk):

@@ -60,7 +60,7 @@ def test_a_supervisor_corrects_the_expiry_with_a_reason(page, business):
     page.screenshot(path=str(SHOTS / "expiry-supervisor-correct.png"), full_page=True)
     page.click("input[type=submit]")
     page.wait_for_url(f"**/admin/registrations/business/{business.pk}/change/")
-    assert "保存しました" in page.inner_text(".messagelist")
+    assert "日付を訂正しました。登録日 2021-12-10、有効期限 2026-12-31 です" in page.inner_text(".messagelist")
     history = page.inner_text(".field-corrections")
     assert REASON in history and "2031-12-31 → 2026-12-31" in history
     page.locator("fieldset", has_text="登録期間の履歴").first.screenshot(path=str(SHOTS / "expiry-term-history.png"))

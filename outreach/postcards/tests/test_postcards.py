@@ -264,7 +264,13 @@ def customer_barcodes(page) -> list[tuple[float, float, list[tuple[float, ...]]]
 def test_the_address_side_carries_the_customer_barcode_below_the_name(postcard_policy):
     chiba = Prefecture.objects.get(code="12")
     queued_postcards(
-        {"prefecture": chiba, "postal_code": "2630023", "address": "千葉市稲毛区緑町3丁目30-8 郵便ビル403号"},
+        # A name of its own: the factory's numbered names grow with every business a test run makes.
+        {
+            "prefecture": chiba,
+            "postal_code": "2630023",
+            "address": "千葉市稲毛区緑町3丁目30-8 郵便ビル403号",
+            "name": "株式会社千葉建設",
+        },
         {"postal_code": "1000013", "address": "千代田区霞が関1丁目3番2号 ABCビル"},
     )
     reader = pdf_of(build())

@@ -107,7 +107,7 @@ def test_the_supervisor_downloads_the_report_as_xlsx(client, data_set):
     )
     assert response["Content-Disposition"].startswith('attachment; filename="effect-202701-202702')
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-    months, last, mixes = workbook.worksheets
+    months, last, mixes, _answers = workbook.worksheets
     assert [list(row) for row in months.iter_rows(values_only=True)][1:] == [
         ["2027-01", 2, 1, 1, 0, 4],
         ["2027-02", 0, 1, 0, 1, 2],
@@ -119,7 +119,7 @@ def test_the_supervisor_downloads_the_report_as_xlsx(client, data_set):
         ["メール＋はがき", 1, 1, 1.0],
         ["メール＋電話", 1, 0, 0.0],
     ]
-    assert workbook.sheetnames == ["有効期限の月別", "申請前の最後の接触", "接触経路の組合せ別"]
+    assert workbook.sheetnames == ["有効期限の月別", "申請前の最後の接触", "接触経路の組合せ別", "回答"]
     assert all(sheet.freeze_panes == "A2" and sheet.auto_filter.ref for sheet in workbook)
     assert mixes["D2"].data_type == "n" and mixes["D2"].number_format == "0.0%"
 

@@ -25,6 +25,7 @@ run postcard-images: export POSTCARD_SENDER_POSTAL_CODE ?= 104-0032
 run postcard-images: export POSTCARD_SENDER_ADDRESS ?= 東京都中央区八丁堀9-9-9 デモ会館3階
 run postcard-images: export POSTCARD_POSTAGE_MARK ?= 料金別納
 run postcard-images: export POSTCARD_POST_OFFICE ?= 京橋郵便局
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 
 ## run: the embedded default (SQLite, tasks in process, demo data) on http://127.0.0.1:$(PORT)/admin/
 run: $(VENV)/.runtime

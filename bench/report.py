@@ -102,6 +102,20 @@ runs throughout (load average 3–8 on 2 cores), so absolute times are on the sl
   demo businesses share (the demo draws 500 family names × 12 suffixes, so 山本興業 is held by
   3,648), whose page and count each recheck every match on the heap, 40–80 ms apiece at
   this load; p50 is 33 ms.
+- **Name search tail (issue 23), 2026-11-28, same 1M register.** The business list now pages
+  a search with `ccus.paginator.SearchCountPaginator`: the count stops at 1,000 (the list then
+  says 「1,000 件以上の事業者」), is skipped when the planner expects over 5,000 matches (佐藤建設,
+  5,231: 77 ms → the 1 ms EXPLAIN), and the page's 100 keys come first from a covering index
+  on 事業者ID with the search keys (migration 0016, 126 MB, built in 8–10 s), an index-only walk
+  (佐藤建設: 18,000 heap rows and 28–62 ms → 6 ms warm); then the rows by key. The search
+  row measures that paginator. The box was shared (load 7–12 all hour) and moved the numbers
+  by ±40 %: main's code 79 ms p95 (p50 24) at load ≈7, 164 ms (p50 48) at load ≈10; run back
+  to back at load 8–11, main 164 ms and this 123 ms (p50 48 → 39); alternating per query in one
+  process (100 names), 80 → 61 ms and 109 → 80 ms in two runs at load 7–12; the suite row
+  112 ms (p50 31) at load ≈9. Still **missed** under that load. What is left: readings typed
+  in kana whose trigrams are common (コウギョウ, 2,000–5,000 matches): the trigram index alone
+  reads long posting lists (50–90 ms) for the count, and the page walks 50,000–70,000 index
+  entries (30–65 ms) — both CPU on a loaded box, 6–30 ms when quiet.
 - **Not rerun here.** The subcontractor lists at 1M (42 minutes, see below) and the 500k
   lists row.
 - **Lapse model (issue 21, measured 2026-11-28 at 50k only).** The three lapse rows ran with
@@ -130,6 +144,25 @@ runs throughout (load average 3–8 on 2 cores), so absolute times are on the sl
   once, its notice's delivery or its business's bounce there) and the run's rows removed.
   Nothing in the path grows with the register (lookups by primary key, by the unique
   event key and by `lower(email)`), so it was measured at smoke scale only.
+- **Answer page (p95 < 100 ms at 1M businesses and 10M notices; issue 20): measured at 50k
+  only.** `bench/answer_page.py` opens the page of 300 businesses drawn over the register,
+  each with a freshly signed token for its latest notice, and posts a 更新申請します answer
+  for 100 others (CSRF cookie and token as a browser sends them), each request beside one to
+  the stock admin login page of the same gunicorn; the answers, their history and the
+  notices they cancelled are put back and checked. The rate limits are raised for the run
+  through `ANSWER_RATE_PER_LINK`/`ANSWER_RATE_PER_ADDRESS` (still counted in Redis), else one
+  address would be refused after 120 requests. On 2026-11-28 at 50,000 businesses and
+  500,000 notices, load average 8–10 on the 2 cores, two runs after the fix below: GET p50
+  31–39 ms, p95 62–65 ms, 3 queries (stock login p95 21–24 ms); POST p50 29–36 ms, p95
+  81–101 ms (stock empty POST p95 23–50 ms), 10 queries, 20 when the business has a queued
+  rung the answer cancels. The first run's POST took 22 queries and 105 ms p95: recording an
+  answer cancelled the business's queued rungs reason by reason, a savepoint, a locking
+  SELECT and a release for each of four reasons even with nothing queued;
+  `outreach.needed.cancel` now asks once whether anything is queued, and skips a reason that
+  holds for none (25 → 20 queries when a rung is cancelled). Each query is by primary key or
+  by the notice's or business's own index (EXPLAIN: the notice by `outreach_notice_pkey`, the
+  queued check by the business's ten rows through `outreach_notice_business_id_…`), so the
+  page reads the same few rows at 10M notices; that is argued, not measured at 1M.
 """
 
 
@@ -207,14 +240,19 @@ def table(stored: dict) -> str:
     return "\n".join(lines)
 
 
-def pages_table(row: dict) -> str:
+# Pages over HTTP: the p95 each row's pages must stay under (issue 10's admin pages, issue 20's answer page).
+PAGE_LIMIT_MS = {"admin": 300, "answer": 100}
+
+
+def pages_table(row: dict, limit_ms: int = 300) -> str:
     pages = row["ours"]["pages"]
     if "p95" not in pages[0]:
         lines = ["| page | median | queries |", "|---|---|---|"]
         lines += [f"| {p['page']} | {p['median_ms']:.0f} ms | {p.get('queries', '–')} |" for p in pages]
         return "\n".join(lines)
     lines = [
-        "| page | ours p50 | ours p95 | queries | stock p50 | stock p95 | stock queries | p95 < 300 ms, ≤ 20 queries |",
+        "| page | ours p50 | ours p95 | queries | stock p50 | stock p95 | stock queries "
+        f"| p95 < {limit_ms} ms, ≤ 20 queries |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for p in pages:
@@ -223,7 +261,7 @@ def pages_table(row: dict) -> str:
             if "stock_p50" in p
             else "– | – | –"
         )
-        met = "met" if p["p95"] < 300 and p["queries"] <= 20 else "**missed**"
+        met = "met" if p["p95"] < limit_ms and p["queries"] <= 20 else "**missed**"
         lines.append(f"| {p['page']} | {p['p50']:.0f} ms | {p['p95']:.0f} ms | {p['queries']} | {stock} | {met} |")
     return "\n".join(lines)
 
@@ -294,6 +332,17 @@ def targets(stored: dict) -> list[str]:
             f"scoring every current term < 1 min at 1M: {score['wall']:.0f} s at {stored['businesses']:,} — "
             f"{verdict(score['wall'] < 60) if at_1m else 'not measured at 1M in this run'}"
         )
+    if side("answer"):
+        pages, at_scale = side("answer")["pages"], stored["businesses"] >= 1_000_000
+        at_scale = at_scale and stored.get("register", {}).get("notices", 0) >= 10_000_000
+        worst = max(p["p95"] for p in pages)
+        shown = ", ".join(f"{p['page'].split(':')[0]} {p['p95']:.0f} ms" for p in pages)
+        notices = stored.get("register", {}).get("notices")
+        size = f"{stored['businesses']:,} businesses" + (f", {notices:,} notices" if notices else "")
+        found.append(
+            f"answer page p95 < 100 ms at 1M businesses and 10M notices: {shown} at {size} — "
+            f"{verdict(worst < 100) if at_scale else 'not measured at 1M in this run'}"
+        )
     if side("webhook"):
         ours = side("webhook")
         found.append(
@@ -347,10 +396,12 @@ def render(all_stored: list[dict]) -> str:
             ]
             parts.append("")
         parts.append(table(stored) + "\n")
-        for key in ("admin", "dashboard"):
+        for key in ("admin", "answer", "dashboard"):
             if key in stored["rows"]:
                 row = stored["rows"][key]
-                parts.append(f"### {row['title']}\n\n`{row['ours']['command']}`\n\n{pages_table(row)}\n")
+                table_text = pages_table(row, PAGE_LIMIT_MS.get(key, 300))
+                note = f"\n{row['ours']['note']}.\n" if row["ours"].get("note") else ""
+                parts.append(f"### {row['title']}\n\n`{row['ours']['command']}`\n\n{table_text}\n{note}")
         if any(key.startswith(HOSTILE) for key in stored["rows"]):
             parts.append(HOSTILE_TEXT + "\n" + hostile_table(stored) + "\n")
         parts.append("### Targets at this scale\n\n" + "\n".join(f"- {t}" for t in targets(stored)) + "\n")

@@ -266,13 +266,21 @@ def rows(businesses: int, cap: float) -> list[Row]:
             "lists",
             "subcontractor lists for all member primes",
             "primes/s",
-            Side("ours: recursive CTE, XLSX + CSV", [PY, "bench/subcontractor_lists.py", "--side", "sql"]),
+            Side(
+                "ours: one expansion for all lists, XLSX + CSV", [PY, "bench/subcontractor_lists.py", "--side", "sql"]
+            ),
             [
                 Side(
                     "per-prime Python traversal, query per node",
                     [PY, "bench/subcontractor_lists.py", "--side", "python", "--python-seconds", str(cap)],
                 )
             ],
+        ),
+        Row(
+            "prime-list",
+            "on-demand list of one prime with 50 subcontractors (all tiers, rows + XLSX + 2 CSV)",
+            "lists/s",
+            Side("ours: one expansion from the prime, in process", [PY, "bench/prime_list.py", "--primes", "5"]),
         ),
         Row(
             "postcards",
@@ -294,9 +302,12 @@ def rows(businesses: int, cap: float) -> list[Row]:
         ),
         Row(
             "search",
-            "name search as the desk types it (changelist query: first page and capped count)",
+            "name search as the desk types it (changelist search paginator: count to 1,000, first page by keys)",
             "queries/s",
-            Side("ours: Business.objects.search, in process", [PY, "bench/name_search.py", "--names", "200"]),
+            Side(
+                "ours: Business.objects.search + SearchCountPaginator, in process",
+                [PY, "bench/name_search.py", "--names", "200"],
+            ),
         ),
         Row(
             "dashboard",
@@ -327,6 +338,15 @@ def rows(businesses: int, cap: float) -> list[Row]:
             "admin pages over HTTP (gunicorn, 2 workers)",
             "pages",
             Side("ours vs stock ModelAdmin", [PY, "-m", "bench.http_pages", "--requests", "20"]),
+        ),
+        Row(
+            "answer",
+            "answer page over HTTP (/a/<token>/, no login; gunicorn, 2 workers)",
+            "pages",
+            Side(
+                "ours vs the stock admin login page",
+                [PY, "-m", "bench.answer_page", "--businesses", "300", "--answers", "100"],
+            ),
         ),
         Row(
             "webhook",

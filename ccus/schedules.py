@@ -97,6 +97,8 @@ TASK_QUEUES = {
     "lists": [
         "outreach.tasks.build_subcontractor_list_task",
         "outreach.tasks.build_association_lists_task",
+        "outreach.tasks.expand_subcontractor_lists_task",
+        "outreach.tasks.write_subcontractor_list_files_task",
         "registrations.tasks.export_task",
     ],
 }

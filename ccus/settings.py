@@ -332,10 +332,8 @@ OUTREACH_EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
 # Where a business renews; printed in notices.
 RENEWAL_URL = env("RENEWAL_URL", default="https://www.ccus.jp/")
 
-# Subcontractor renewal lists (outreach): how deep the link graph is walked, and how
-# many primes one SQL statement expands (each batch commits, so progress shows).
+# Subcontractor renewal lists (outreach): how deep the link graph is walked.
 SUBCONTRACTOR_LIST_MAX_DEPTH = env.int("SUBCONTRACTOR_LIST_MAX_DEPTH", default=10)
-SUBCONTRACTOR_LIST_PRIMES_PER_BATCH = env.int("SUBCONTRACTOR_LIST_PRIMES_PER_BATCH", default=500)
 # When set, association staff are e-mailed a link to each new association list.
 SUBCONTRACTOR_LIST_ANNOUNCE = env.bool("SUBCONTRACTOR_LIST_ANNOUNCE", default=False)
 # The address the admin is reached at, for links in e-mails.

@@ -3,6 +3,7 @@
 import datetime
 
 from django.contrib import admin
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.db.models import Count, Window
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from ccus.paginator import EstimatedCountPaginator
+from ccus.paginator import EstimatedCountPaginator, SearchCountPaginator
 from outreach.admin import BusinessOutreachMixin
 from outreach.lists import scoping
 from outreach.lists.admin import ScopedAdminMixin
@@ -227,6 +228,12 @@ class BusinessAdmin(
 
     def renewal_panel_shows_detail(self, request) -> bool:
         return scoping.visible_fields(request.user, self.model) is None
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        """A searched list is counted to a lower cap and its page found in the covering index."""
+        searched = request.GET.get(SEARCH_VAR, "").strip()
+        paginator = SearchCountPaginator if searched else self.paginator
+        return paginator(queryset, per_page, orphans, allow_empty_first_page)
 
     def get_search_results(self, request, queryset, search_term):
         fields = scoping.visible_fields(request.user, self.model)

@@ -105,3 +105,46 @@ def test_report_marks_the_rekey_and_name_search_targets_at_1m():
     missed = report.render([stored(420.0, 140.0)])
     assert "every row rewritten: 420 s at 1,000,000 — **missed**" in missed
     assert "name search p95 < 100 ms at 1M: 140 ms at 1,000,000 — **missed**" in missed
+
+
+def test_report_holds_the_answer_page_to_100_ms_at_1m_businesses_and_10m_notices():
+    def stored(businesses: int, notices: int, post_p95: float) -> dict:
+        pages = [
+            {
+                "page": "GET: the question, 300 businesses",
+                "p50": 20.0,
+                "p95": 40.0,
+                "queries": 6,
+                "stock_p50": 10.0,
+                "stock_p95": 15.0,
+                "stock_queries": 0,
+            },
+            {
+                "page": "POST: 更新申請します, 100 businesses",
+                "p50": 50.0,
+                "p95": post_p95,
+                "queries": 14,
+                "stock_p50": 12.0,
+                "stock_p95": 18.0,
+                "stock_queries": 0,
+            },
+        ]
+        ours = {**side(2), "pages": pages, "note": "stock: Django admin's login page"}
+        return {
+            "scale": "x", "businesses": businesses, "date": "2026-11-28",
+            "register": {"businesses": businesses, "notices": notices},
+            "rows": {"answer": {"title": "answer page over HTTP", "unit": "pages", "ours": ours, "baselines": []}},
+        }  # fmt: skip
+
+    met = report.render([stored(1_000_000, 10_000_000, 90.0)])
+    assert "answer page p95 < 100 ms at 1M businesses and 10M notices: GET 40 ms, POST 90 ms at 1,000,000 " in met
+    assert "10,000,000 notices — met" in met
+    assert "| p95 < 100 ms, ≤ 20 queries |" in met
+    assert "| POST: 更新申請します, 100 businesses | 50 ms | 90 ms | 14 | 12 ms | 18 ms | 0 | met |" in met
+    assert "stock: Django admin's login page." in met
+    missed = report.render([stored(1_000_000, 10_000_000, 150.0)])
+    assert "POST 150 ms at 1,000,000 businesses, 10,000,000 notices — **missed**" in missed
+    assert "| 50 ms | 150 ms | 14 | 12 ms | 18 ms | 0 | **missed** |" in missed
+    small = report.render([stored(50_000, 500_000, 90.0)])
+    assert "at 50,000 businesses, 500,000 notices — not measured at 1M in this run" in small
+    assert "answer page" not in report.table(stored(50_000, 500_000, 90.0))  # not among the rate rows

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ccus.admin_mixins import ReadOnlyAdminMixin
 from ccus.paginator import EstimatedCountPaginator
-from outreach.lists import files, scoping
+from outreach.lists import files, scoping, selectors
 from outreach.lists import services as list_services
 from outreach.lists.tasks import build_subcontractor_list_task
 from outreach.models import AssociationStaff, ListDelivery, SubcontractorList, SubcontractorListRow
@@ -115,6 +115,17 @@ class SubcontractorListAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         return self.form.Meta.fields if obj is None else self.readonly_fields
 
+    def changelist_view(self, request, extra_context=None):
+        """Above the lists, while association lists are being built: how many of them are done."""
+        running = selectors.association_lists_progress(scoping.scoped(SubcontractorList.objects.all(), request.user))
+        if running is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "subtitle": _("Association lists being built: %(done)s of %(total)s done")
+                % {"done": running[0], "total": running[1]},
+            }
+        return super().changelist_view(request, extra_context)
+
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
 
@@ -144,13 +155,12 @@ class SubcontractorListAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("progress"))
     def progress_display(self, obj):
         if obj.status == SubcontractorList.Status.BUILDING:
-            return format_html(
-                '<progress max="100" value="{}"></progress> {}% ({}/{})',
-                obj.progress,
-                obj.progress,
-                obj.primes_done,
-                obj.primes_total,
-            )
+            done = _("%(done)s of %(total)s primes written, %(rows)s rows") % {
+                "done": f"{obj.primes_done:,}",
+                "total": f"{obj.primes_total:,}",
+                "rows": f"{obj.row_count:,}",
+            }
+            return format_html('<progress max="100" value="{}"></progress> {}% ({})', obj.progress, obj.progress, done)
         return f"{obj.progress}%"
 
     @admin.display(description=_("files"))

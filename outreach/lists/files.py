@@ -17,7 +17,7 @@ import datetime
 import itertools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +40,8 @@ URGENCY_DAYS = (30, 60, 90)
 # A subcontractor with an application in is less urgent than one without, whatever its expiry.
 APPLIED = [RenewalStatus.PENDING, RenewalStatus.RENEWED, RenewalStatus.EXPIRED_PENDING]
 MAX_PROBLEMS = 1_000
+PROGRESS_ROWS = 20_000
+Progress = Callable[[int, int], None]
 
 
 def headers() -> list[str]:
@@ -176,14 +178,15 @@ def _paths(subcontractor_list: SubcontractorList) -> tuple[str, str, str]:
     return f"{stem}.xlsx", f"{stem}.csv", f"{stem}-sjis.csv"
 
 
-def write(subcontractor_list: SubcontractorList) -> Written:
-    """Write the three files; returns their names relative to MEDIA_ROOT."""
+def write(subcontractor_list: SubcontractorList, on_progress: Progress | None = None) -> Written:
+    """Write the three files; returns their names relative to MEDIA_ROOT. `on_progress(primes, rows)`
+    hears the primes and rows written so far, every PROGRESS_ROWS rows and at the end."""
     written = Written(*_paths(subcontractor_list))
     root = Path(settings.MEDIA_ROOT)
     (root / written.xlsx).parent.mkdir(parents=True, exist_ok=True)
     with translation.override("ja"):
         written.cp932_problems = _write_files(
-            subcontractor_list, root / written.xlsx, root / written.csv, root / written.csv_cp932
+            subcontractor_list, root / written.xlsx, root / written.csv, root / written.csv_cp932, on_progress
         )
     return written
 
@@ -226,7 +229,9 @@ class Cp932Writer:
         return self.problems
 
 
-def _write_files(subcontractor_list: SubcontractorList, xlsx_path: Path, csv_path: Path, sjis_path: Path) -> list:
+def _write_files(
+    subcontractor_list: SubcontractorList, xlsx_path: Path, csv_path: Path, sjis_path: Path, on_progress
+) -> list:
     # Written beside the final names and renamed, so a download never sees half a file.
     parts = [path.with_name(path.name + ".part") for path in (xlsx_path, csv_path, sjis_path)]
     workbook = xlsxwriter.Workbook(str(parts[0]), {"constant_memory": True, "strings_to_formulas": False})
@@ -238,11 +243,17 @@ def _write_files(subcontractor_list: SubcontractorList, xlsx_path: Path, csv_pat
         writer, sjis = csv.writer(csv_file), Cp932Writer(sjis_file, header)
         writer.writerow(header)
         sheet, current = None, None
+        primes_done, rows_done = 0, 0
         if subcontractor_list.scope == SubcontractorList.Scope.PRIME:
             sheet = _prime_sheet(
                 workbook, _("Subcontractors"), subcontractor_list, _own_prime(subcontractor_list, primes), header
             )
         for prime_id, cells in _rows(subcontractor_list):
+            rows_done += 1
+            if prime_id != current:
+                primes_done += 1
+            if on_progress and rows_done % PROGRESS_ROWS == 0:
+                on_progress(primes_done - 1, rows_done)
             text = csv_cells(cells)
             writer.writerow(text)
             sjis.row(text)
@@ -254,11 +265,13 @@ def _write_files(subcontractor_list: SubcontractorList, xlsx_path: Path, csv_pat
                     sheet.sheet._opt_close()
                 name = sheet_name(cells[0], cells[1])
                 sheet = _prime_sheet(workbook, name, subcontractor_list, by_prime[cells[0]], header)
-                current = prime_id
+            current = prime_id
             sheet.row(cells)
     if sheet is not None:
         sheet.close()
     workbook.close()
+    if on_progress:
+        on_progress(primes_done, rows_done)
     for part, path in zip(parts, (xlsx_path, csv_path, sjis_path), strict=True):
         os.replace(part, path)
     return sjis.report()

@@ -1,7 +1,7 @@
 """Subcontractor lists on the contact timeline (the pressure that came through a business's primes),
 lists built but not yet delivered, and a user's latest list."""
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Min, QuerySet
 from django.utils.translation import gettext as _
 
 from outreach.lists import scoping
@@ -42,3 +42,16 @@ def latest_list(user) -> SubcontractorList | None:
     """The newest list `user` may see (association staff: their association's), or None."""
     lists = scoping.scoped(SubcontractorList.objects.select_related("prime", "association"), user)
     return lists.order_by("-created_at", "-pk").first()
+
+
+def association_lists_progress(lists: QuerySet) -> tuple[int, int] | None:
+    """While association lists are queued or being built: (done, total) of the lists of that run,
+    those requested since the earliest unfinished one; None when none is unfinished."""
+    association_lists = lists.filter(scope=SubcontractorList.Scope.ASSOCIATION)
+    unfinished = association_lists.filter(
+        status__in=[SubcontractorList.Status.QUEUED, SubcontractorList.Status.BUILDING]
+    ).aggregate(since=Min("created_at"))["since"]
+    if unfinished is None:
+        return None
+    run = association_lists.filter(created_at__gte=unfinished)
+    return run.filter(status=SubcontractorList.Status.DONE).count(), run.count()

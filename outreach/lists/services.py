@@ -11,7 +11,7 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from renewals import selectors as renewal_selectors
 from renewals.models import RenewalStatus
 
 logger = logging.getLogger(__name__)
+RETRYABLE = [SubcontractorList.Status.QUEUED, SubcontractorList.Status.FAILED]
 
 
 def list_primes(subcontractor_list: SubcontractorList) -> QuerySet:
@@ -82,28 +83,85 @@ def association_lists_request(*, association_code: str | None = None, **options)
 
 
 def subcontractor_list_build(*, list_id: int) -> SubcontractorList:
-    """Build a queued list once; a failure is recorded on it, never half-built files.
-
-    Steps:
-    1. claim it (queued or failed → building) with a conditional UPDATE;
-    2. for each batch of primes, one recursive-CTE INSERT … SELECT of the reachable
-       subcontractors passing the expiry filter, each with its last contact
-       (outreach.lists.contacts); each batch commits: progress shows;
-    3. one UPDATE freezes each row's renewal status; the lapsed filter drops the rows
-       that are not lapsed;
-    4. stream the XLSX and the two CSV files (UTF-8 with BOM, CP932), mark done; announce by e-mail if
-       configured.
-    """
-    claimed = SubcontractorList.objects.filter(
-        pk=list_id, status__in=[SubcontractorList.Status.QUEUED, SubcontractorList.Status.FAILED]
-    ).update(status=SubcontractorList.Status.BUILDING, progress=0, primes_done=0, error="")
+    """Build one queued list now, in this process: its rows, then its files; a list another
+    process is building, or one already built, is returned as it is."""
+    if expand_lists(list_ids=[list_id]):
+        return subcontractor_list_files(list_id=list_id)
     subcontractor_list = SubcontractorList.objects.select_related("prime", "association").filter(pk=list_id).first()
     if subcontractor_list is None:
         raise OutreachError(_("There is no subcontractor list %(id)s.") % {"id": list_id})
-    if claimed != 1:
+    return subcontractor_list
+
+
+def expand_lists(*, list_ids: list[int]) -> list[int]:
+    """Claim queued (or failed) lists and write the rows of all of them from one graph expansion;
+    returns the ids whose rows are written, ready for subcontractor_list_files.
+
+    Steps:
+    1. claim each list (queued or failed → building) with a conditional UPDATE;
+    2. every list's primes into one temporary table, the graph walked tier by tier once for
+       all lists sharing a filter (outreach.lists.graph);
+    3. per group of lists sharing a filter and date, one INSERT … SELECT of the reachable
+       subcontractors passing the expiry filter, each with its last contact;
+    4. one UPDATE freezes each row's renewal status, computed once per listed business; the lapsed filter drops the rows
+       that are not lapsed. All in one transaction: a failure is recorded on every claimed
+       list, never half-built rows. The files' progress then shows (subcontractor_list_files).
+    """
+    claimed = []
+    for list_id in list_ids:
+        if SubcontractorList.objects.filter(pk=list_id, status__in=RETRYABLE).update(
+            status=SubcontractorList.Status.BUILDING, progress=0, primes_done=0, row_count=0, error=""
+        ):
+            claimed.append(list_id)
+    lists = list(SubcontractorList.objects.filter(pk__in=claimed).order_by("pk"))
+    try:
+        with transaction.atomic():  # all lists' rows or none
+            _expand(lists)
+    except Exception as error:
+        logger.exception("subcontractor lists %s failed", claimed)
+        SubcontractorList.objects.filter(pk__in=claimed).update(
+            status=SubcontractorList.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        return []
+    return claimed
+
+
+def _expand(lists: list[SubcontractorList]) -> None:
+    ids = [subcontractor_list.pk for subcontractor_list in lists]
+    rows = SubcontractorListRow.objects.filter(subcontractor_list__in=ids)
+    rows.delete()  # a failed earlier attempt may have left some
+    groups: dict[tuple, list[int]] = {}
+    with graph.Reach() as reach:
+        for subcontractor_list in lists:
+            primes_sql, primes_params = list_primes(subcontractor_list).query.sql_with_params()
+            total = reach.add_roots(subcontractor_list.pk, primes_sql, primes_params)
+            SubcontractorList.objects.filter(pk=subcontractor_list.pk).update(primes_total=total)
+            key = (subcontractor_list.row_filter, subcontractor_list.as_of, subcontractor_list.days)
+            groups.setdefault(key, []).append(subcontractor_list.pk)
+        for (row_filter, as_of, days), group in groups.items():
+            reach.expand(group, row_filter=row_filter, as_of=as_of, days=days)
+            reach.insert_rows(group, row_filter=row_filter, as_of=as_of, days=days)
+    for as_of in {subcontractor_list.as_of for subcontractor_list in lists}:
+        dated = [each.pk for each in lists if each.as_of == as_of]
+        listed = Business.objects.filter(pk__in=rows.filter(subcontractor_list__in=dated).values("business_id"))
+        statuses = renewal_selectors.with_status(listed, today=as_of).values("pk", "renewal_status")
+        graph.freeze_statuses(dated, *statuses.query.sql_with_params())
+    lapsed_only = [each.pk for each in lists if each.row_filter == SubcontractorList.Filter.LAPSED]
+    rows.filter(subcontractor_list__in=lapsed_only).exclude(renewal_status=RenewalStatus.LAPSED).delete()
+    counts = dict(rows.values("subcontractor_list").annotate(n=Count("pk")).values_list("subcontractor_list", "n"))
+    for list_id in ids:
+        SubcontractorList.objects.filter(pk=list_id).update(progress=70, row_count=counts.get(list_id, 0))
+
+
+def subcontractor_list_files(*, list_id: int) -> SubcontractorList:
+    """Write an expanded list's files (streaming), mark it done, announce it if configured."""
+    subcontractor_list = SubcontractorList.objects.select_related("prime", "association").filter(pk=list_id).first()
+    if subcontractor_list is None:
+        raise OutreachError(_("There is no subcontractor list %(id)s.") % {"id": list_id})
+    if subcontractor_list.status != SubcontractorList.Status.BUILDING:
         return subcontractor_list
     try:
-        _build(subcontractor_list)
+        written = files.write(subcontractor_list, on_progress=_file_progress(subcontractor_list))
     except Exception as error:
         logger.exception("subcontractor list %s failed", list_id)
         SubcontractorListRow.objects.filter(subcontractor_list=subcontractor_list).delete()
@@ -112,50 +170,32 @@ def subcontractor_list_build(*, list_id: int) -> SubcontractorList:
         )
         subcontractor_list.refresh_from_db()
         return subcontractor_list
-    subcontractor_list.refresh_from_db()
-    if settings.SUBCONTRACTOR_LIST_ANNOUNCE and subcontractor_list.scope == SubcontractorList.Scope.ASSOCIATION:
-        subcontractor_list_announce(subcontractor_list=subcontractor_list)
-    return subcontractor_list
-
-
-def _build(subcontractor_list: SubcontractorList) -> None:
-    rows = SubcontractorListRow.objects.filter(subcontractor_list=subcontractor_list)
-    rows.delete()  # a failed earlier attempt may have left some
-    primes = list(list_primes(subcontractor_list))
-    SubcontractorList.objects.filter(pk=subcontractor_list.pk).update(primes_total=len(primes))
-    size = settings.SUBCONTRACTOR_LIST_PRIMES_PER_BATCH
-    for start in range(0, len(primes), size):
-        batch = primes[start : start + size]
-        graph.insert_reach(
-            list_id=subcontractor_list.pk,
-            prime_ids=batch,
-            row_filter=subcontractor_list.row_filter,
-            as_of=subcontractor_list.as_of,
-            days=subcontractor_list.days,
-        )
-        done = start + len(batch)
-        SubcontractorList.objects.filter(pk=subcontractor_list.pk).update(
-            primes_done=done, progress=80 * done // len(primes)
-        )
-    status = renewal_selectors.with_status(
-        Business.objects.filter(pk=OuterRef("business_id")), today=subcontractor_list.as_of
-    )
-    rows.update(renewal_status=Subquery(status.values("renewal_status")[:1]))
-    if subcontractor_list.row_filter == SubcontractorList.Filter.LAPSED:
-        rows.exclude(renewal_status=RenewalStatus.LAPSED).delete()
-    SubcontractorList.objects.filter(pk=subcontractor_list.pk).update(progress=85)
-    subcontractor_list.refresh_from_db()
-    written = files.write(subcontractor_list)
-    SubcontractorList.objects.filter(pk=subcontractor_list.pk).update(
+    SubcontractorList.objects.filter(pk=list_id).update(
         status=SubcontractorList.Status.DONE,
         progress=100,
-        row_count=rows.count(),
+        primes_done=F("primes_total"),
         xlsx_file=written.xlsx,
         csv_file=written.csv,
         csv_cp932_file=written.csv_cp932,
         cp932_problems="\n".join(written.cp932_problems),
         built_at=timezone.now(),
     )
+    subcontractor_list.refresh_from_db()
+    if settings.SUBCONTRACTOR_LIST_ANNOUNCE and subcontractor_list.scope == SubcontractorList.Scope.ASSOCIATION:
+        subcontractor_list_announce(subcontractor_list=subcontractor_list)
+    return subcontractor_list
+
+
+def _file_progress(subcontractor_list: SubcontractorList):
+    """Record the primes and rows written so far: 70 % at the start of the files, 99 % at their end."""
+    total = max(subcontractor_list.row_count, 1)
+
+    def report(primes_done: int, rows_done: int) -> None:
+        SubcontractorList.objects.filter(pk=subcontractor_list.pk).update(
+            primes_done=primes_done, progress=70 + 29 * min(rows_done, total) // total
+        )
+
+    return report
 
 
 def subcontractor_list_deliver(

@@ -3,7 +3,8 @@
 Each term is described as of one day. An ended term is seen as of LEAD_DAYS before its expiry
 (what the desk knew when the last rungs began); a current term as of today or that day,
 whichever comes first, so training and scoring see the same kind of row. Only what was known
-by then counts: contact flags set on or before it, calls made before it, earlier terms.
+by then counts: contact flags set on or before it, calls made and answers given before it,
+earlier terms.
 
 Every table is read once in chunks and joined by numpy over sorted ids (no query per term, no
 model objects): memory is a few arrays of the register's length, the largest the feature
@@ -18,7 +19,7 @@ import numpy as np
 from django.db.models import Case, IntegerField, Min, Q, Value, When
 from django.db.models.functions import TruncDate
 
-from outreach.models import CallAttempt, CallOutcome
+from outreach.models import Answer, CallAttempt, CallOutcome
 from registrations.models import Business, Membership, SubcontractLink, TradeGroup
 from renewals.models import RenewalCase, Term
 
@@ -32,6 +33,9 @@ CALL_CLASSES = {
     "calls_no_answer": [CallOutcome.NO_ANSWER, CallOutcome.VOICEMAIL],
     "calls_wrong_number": [CallOutcome.WRONG_NUMBER],
 }
+# The business's earlier answers on the answer page, by kind. Whatever the desk decided later
+# counts as given: the decision may come after the day a term is seen as of.
+ANSWER_CLASSES = {f"answers_{kind}": [kind] for kind in Answer.Kind.values}
 FLAGS = {
     "email_bounced": "email_bounced_since",
     "do_not_email": "do_not_email_since",
@@ -42,7 +46,7 @@ FLAGS = {
 BASE_FEATURES = [
     "prefecture", "capital_band", "sole_proprietor", "individual", "has_email", "has_phone", *FLAGS,
     "trades", "memberships", "primes", "tier", "previous_lead_days", "previous_lapsed", "earlier_terms",
-    *CALL_CLASSES,
+    *CALL_CLASSES, *ANSWER_CLASSES,
 ]  # fmt: skip
 CATEGORICAL = ["prefecture"]
 # Unknown values get a number of their own (the trees cannot bin a column that is all missing, as
@@ -63,6 +67,7 @@ REASON_GROUPS = {
     "primes": ["primes", "tier"],
     "previous": ["previous_lead_days", "previous_lapsed", "earlier_terms"],
     "calls": list(CALL_CLASSES),
+    "answers": list(ANSWER_CLASSES),
 }
 
 
@@ -203,19 +208,35 @@ def _primes(business_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _counts_by_business(business_ids, subs), tier
 
 
-def _calls_before(business_ids: np.ndarray, as_of: np.ndarray) -> dict[str, np.ndarray]:
-    """Per term (its business id and day), the calls of each class made to the business before that day."""
-    rows = CallAttempt.objects.annotate(day=TruncDate("started_at")).order_by()
-    owners, days, outcomes = _read(rows.values_list("notice__business_id", "day", "outcome"), [int, _ordinal, str])
+def _counts_before(business_ids: np.ndarray, as_of: np.ndarray, events: list[np.ndarray], classes: dict) -> dict:
+    """Per term (its business id and day), its business's events of each class dated before that day.
+
+    `events`: owners (business ids), days (ordinal) and kinds; `classes`: name → the kinds it counts.
+    """
+    owners, days, kinds = events
+    start = business_ids.astype(np.int64) * DAY_KEY
     counts = {}
-    for name, outcomes_of_class in CALL_CLASSES.items():
-        hit = np.isin(outcomes, outcomes_of_class) if len(outcomes) else np.array([], dtype=bool)
+    for name, kinds_of_class in classes.items():
+        hit = np.isin(kinds, kinds_of_class) if len(kinds) else np.array([], dtype=bool)
         keys = np.sort(owners[hit].astype(np.int64) * DAY_KEY + days[hit].astype(np.int64))
-        start = business_ids.astype(np.int64) * DAY_KEY
         counts[name] = (np.searchsorted(keys, start + as_of.astype(np.int64)) - np.searchsorted(keys, start)).astype(
             float
         )
     return counts
+
+
+def _calls_before(business_ids: np.ndarray, as_of: np.ndarray) -> dict[str, np.ndarray]:
+    """Per term, the calls of each class made to the business before its day."""
+    rows = CallAttempt.objects.annotate(day=TruncDate("started_at")).order_by()
+    events = _read(rows.values_list("notice__business_id", "day", "outcome"), [int, _ordinal, str])
+    return _counts_before(business_ids, as_of, events, CALL_CLASSES)
+
+
+def _answers_before(business_ids: np.ndarray, as_of: np.ndarray) -> dict[str, np.ndarray]:
+    """Per term, the answers of each kind the business gave on the answer page before its day."""
+    rows = Answer.objects.annotate(day=TruncDate("answered_at")).order_by()
+    events = _read(rows.values_list("business_id", "day", "kind"), [int, _ordinal, str])
+    return _counts_before(business_ids, as_of, events, ANSWER_CLASSES)
 
 
 def build_frame(*, today: datetime.date, ended: bool, groups: list[str]) -> Frame:
@@ -223,7 +244,7 @@ def build_frame(*, today: datetime.date, ended: bool, groups: list[str]) -> Fram
 
     1. every term with its first application, and its previous term's history;
     2. the terms wanted and the day each is seen as of;
-    3. business columns, trades, memberships, primes and calls joined by business id;
+    3. business columns, trades, memberships, primes, calls and answers joined by business id;
     4. one float32 matrix in the order of feature_names(groups).
     """
     terms = _terms()
@@ -255,6 +276,7 @@ def build_frame(*, today: datetime.date, ended: bool, groups: list[str]) -> Fram
         "tier": tier[at],
         **{name: values[wanted] for name, values in history.items()},
         **_calls_before(owners, as_of),
+        **_answers_before(owners, as_of),
     }
     names = feature_names(groups)
     features = np.empty((len(wanted), len(names)), dtype=np.float32)

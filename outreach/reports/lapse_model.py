@@ -213,6 +213,9 @@ def load(row: LapseModel) -> CalibratedClassifierCV:
         ) from error
     if not isinstance(model, CalibratedClassifierCV) or model.n_features_in_ != len(row.spec.get("features", [])):
         raise LapseModelError(_("The model file %(name)s is not this model's.") % {"name": row.file.name})
+    if row.spec["features"] != lapse_features.feature_names(row.spec.get("trade_groups", [])):
+        message = _("The model file %(name)s was trained on other features; train it again (train_lapse_model).")
+        raise LapseModelError(message % {"name": row.file.name})
     return model
 
 

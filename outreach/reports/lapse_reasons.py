@@ -10,7 +10,8 @@ the term's own values. One prediction per group and chunk: no per-term loop over
 import numpy as np
 from django.utils.translation import gettext as _
 
-from outreach.reports.lapse_features import GROUP_PREFIX, REASON_GROUPS
+from outreach.models import Answer
+from outreach.reports.lapse_features import ANSWER_CLASSES, GROUP_PREFIX, REASON_GROUPS
 from registrations.models import CapitalBand, Prefecture
 
 TOP_REASONS = 3
@@ -147,3 +148,11 @@ class Explainer:
         ]
         parts = [text % {"count": int(count)} for count, text in counts if count]
         return _("earlier calls: %(calls)s") % {"calls": "、".join(parts)} if parts else _("no earlier calls")
+
+    def _answers(self, values):
+        parts = [
+            _("%(answer)s (%(count)s times)") % {"answer": Answer.Kind(kind).label, "count": int(values[name])}
+            for name, (kind,) in ANSWER_CLASSES.items()
+            if values[name]
+        ]
+        return _("earlier answers: %(answers)s") % {"answers": "、".join(parts)} if parts else _("no earlier answers")

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -43,6 +44,7 @@ def test_the_page_shows_the_three_fields_and_nothing_else(client, notice):
     for private in ("千代田区", "03-1234-5678", "山田太郎", "info@example.jp"):
         assert private not in page
     assert "現在の状況を教えてください" in page
+    assert f'<span class="nowrap">{settings.DESK_PHONE}</span>' in page  # a phone number never splits on a phone
     assert response["Cache-Control"].startswith("max-age=0")
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-eval" not in policy

@@ -3,6 +3,7 @@
 import pytest
 
 from ccus import roles
+from ccus.paginator import SearchCountPaginator
 from registrations.tests.factories import BusinessFactory, staff_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -52,3 +53,20 @@ def test_desk_finds_a_place_name_as_the_caller_spells_it(page):
     assert page.input_value("#searchbar") == "霞が浦ｾﾝﾀ-"  # the query stays as typed
     page.click("text=株式会社霞ケ浦センター")
     page.wait_for_url(f"**/admin/registrations/business/{business.pk}/change/**")
+
+
+def test_desk_reads_more_than_the_cap_for_a_common_name(page, monkeypatch):
+    """Issue 23: a search counted to its cap says 「N 件以上」 and lists the first page of matches."""
+    monkeypatch.setattr(SearchCountPaginator, "count_cap", 2)
+    staff_user(roles.DESK, "desk1")
+    for number in range(3):
+        BusinessFactory(ccus_id=f"2000000000000{number}", name="山本興業", name_kana="ヤマモトコウギョウ")
+    log_in(page, "desk1")
+    page.goto("/admin/registrations/business/")
+    page.fill("#searchbar", "やまもとこうぎょう")
+    page.press("#searchbar", "Enter")
+    page.wait_for_load_state()
+    page.screenshot(path="var/screens/search-over-cap.png", full_page=True)
+    assert page.locator("#result_list tbody tr").count() == 3
+    assert "結果 2 件以上" in page.inner_text("#changelist-search")
+    assert "2 件以上の事業者" in page.inner_text("p.paginator")

@@ -184,7 +184,7 @@ def test_a_failed_build_is_recorded_and_leaves_no_rows(monkeypatch):
     prime = BusinessFactory()
     link(prime, BusinessFactory())
 
-    def broken(subcontractor_list):
+    def broken(subcontractor_list, on_progress=None):
         raise OSError("disk full")
 
     monkeypatch.setattr("outreach.lists.files.write", broken)

@@ -41,8 +41,9 @@ class Command(BaseCommand):
         except services.OutreachError as error:
             raise CommandError(str(error)) from error
         paths, failed = [], 0
+        list_services.expand_lists(list_ids=[request.pk for request in queued])  # one graph walk for all
         for request in queued:
-            built = list_services.subcontractor_list_build(list_id=request.pk)
+            built = list_services.subcontractor_list_files(list_id=request.pk)
             if built.status != SubcontractorList.Status.DONE:
                 failed += 1
                 self.stderr.write(f"{built}: {built.error}")

@@ -1,5 +1,6 @@
 """The lapse model finds a pattern planted in a generated history, scores every current term with
-reasons, and a model file that fails to load puts the queue back in expiry order with a warning."""
+reasons, learns from earlier answers given before a term's day and not after, and a model file that
+fails to load puts the queue back in expiry order with a warning."""
 
 import csv
 import datetime
@@ -18,8 +19,9 @@ from sklearn.preprocessing import FunctionTransformer
 from ccus import roles
 from outreach.admin_todo import supervisor_todo
 from outreach.calls import priority
-from outreach.models import LapseModel, LapseRisk
-from outreach.reports import lapse_model
+from outreach.models import Answer, LapseModel, LapseRisk, Notice, NoticeTemplate
+from outreach.reports import lapse_features, lapse_model
+from outreach.tests.factories import business_expiring
 from registrations.demo import DemoRegister, ensure_associations
 from registrations.models import Business
 from registrations.tests.factories import staff_user
@@ -145,3 +147,85 @@ def test_too_little_history_is_refused_in_japanese_and_stores_no_model(settings,
     assert not LapseModel.objects.exists()
     with pytest.raises(CommandError, match="train_lapse_model"):
         call_command("lapse_risk")
+
+
+def notice_of(business_id: int, day: datetime.date) -> Notice:
+    template, _ = NoticeTemplate.objects.get_or_create(
+        name="test email", defaults={"channel": "email", "subject": "件名", "body": "{{ business_name }}"}
+    )
+    return Notice.objects.create(
+        business_id=business_id, template=template, channel="email", status="sent", due_on=day, scheduled_for=day
+    )
+
+
+def answer(business_id: int, kind: str, at: datetime.datetime) -> Answer:
+    """An answer on a notice of its own (one standing answer per notice), as the desk left it."""
+    notice = notice_of(business_id, at.date())
+    return Answer.objects.create(business_id=business_id, notice=notice, kind=kind, status="pending", answered_at=at)
+
+
+def test_earlier_answers_count_by_kind_only_before_the_day_a_term_is_seen_as_of():
+    answering = business_expiring(datetime.date(2026, 3, 31))  # seen as of 2026-01-30 (60 days before)
+    silent = business_expiring(datetime.date(2026, 4, 30))
+    for kind, at in [
+        ("contact", datetime.datetime(2025, 6, 1, 10, 0, tzinfo=JST)),
+        ("will_apply", datetime.datetime(2026, 1, 29, 23, 30, tzinfo=JST)),  # the day before, Japan time
+        ("will_apply", datetime.datetime(2026, 1, 30, 0, 30, tzinfo=JST)),  # the day itself (29th in UTC)
+        ("closed", datetime.datetime(2026, 2, 15, 10, 0, tzinfo=JST)),  # later: not known then
+        ("applied", datetime.datetime(2026, 5, 1, 10, 0, tzinfo=JST)),
+    ]:
+        answer(answering.pk, kind, at)
+    frame = lapse_features.build_frame(today=TODAY, ended=True, groups=[])
+    counts = {
+        business_id: {name: row[frame.names.index(name)] for name in lapse_features.ANSWER_CLASSES}
+        for business_id, row in zip(frame.business_ids.tolist(), frame.features, strict=True)
+    }
+    assert counts[answering.pk] == {
+        "answers_will_apply": 1,
+        "answers_applied": 0,
+        "answers_agent": 0,
+        "answers_closed": 0,
+        "answers_merged": 0,
+        "answers_contact": 1,
+    }
+    assert set(counts[silent.pk].values()) == {0}
+
+
+def test_the_model_learns_earlier_answers_and_names_them_as_a_reason_in_japanese(history):
+    # Planted: 150 businesses with e-mail (which mostly renew) and an ended term said 廃業しました
+    # before their first term was seen as of, and every ended term of theirs lapsed.
+    with time_machine.travel(NOW, tick=False):
+        emailed = Term.objects.filter(expires_on__lt=TODAY).exclude(business__email="").values_list("business_id")
+        closing = random.Random(21).sample(sorted({pk for (pk,) in emailed}), 150)
+        first = dict(
+            Term.objects.filter(business_id__in=closing)
+            .order_by("business_id", "expires_on")
+            .distinct("business_id")
+            .values_list("business_id", "expires_on")
+        )
+        for business_id in closing:
+            day = first[business_id] - datetime.timedelta(days=lapse_features.LEAD_DAYS + 30)
+            answer(business_id, "closed", datetime.datetime.combine(day, datetime.time(10), tzinfo=JST))
+        RenewalCase.objects.filter(business_id__in=closing, term__expires_on__lt=TODAY).delete()
+        row = lapse_model.train(today=TODAY)
+        lapse_model.score_current(row=row, today=TODAY)
+    risks = LapseRisk.objects.filter(business_id__in=closing)
+    others = LapseRisk.objects.exclude(business_id__in=closing).exclude(business__email="")
+    average = sum(r.risk for r in others) / others.count()
+    closing_risks = [r.risk for r in risks]
+    assert sum(closing_risks) / len(closing_risks) >= 3 * average
+    named = [r for r in risks if "これまでの回答：廃業しました（1 回）" in r.reasons]
+    assert len(named) >= 0.8 * len(closing_risks)
+    assert "answers_closed" in row.spec["features"]
+
+
+def test_a_model_trained_before_the_answers_were_features_is_refused_until_trained_again(history, monkeypatch):
+    earlier = [name for name in lapse_features.BASE_FEATURES if name not in lapse_features.ANSWER_CLASSES]
+    with time_machine.travel(NOW, tick=False):
+        with monkeypatch.context() as before:
+            before.setattr(lapse_features, "BASE_FEATURES", earlier)
+            row = lapse_model.train(today=TODAY)
+        assert "answers_closed" not in row.spec["features"]
+        with pytest.raises(lapse_model.LapseModelError, match="別の特徴量で学習されています"):
+            lapse_model.score_current(row=row, today=TODAY)
+    assert priority.usable_model() is None

@@ -64,8 +64,8 @@ def test_desk_reads_more_than_the_cap_for_a_common_name(page, monkeypatch):
     log_in(page, "desk1")
     page.goto("/admin/registrations/business/")
     page.fill("#searchbar", "やまもとこうぎょう")
-    page.press("#searchbar", "Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.press("#searchbar", "Enter")
     page.screenshot(path="var/screens/search-over-cap.png", full_page=True)
     assert page.locator("#result_list tbody tr").count() == 3
     assert "結果 2 件以上" in page.inner_text("#changelist-search")

@@ -12,6 +12,7 @@ import datetime
 import pytest
 import time_machine
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from ccus import roles
 from outreach import scan
@@ -37,8 +38,8 @@ def test_desk_finds_a_business_and_records_its_renewal_application(page):
     log_in(page, "desk1")
     page.goto("/admin/registrations/business/")
     page.fill("#searchbar", business.ccus_id)
-    page.press("#searchbar", "Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.press("#searchbar", "Enter")
     assert page.locator("#result_list tbody tr").count() == 1
     page.click("text=株式会社髙橋工務店")
     page.wait_for_url(f"**/admin/registrations/business/{business.pk}/change/**")
@@ -89,8 +90,7 @@ def test_supervisor_marks_a_batch_posted(page, settings, tmp_path):
     page.goto(f"/admin/outreach/postcardbatch/{batch.pk}/change/")
     page.fill("#id_posted_on", "2026-11-04")
     page.click("#mark-posted")
-    page.wait_for_selector(".messagelist")
-    assert "2件のはがきを送付済みにしました" in page.inner_text(".messagelist")
+    expect(page.locator(".messagelist")).to_contain_text("2件のはがきを送付済みにしました")
 
     batch.refresh_from_db()
     assert (batch.status, batch.posted_on, batch.posted_by) == ("posted", datetime.date(2026, 11, 4), supervisor)

@@ -111,6 +111,7 @@ def _open(page, where: str) -> None:
     if where == "import":
         page.goto("/admin/registrations/business/")
         page.click("a.import_link")
+        page.wait_for_url("**/admin/registrations/business/import/")
     elif where == "take-next":
         page.goto("/admin/outreach/calltask/")
         page.click("#take-next")
@@ -118,7 +119,6 @@ def _open(page, where: str) -> None:
     else:
         response = page.goto(where)
         assert response.status == 200, where
-    page.wait_for_load_state()
 
 
 def _check_register_list(page, role: str) -> None:
@@ -152,48 +152,38 @@ def _look(page, role: str, screen: str) -> None:
 
 
 @pytest.mark.parametrize("role", roles.ALL_ROLES)
-def test_each_role_tours_its_main_screens_in_japanese(browser, live_server, role):
+def test_each_role_tours_its_main_screens_in_japanese(new_page, role):
     SHOTS.mkdir(parents=True, exist_ok=True)
     with time_machine.travel(MONDAY_MORNING, tick=True):
         register = _register()
         user = staff_user(role, f"tour-{ROLE_SLUGS[role]}")
         if role == roles.ASSOCIATION_STAFF:
             AssociationStaff.objects.create(user=user, association=register["association"])
-        context = browser.new_context(
-            locale="ja-JP",
-            timezone_id="Asia/Tokyo",
-            viewport={"width": 1366, "height": 900},
-            base_url=live_server.url,
-        )
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            log_in(page, user.username)
-            assert page.inner_text("#content h1") == role, "the home page is the role's"
-            assert role in page.title()
-            _look(page, role, "home")
-            for screen, where, is_list in _screens(role, register):
-                _open(page, where)
-                _look(page, role, screen)
-                if is_list:
-                    assert page.evaluate(PAGE_FITS), f"{role} {screen} scrolls sideways at 1366 px"
-                if screen == "business-list":
-                    _check_register_list(page, role)
-                if screen == "business":
-                    _check_business_page(page, role)
-                if screen == "call":
-                    task = CallTask.objects.select_related("notice__business").get(pk=page.url.split("/")[-3])
-                    name = page.locator("#call-business")
-                    assert name.is_visible() and name.inner_text().startswith(task.notice.business.name)
-        finally:
-            context.close()
+        page = new_page(timezone_id="Asia/Tokyo", viewport={"width": 1366, "height": 900})
+        log_in(page, user.username)
+        assert page.inner_text("#content h1") == role, "the home page is the role's"
+        assert role in page.title()
+        _look(page, role, "home")
+        for screen, where, is_list in _screens(role, register):
+            _open(page, where)
+            _look(page, role, screen)
+            if is_list:
+                assert page.evaluate(PAGE_FITS), f"{role} {screen} scrolls sideways at 1366 px"
+            if screen == "business-list":
+                _check_register_list(page, role)
+            if screen == "business":
+                _check_business_page(page, role)
+            if screen == "call":
+                task = CallTask.objects.select_related("notice__business").get(pk=page.url.split("/")[-3])
+                name = page.locator("#call-business")
+                assert name.is_visible() and name.inner_text().startswith(task.notice.business.name)
 
 
 def _message(page) -> str:
     return " ".join(page.locator("ul.messagelist li").all_inner_texts())
 
 
-def test_desk_saturday_confirms_sends_and_reads_what_happened(browser, live_server):
+def test_desk_saturday_confirms_sends_and_reads_what_happened(new_page):
     """On a Saturday the desk approves, records, and sends a reminder that goes out on Monday at 9:00."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     with time_machine.travel(MONDAY_MORNING, tick=False):
@@ -201,53 +191,48 @@ def test_desk_saturday_confirms_sends_and_reads_what_happened(browser, live_serv
         user = staff_user(roles.DESK, "tour-desk-saturday")
     pending = register["pending"]
     with time_machine.travel(SATURDAY, tick=True):
-        context = browser.new_context(
-            locale="ja-JP", timezone_id="Asia/Tokyo", viewport={"width": 1366, "height": 900}, base_url=live_server.url
-        )
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            log_in(page, user.username)
-            page.goto("/admin/registrations/business/")
-            _check_register_list(page, roles.DESK)
-            lapsed = page.locator("#result_list tr", has_text="有限会社佐藤塗装")
-            assert lapsed.locator("td.field-days_left_display").inner_text() == "8日超過"
-            _look(page, roles.DESK, "saturday-business-list")
+        page = new_page(timezone_id="Asia/Tokyo", viewport={"width": 1366, "height": 900})
+        log_in(page, user.username)
+        page.goto("/admin/registrations/business/")
+        _check_register_list(page, roles.DESK)
+        lapsed = page.locator("#result_list tr", has_text="有限会社佐藤塗装")
+        assert lapsed.locator("td.field-days_left_display").inner_text() == "8日超過"
+        _look(page, roles.DESK, "saturday-business-list")
 
-            # A pending application: approve it from the page's top.
-            page.goto(f"/admin/registrations/business/{pending.pk}/change/")
-            assert "申請処理中" in page.locator("#panel-status").inner_text()
-            assert "24,000円" in page.locator("#panel-pending").inner_text()
-            _look(page, roles.DESK, "saturday-business-pending")
+        # A pending application: approve it from the page's top.
+        page.goto(f"/admin/registrations/business/{pending.pk}/change/")
+        assert "申請処理中" in page.locator("#panel-status").inner_text()
+        assert "24,000円" in page.locator("#panel-pending").inner_text()
+        _look(page, roles.DESK, "saturday-business-pending")
+        with page.expect_navigation():
             page.click("#approve-link")
-            page.click("input[type=submit]")
-            page.wait_for_url(f"**/business/{pending.pk}/change/")
-            assert "承認しました。新しい有効期限は 2031-12-31 です" in _message(page)
-            assert page.locator("#approve-link").count() == 0  # nothing pending any more
-            _look(page, roles.DESK, "saturday-approved")
+        page.click("input[type=submit]")
+        page.wait_for_url(f"**/business/{pending.pk}/change/")
+        assert "承認しました。新しい有効期限は 2031-12-31 です" in _message(page)
+        assert page.locator("#approve-link").count() == 0  # nothing pending any more
+        _look(page, roles.DESK, "saturday-approved")
 
-            # A reminder asks first, and says it really goes out on Monday at 9:00.
-            prime = register["prime"]
-            page.goto(f"/admin/registrations/business/{prime.pk}/change/")
-            page.click("#send-reminder-link")
-            assert page.locator("#send-when").inner_text() == "月曜 9:00 に送信されます。"
-            _look(page, roles.DESK, "saturday-send-confirm")
-            page.click("#confirm-send")
-            page.wait_for_url(f"**/business/{prime.pk}/change/")
-            assert "メールによる督促を送信待ちにしました。月曜 9:00 に送信されます。" in _message(page)
+        # A reminder asks first, and says it really goes out on Monday at 9:00.
+        prime = register["prime"]
+        page.goto(f"/admin/registrations/business/{prime.pk}/change/")
+        page.click("#send-reminder-link")
+        assert page.locator("#send-when").inner_text() == "月曜 9:00 に送信されます。"
+        _look(page, roles.DESK, "saturday-send-confirm")
+        page.click("#confirm-send")
+        page.wait_for_url(f"**/business/{prime.pk}/change/")
+        assert "メールによる督促を送信待ちにしました。月曜 9:00 に送信されます。" in _message(page)
 
-            # Recording an application says its fee; a refused one says why, once.
+        # Recording an application says its fee; a refused one says why, once.
+        with page.expect_navigation():
             page.click("text=更新申請を受け付ける")
-            page.click("input[type=submit]")
-            page.wait_for_url(f"**/business/{prime.pk}/change/")
-            assert "更新申請を受け付けました（手数料 24,000円）" in _message(page)
-            assert "24,000円" in page.locator("#panel-pending").inner_text()
-            _look(page, roles.DESK, "saturday-recorded")
-            page.goto(f"/admin/registrations/business/{register['too_early'].pk}/record-application/")
-            page.click("input[type=submit]")
-            page.locator(".errornote").wait_for()
-            assert page.locator(".errornote").count() == 1
-            assert page.locator("text=有効期限の6か月前").count() == 1
-            _look(page, roles.DESK, "saturday-refused")
-        finally:
-            context.close()
+        page.click("input[type=submit]")
+        page.wait_for_url(f"**/business/{prime.pk}/change/")
+        assert "更新申請を受け付けました（手数料 24,000円）" in _message(page)
+        assert "24,000円" in page.locator("#panel-pending").inner_text()
+        _look(page, roles.DESK, "saturday-recorded")
+        page.goto(f"/admin/registrations/business/{register['too_early'].pk}/record-application/")
+        page.click("input[type=submit]")
+        page.locator(".errornote").wait_for()
+        assert page.locator(".errornote").count() == 1
+        assert page.locator("text=有効期限の6か月前").count() == 1
+        _look(page, roles.DESK, "saturday-refused")

@@ -13,6 +13,7 @@ import zxingcpp
 from django.core.management import call_command
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import expect
 
 from ccus import roles
 from conftest import require
@@ -38,7 +39,7 @@ def _qr_url(pdf, tmp_path) -> str:
     return code.text
 
 
-def test_a_business_answers_from_its_postcard_and_the_desk_confirms(browser, live_server, page, settings, tmp_path):
+def test_a_business_answers_from_its_postcard_and_the_desk_confirms(new_page, live_server, page, settings, tmp_path):
     require(shutil.which("pdftoppm") is not None, "needs pdftoppm (apt-get install poppler-utils)")
     settings.ANSWER_PAGE_BASE_URL = live_server.url
     today = timezone.localdate()
@@ -49,7 +50,7 @@ def test_a_business_answers_from_its_postcard_and_the_desk_confirms(browser, liv
     url = _qr_url(tmp_path / "sample.pdf", tmp_path)
     assert url.startswith(live_server.url + "/a/")
 
-    phone = browser.new_context(locale="ja-JP", **PHONE).new_page()
+    phone = new_page(**PHONE)
     phone.goto(url)
     assert "株式会社スマホ回答工務店" in phone.locator(".business").inner_text()
     assert phone.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
@@ -78,8 +79,7 @@ def test_a_business_answers_from_its_postcard_and_the_desk_confirms(browser, liv
     page.check("input.action-select")
     page.select_option("select[name=action]", "confirm_answers")
     page.click("button[name=index]")
-    page.wait_for_selector(".messagelist")
-    assert "1件の回答を確認済みにしました" in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("1件の回答を確認済みにしました")
     assert RenewalCase.objects.get(business=business).received_on.isoformat() == applied_on
 
     page.goto(f"/admin/registrations/business/{business.pk}/change/")

@@ -22,7 +22,8 @@ def test_a_supervisor_sees_in_japanese_why_the_template_was_not_saved(page):
     page.goto(f"/admin/outreach/noticetemplate/{template.pk}/change/")
     assert "{{ business_name }}: 商号" in page.inner_text(".form-row.field-body")
     page.fill("#id_body", "{{ business.prefecture.business_set.all }}\n{% load static %}")
-    page.click("input[name=_save]")
+    with page.expect_navigation():  # the form comes back with its errors
+        page.click("input[name=_save]")
 
     errors = page.inner_text(".form-row.field-body .errorlist")
     assert "「business.prefecture.business_set.all」という項目はありません。使える項目: business_name、" in errors

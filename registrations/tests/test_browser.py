@@ -26,8 +26,8 @@ def test_desk_finds_a_business_by_half_width_kana(page):
     assert "CCUS 更新管理" in page.title()
     page.goto("/admin/registrations/business/")
     page.fill("#searchbar", "ﾀｶﾊｼｺｳﾑﾃﾝ")
-    page.press("#searchbar", "Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.press("#searchbar", "Enter")
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 1
     page.click("text=株式会社髙橋工務店")
@@ -44,8 +44,8 @@ def test_desk_finds_a_place_name_as_the_caller_spells_it(page):
     log_in(page, "desk1")
     page.goto("/admin/registrations/business/")
     page.fill("#searchbar", "霞が浦ｾﾝﾀ-")
-    page.press("#searchbar", "Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.press("#searchbar", "Enter")
     rows = page.locator("#result_list tbody tr")
     assert rows.count() == 1
     assert "株式会社霞ケ浦センター" in rows.first.inner_text()
@@ -64,8 +64,8 @@ def test_desk_reads_more_than_the_cap_for_a_common_name(page, monkeypatch):
     log_in(page, "desk1")
     page.goto("/admin/registrations/business/")
     page.fill("#searchbar", "やまもとこうぎょう")
-    page.press("#searchbar", "Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.press("#searchbar", "Enter")
     page.screenshot(path="var/screens/search-over-cap.png", full_page=True)
     assert page.locator("#result_list tbody tr").count() == 3
     assert "結果 2 件以上" in page.inner_text("#changelist-search")

@@ -14,9 +14,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 def upload(page, data: bytes):
     page.goto("/admin/registrations/business/")
     page.click("a.import_link")
+    page.wait_for_url("**/admin/registrations/business/import/")
     page.set_input_files("#id_import_file", {"name": "register.csv", "mimeType": "text/csv", "buffer": data})
-    page.click("form[enctype] input[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("form[enctype] input[type=submit]")
 
 
 def test_desk_fixes_a_bad_row_of_a_cp932_file_and_imports_it(page):

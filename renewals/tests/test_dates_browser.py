@@ -51,8 +51,8 @@ def test_a_supervisor_corrects_the_expiry_with_a_reason(page, business):
     page.wait_for_url(f"**/{business.pk}/correct-dates/")
     page.fill("#id_expires_on", "2026-12-31")
     page.fill("#id_reason", "   ")  # only spaces: past the browser's check, refused by the form
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the form comes back with its error
+        page.click("input[type=submit]")
     assert "訂正の理由を入力してください（履歴に残ります）。" in page.inner_text(".errorlist")
     page.screenshot(path=str(SHOTS / "expiry-supervisor-no-reason.png"), full_page=True)
     assert Term.objects.get(business=business).expires_on == D(2031, 12, 31)

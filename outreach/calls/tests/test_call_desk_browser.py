@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from ccus import roles
 from outreach.models import CallTask
@@ -81,7 +82,7 @@ def test_an_operator_records_a_callback_and_the_call_comes_back_at_that_time(pag
             assert page.eval_on_selector(f"#result_list {cell}", "td => getComputedStyle(td).whiteSpace") == "nowrap"
 
         page.click("#take-next")
-        assert "現在かける電話はありません" in page.inner_text(".messagelist")
+        expect(page.locator(".messagelist")).to_contain_text("現在かける電話はありません")
 
         traveller.move_to(datetime.datetime(2027, 3, 2, 15, 31, tzinfo=JST))
         page.click("#take-next")

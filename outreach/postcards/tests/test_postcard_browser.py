@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from ccus import roles
@@ -38,8 +39,7 @@ def test_desk_builds_downloads_and_posts_a_batch(page, settings, tmp_path):
 
     page.fill("#id_posted_on", "2026-11-04")
     page.click("#mark-posted")
-    page.wait_for_selector(".messagelist")
-    assert "1件のはがきを送付済みにしました" in page.locator(".messagelist").inner_text()
+    expect(page.locator(".messagelist")).to_contain_text("1件のはがきを送付済みにしました")
     batch = PostcardBatch.objects.get()
     assert (batch.status, batch.posted_on) == ("posted", D(2026, 11, 4))
     assert Notice.objects.get(business=business).status == "sent"

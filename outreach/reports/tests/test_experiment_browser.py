@@ -47,7 +47,7 @@ def test_supervisor_starts_an_experiment_and_reads_its_result(page, tmp_path):
         page.fill("#id_detectable_points", "10")
         page.fill("#id_note", "はがきが本当に効いているか")
         page.click("input[name=_save]")
-        page.wait_for_url("**/admin/outreach/experiment/", timeout=5000)
+        page.wait_for_url("**/admin/outreach/experiment/")
         row = page.locator("#result_list tbody tr").first
         assert row.locator("td.field-held_out_count").inner_text() == "0"
         assert row.locator("td.field-period_state").inner_text() == "開始前"

@@ -71,13 +71,7 @@ def write_with_history(sql: str, params: list, *, model, operation: str, user=No
         if connection.vendor != "postgresql":
             cursor.execute(f"{sql} RETURNING {table}.{pk}", params)
             keys = [row[0] for row in cursor.fetchall()]
-            for start in range(0, len(keys), CHUNK):
-                history_record_bulk(
-                    model._default_manager.filter(pk__in=keys[start : start + CHUNK]),
-                    operation=operation,
-                    user=user,
-                    history_type=history_type,
-                )
+            history_record_keys(model, keys, operation=operation, user=user, history_type=history_type)
             return len(keys)
         history = [timezone.now(), operation[:REASON_LENGTH], history_type, getattr(user, "pk", None)]
         cursor.execute(
@@ -85,6 +79,15 @@ def write_with_history(sql: str, params: list, *, model, operation: str, user=No
             [*params, *history],
         )
         return cursor.fetchone()[0]
+
+
+def history_record_keys(
+    model, keys: list, *, field: str = "pk", operation: str, user=None, history_type: str = CHANGED
+) -> None:
+    """history_record_bulk for the rows whose `field` is in `keys`, CHUNK keys at a time."""
+    for start in range(0, len(keys), CHUNK):
+        rows = model._default_manager.filter(**{f"{field}__in": keys[start : start + CHUNK]})
+        history_record_bulk(rows, operation=operation, user=user, history_type=history_type)
 
 
 def history_record_bulk(

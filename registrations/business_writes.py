@@ -17,7 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ccus.bulk import insert_rows
-from ccus.history import CHANGED, CHUNK, CREATED, REASON_LENGTH, history_insert, history_record_bulk
+from ccus.history import CHANGED, CREATED, REASON_LENGTH, history_insert, history_record_keys
 from registrations.models import Business, Membership
 
 TRADES = Business.trades.through._meta.db_table
@@ -72,13 +72,9 @@ class OrmWriter:
     def finish(self, *, operation: str, user=None) -> None:
         """Each business as written, into its history: who imported which file."""
         for history_type, ccus_ids in self.written.items():
-            for start in range(0, len(ccus_ids), CHUNK):
-                history_record_bulk(
-                    Business.objects.filter(ccus_id__in=ccus_ids[start : start + CHUNK]),
-                    operation=operation,
-                    user=user,
-                    history_type=history_type,
-                )
+            history_record_keys(
+                Business, ccus_ids, field="ccus_id", operation=operation, user=user, history_type=history_type
+            )
 
 
 STAGING = """
